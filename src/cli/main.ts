@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/config-error.js';
+import { checkCommand } from './check-command.js';
+import { serveCommand } from './serve-command.js';
+
+const usage = `Usage: tokenpak <command> [options]
+
+Commands:
+  serve    Start the gateway (default)
+  check    Validate a config file; exit 1 on errors
+
+Options:
+  --config <file>   proxy.yaml to use (default: $TOKENPAK_CONFIG, ./proxy.yaml, or built-in defaults)
+  --port <n>        Port to listen on (serve; overrides server.port)
+  --host <addr>     Address to listen on (serve; overrides server.host)
+  -h, --help        Show this help`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0] ?? 'serve';
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  if (command === 'check') return checkCommand({ configPath: values.config });
+  if (command === 'serve') {
+    const port = values.port === undefined ? undefined : Number(values.port);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+      console.error(`--port must be a whole number from 0 to 65535, not "${values.port}"`);
+      return 1;
+    }
+    return serveCommand({ configPath: values.config, port, host: values.host });
+  }
+  console.error(`Unknown command "${command}".\n\n${usage}`);
+  return 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  },
+);

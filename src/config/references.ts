@@ -1,0 +1,55 @@
+import type { ConfigProblem } from './config-error.js';
+import type { GatewayConfig } from './schema.js';
+
+/** What config validation needs to know of the built-in provider types. */
+export type BuiltinTypes = ReadonlyMap<string, { requiresBaseUrl: boolean }>;
+
+/**
+ * Checks what the schema cannot: that every provider named in routing exists and
+ * that every provider type is built in or declared under `adapters:`.
+ */
+export function findReferenceProblems(config: GatewayConfig, builtinTypes: BuiltinTypes): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const providerNames = new Set(Object.keys(config.providers));
+
+  for (const [name, provider] of Object.entries(config.providers)) {
+    const builtin = builtinTypes.get(provider.type);
+    if (!builtin && !(provider.type in config.adapters)) {
+      problems.push({
+        path: `providers.${name}.type`,
+        message: `unknown provider type "${provider.type}" (built in: ${[...builtinTypes.keys()].join(', ')}; add others under adapters:)`,
+      });
+    }
+    if (builtin?.requiresBaseUrl && !provider.base_url) {
+      problems.push({ path: `providers.${name}`, message: `base_url is required for type "${provider.type}"` });
+    }
+  }
+  for (const name of Object.keys(config.adapters)) {
+    if (builtinTypes.has(name)) {
+      problems.push({ path: `adapters.${name}`, message: `"${name}" is a built-in provider type; give the custom adapter another name` });
+    }
+  }
+
+  const requireProvider = (path: string, reference: string) => {
+    const name = fallbackProviderName(reference);
+    if (!providerNames.has(name)) problems.push({ path, message: `unknown provider "${name}"${suggestion(name, providerNames)}` });
+  };
+  const { routing } = config;
+  if (routing.primary !== undefined) requireProvider('routing.primary', routing.primary);
+  const fallbacks = typeof routing.fallback === 'string' ? [routing.fallback] : (routing.fallback ?? []);
+  const fallbackPath = (index: number) => (typeof routing.fallback === 'string' ? 'routing.fallback' : `routing.fallback[${index}]`);
+  fallbacks.forEach((entry, index) => requireProvider(fallbackPath(index), entry));
+  routing.strategies.forEach((strategy, index) => requireProvider(`routing.strategies[${index}].provider`, strategy.provider));
+  return problems;
+}
+
+/** A fallback entry is `name` or `name/model`. */
+export function fallbackProviderName(entry: string): string {
+  const slash = entry.indexOf('/');
+  return slash === -1 ? entry : entry.slice(0, slash);
+}
+
+function suggestion(name: string, known: Set<string>): string {
+  if (known.size === 0) return ' (no providers are configured)';
+  return ` (configured: ${[...known].join(', ')})`;
+}

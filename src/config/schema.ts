@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+
+/** An interpolated `${VAR}` that was unset reads as "not configured", not as an empty credential. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+export const providerSchema = z.looseObject({
+  type: z.string().min(1),
+  api_key: optionalText,
+  base_url: z.url({ protocol: /^https?$/ }).optional(),
+  models: z.array(z.string().min(1)).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  timeout_ms: positiveInt.default(600_000),
+  max_connections: positiveInt.default(128),
+  chars_per_token: z.number().positive().default(4),
+});
+
+const strategySchema = z.strictObject({
+  provider: z.string().min(1),
+  models: z.array(z.string().min(1)).min(1),
+});
+
+const routingSchema = z.strictObject({
+  primary: z.string().min(1).optional(),
+  fallback: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
+  strategies: z.array(strategySchema).default([]),
+});
+
+const serverSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8766),
+  max_body_bytes: positiveInt.default(10 * 1024 * 1024),
+});
+
+const loggingSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const configSchema = z.strictObject({
+  server: serverSchema.default(() => serverSchema.parse({})),
+  logging: loggingSchema.default(() => loggingSchema.parse({})),
+  providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, "_", "-" and "."'), providerSchema),
+  routing: routingSchema.default(() => routingSchema.parse({})),
+  adapters: z.record(z.string(), z.string().min(1)).default({}),
+  hooks: z.array(z.string().min(1)).default([]),
+});
+
+/** proxy.yaml as written by a user, before defaults are filled. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** proxy.yaml after validation, with every default filled. */
+export type GatewayConfig = z.output<typeof configSchema>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type RoutingConfig = GatewayConfig['routing'];

@@ -1,0 +1,81 @@
+import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Usage } from '../types.js';
+import type { AttemptOutcome } from '../routing/attempt-outcome.js';
+import type { Candidate } from '../routing/router.js';
+import type { ChatStream } from './chat-stream.js';
+
+export type Operation = 'chat' | 'embeddings';
+
+export type GatewayResult = ChatResponse | ChatStream | EmbeddingResponse;
+
+/** What one request carries through the pipeline stages. Hooks and adapters receive it as `ctx`. */
+export interface RequestContext {
+  readonly id: string;
+  readonly operation: Operation;
+  /** The request as the stages see it now; hooks may replace it. */
+  request: ChatRequest | EmbeddingRequest;
+  /** The model the client asked for (as an `onRequest` hook left it). */
+  model: string;
+  readonly stream: boolean;
+  readonly user: string | undefined;
+  /** The client's bearer token, forwarded to providers that have no `api_key` of their own. Never logged. */
+  readonly clientApiKey: string | undefined;
+  /** The client's request headers, lower-cased, for adapters that pass some through. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Aborted when the client goes away. */
+  readonly clientSignal: AbortSignal;
+  /** The current upstream attempt's signal: the client's plus the provider's timeout. */
+  signal: AbortSignal;
+  /**
+   * The original request bytes, forwarded as they are to OpenAI-format upstreams
+   * while `request` is still the object they were parsed into.
+   */
+  rawBody: Buffer | undefined;
+  readonly startedAt: number;
+  candidates: Candidate[];
+  /** The provider and upstream model of the current (at the end: the answering) attempt. */
+  provider: string | undefined;
+  upstreamModel: string | undefined;
+  estimatedPromptTokens: number | undefined;
+  attempts: AttemptOutcome[];
+  latencyMs: number | undefined;
+  usage: Usage | undefined;
+  /** In USD; null when the model's price is unknown, undefined until costs are tracked. */
+  cost: number | null | undefined;
+}
+
+export interface ContextInit {
+  id: string;
+  operation: Operation;
+  request: ChatRequest | EmbeddingRequest;
+  rawBody?: Buffer;
+  clientApiKey?: string;
+  headers?: Record<string, string | string[] | undefined>;
+  clientSignal?: AbortSignal;
+}
+
+export function createContext(init: ContextInit): RequestContext {
+  const clientSignal = init.clientSignal ?? new AbortController().signal;
+  const request = init.request;
+  return {
+    id: init.id,
+    operation: init.operation,
+    request,
+    model: request.model,
+    stream: init.operation === 'chat' && (request as ChatRequest).stream === true,
+    user: typeof request.user === 'string' ? request.user : undefined,
+    clientApiKey: init.clientApiKey,
+    headers: init.headers ?? {},
+    clientSignal,
+    signal: clientSignal,
+    rawBody: init.rawBody,
+    startedAt: performance.now(),
+    candidates: [],
+    provider: undefined,
+    upstreamModel: undefined,
+    estimatedPromptTokens: undefined,
+    attempts: [],
+    latencyMs: undefined,
+    usage: undefined,
+    cost: undefined,
+  };
+}

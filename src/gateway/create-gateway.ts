@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { validateConfig, validatedInCode, type LoadedConfig } from '../config/load.js';
+import { loadConfigFromSource } from '../config/resolve-source.js';
+import type { ConfigInput } from '../config/schema.js';
+import { loadHooks } from '../hooks/load-hooks.js';
+import { createLogger } from '../observability/logger.js';
+import { builtinTypes, createAdapters } from '../providers/registry.js';
+import { Router } from '../routing/router.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../types.js';
+import { createContext, type GatewayResult, type Operation, type RequestContext } from './context.js';
+import { GatewayError } from './errors.js';
+import { listRoutableModels } from './list-models.js';
+import { runPipeline } from './pipeline.js';
+import type { GatewayRuntime } from './runtime.js';
+
+export interface GatewayOptions {
+  /** A proxy.yaml to load. Without it and without `config`: `$TOKENPAK_CONFIG`, `./proxy.yaml`, or the embedded defaults. */
+  configPath?: string;
+  /** A config object in proxy.yaml's shape, instead of a file. */
+  config?: ConfigInput;
+  /** Where relative `adapters:` and `hooks:` paths of an in-code `config` resolve from; the working directory by default. */
+  baseDir?: string;
+  /** Environment for `${VAR}` interpolation and the embedded defaults; `process.env` by default. */
+  env?: NodeJS.ProcessEnv;
+  /** A pino logger; by default one on stdout at `logging.level`. */
+  logger?: Logger;
+}
+
+export interface RequestOptions {
+  /** The client's API key, forwarded to providers that have no `api_key` configured. */
+  apiKey?: string;
+  /** Request headers (lower-case names) for adapters that pass some through. */
+  headers?: Record<string, string | string[] | undefined>;
+  /** Abort the request (and its upstream call). */
+  signal?: AbortSignal;
+  requestId?: string;
+  /** The exact bytes `body` was parsed from, forwarded as they are to OpenAI-format upstreams. */
+  rawBody?: Buffer;
+}
+
+interface ChatCompletions {
+  create(body: ChatRequest & { stream: true }, options?: RequestOptions): Promise<AsyncIterable<ChatChunk>>;
+  create(body: ChatRequest & { stream?: false | null }, options?: RequestOptions): Promise<ChatResponse>;
+  create(body: ChatRequest, options?: RequestOptions): Promise<ChatResponse | AsyncIterable<ChatChunk>>;
+}
+
+/** The gateway as a library: the same pipeline the HTTP server runs, without the HTTP hop. */
+export class Gateway {
+  readonly chat: { completions: ChatCompletions };
+  readonly embeddings: { create(body: EmbeddingRequest, options?: RequestOptions): Promise<EmbeddingResponse> };
+  readonly models: { list(options?: RequestOptions): Promise<{ object: 'list'; data: ModelInfo[] }> };
+  private closed = false;
+
+  constructor(
+    readonly runtime: GatewayRuntime,
+    readonly source: { file?: string },
+  ) {
+    this.chat = { completions: { create: ((body: ChatRequest, options?: RequestOptions) => this.handle('chat', body, options)) as ChatCompletions['create'] } };
+    this.embeddings = { create: (body, options) => this.handle('embeddings', body, options) as Promise<EmbeddingResponse> };
+    this.models = {
+      list: async (options = {}) => ({
+        object: 'list',
+        data: await listRoutableModels(this.runtime, { clientApiKey: options.apiKey, signal: options.signal }),
+      }),
+    };
+  }
+
+  get config(): GatewayRuntime['config'] {
+    return this.runtime.config;
+  }
+
+  /** Runs one request through the pipeline and answers what the HTTP endpoint would. */
+  async handle(operation: Operation, body: unknown, options: RequestOptions = {}): Promise<GatewayResult> {
+    return (await this.execute(operation, body, options)).result;
+  }
+
+  /** Like `handle`, also returning the request's context (the HTTP door reads the provider and request id from it). */
+  async execute(operation: Operation, body: unknown, options: RequestOptions = {}): Promise<{ ctx: RequestContext; result: GatewayResult }> {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new GatewayError(400, 'The request body must be a JSON object.', { code: 'invalid_request' });
+    }
+    const ctx = createContext({
+      id: options.requestId ?? randomUUID(),
+      operation,
+      request: body as ChatRequest | EmbeddingRequest,
+      rawBody: options.rawBody,
+      clientApiKey: options.apiKey,
+      headers: options.headers,
+      clientSignal: options.signal,
+    });
+    return { ctx, result: await runPipeline(ctx, this.runtime) };
+  }
+
+  /** At least one provider is configured. Breakers and health checks will narrow this to providers that are up. */
+  isReady(): boolean {
+    return !this.closed && this.runtime.adapters.size > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.runtime.adapters.values()].map((adapter) => adapter.close()));
+    this.runtime.logger.flush();
+  }
+}
+
+export async function createGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const env = options.env ?? process.env;
+  const loaded: LoadedConfig = options.config
+    ? validatedInCode(validateConfig(options.config, { builtinTypes, env }), options.baseDir ?? process.cwd())
+    : await loadConfigFromSource({ configPath: options.configPath, env, builtinTypes });
+  const { config } = loaded;
+  const logger = options.logger ?? createLogger(config.logging.level);
+  const hooks = await loadHooks(loaded);
+  const adapters = await createAdapters(loaded);
+  const router = new Router(config.routing, new Set(adapters.keys()));
+  return new Gateway({ config, adapters, router, hooks, logger }, { file: loaded.file });
+}

@@ -1,0 +1,60 @@
+import type { ChatResponse, EmbeddingResponse } from '../types.js';
+import { ChatStream, type StreamEnd } from './chat-stream.js';
+import type { GatewayResult, RequestContext } from './context.js';
+import type { GatewayRuntime } from './runtime.js';
+import { applyRequestHooks } from './stages/request-hooks.js';
+import { applyResponseHooks } from './stages/response-hooks.js';
+import { dispatch } from './stages/dispatch.js';
+import { estimatePromptTokens } from './stages/estimate-prompt-tokens.js';
+import { recordUsage } from './stages/record-usage.js';
+import { routeRequest } from './stages/route-request.js';
+import type { AfterStage, Stage, StageAnswer } from './stages/stage.js';
+import { validateRequest } from './stages/validate-request.js';
+
+/** The life of a request, in order. Both doors (HTTP and SDK) run exactly this. */
+const stages: Stage[] = [validateRequest, applyRequestHooks, routeRequest, estimatePromptTokens, dispatch];
+
+/** Run on the answer: at once for a response, when the stream ends for a stream. */
+const afterStages: AfterStage[] = [recordUsage, applyResponseHooks];
+
+export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime): Promise<GatewayResult> {
+  const answer = await runStages(ctx, runtime);
+  if ('response' in answer) return (await runAfterStages(ctx, runtime, answer.response)) ?? answer.response;
+  const needsAssembly = runtime.hooks.onResponse.length > 0;
+  return new ChatStream(answer.stream, ctx, (end) => settleStream(ctx, runtime, end, answer.release), { assemble: needsAssembly });
+}
+
+async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
+  for (const stage of stages) {
+    const answer = await stage(ctx, runtime);
+    if (answer) return answer;
+  }
+  throw new Error('the pipeline ended without an answer: its last stage must answer');
+}
+
+async function runAfterStages(
+  ctx: RequestContext,
+  runtime: GatewayRuntime,
+  response: ChatResponse | EmbeddingResponse | undefined,
+): Promise<ChatResponse | EmbeddingResponse | undefined> {
+  let current = response;
+  for (const stage of afterStages) current = await stage(ctx, runtime, current);
+  return current;
+}
+
+/** The bytes have left already, so what the after-stages return is not sent; what they record is kept. */
+async function settleStream(ctx: RequestContext, runtime: GatewayRuntime, end: StreamEnd, release: () => void): Promise<void> {
+  release();
+  if (end.kind === 'complete') {
+    try {
+      await runAfterStages(ctx, runtime, end.response);
+    } catch (error) {
+      runtime.logger.error({ err: error, requestId: ctx.id }, 'a stage after a completed stream failed');
+    }
+    return;
+  }
+  ctx.latencyMs = performance.now() - ctx.startedAt;
+  if (end.kind === 'failed') {
+    runtime.logger.warn({ requestId: ctx.id, provider: ctx.provider, status: end.error.status, reason: end.error.message }, 'stream failed after it started');
+  }
+}

@@ -1,0 +1,36 @@
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
+import { dispatchWithFailover } from '../../routing/failover.js';
+import type { RequestContext } from '../context.js';
+import type { GatewayRuntime } from '../runtime.js';
+import type { StageAnswer } from './stage.js';
+
+/** Sends the request to the first candidate that answers, failing over on retryable failures. */
+export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
+  try {
+    const { result, deadline } = await dispatchWithFailover<ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse>(
+      ctx,
+      runtime.adapters,
+      (adapter, request) =>
+        ctx.operation === 'chat' ? adapter.sendRequest(request as ChatRequest, ctx) : adapter.createEmbeddings(request as EmbeddingRequest, ctx),
+    );
+    if (isStream(result)) return { stream: result, release: () => deadline.clear() };
+    deadline.clear();
+    return { response: result };
+  } finally {
+    logFailedAttempts(ctx, runtime);
+  }
+}
+
+function isStream(result: ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse): result is AsyncIterable<ChatChunk> {
+  return Symbol.asyncIterator in result;
+}
+
+function logFailedAttempts(ctx: RequestContext, runtime: GatewayRuntime): void {
+  for (const attempt of ctx.attempts) {
+    if (attempt.outcome === 'ok' || attempt.outcome === 'client_error' || attempt.outcome === 'aborted') continue;
+    runtime.logger.warn(
+      { requestId: ctx.id, provider: attempt.provider, model: attempt.model, outcome: attempt.outcome, status: attempt.status, reason: attempt.message },
+      'upstream attempt failed',
+    );
+  }
+}

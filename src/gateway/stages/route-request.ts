@@ -1,0 +1,15 @@
+import type { RequestContext } from '../context.js';
+import { GatewayError } from '../errors.js';
+import type { GatewayRuntime } from '../runtime.js';
+
+/** Picks the provider (and the fallbacks after it) for the request's model. */
+export function routeRequest(ctx: RequestContext, runtime: GatewayRuntime): void {
+  ctx.candidates = runtime.router.candidatesFor(ctx.request.model);
+  if (ctx.candidates.length > 0) return;
+  const providers = [...runtime.adapters.keys()].join(', ');
+  throw new GatewayError(
+    404,
+    `The model "${ctx.request.model}" is not routed to any provider: add it to a routing strategy, set routing.primary, or name a provider as "provider/model" (providers: ${providers || 'none'}).`,
+    { code: 'model_not_found', param: 'model' },
+  );
+}

@@ -1,0 +1,41 @@
+import type { ProviderConfig } from '../config/schema.js';
+import { GatewayError } from '../gateway/errors.js';
+import type { RequestContext } from '../gateway/context.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../types.js';
+
+/**
+ * The contract every provider implements, built-in or custom. Requests and
+ * responses are OpenAI's chat shapes; an adapter translates at its edge.
+ *
+ * `sendRequest` resolves once the provider has accepted the request (for a stream:
+ * once its response headers arrived), so that a failure before the first byte can
+ * still fail over; it rejects with a `GatewayError` carrying the provider's status.
+ */
+export abstract class BaseAdapter {
+  constructor(
+    readonly name: string,
+    readonly options: ProviderConfig,
+  ) {}
+
+  abstract sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>>;
+
+  abstract countTokens(req: ChatRequest): number | Promise<number>;
+
+  createEmbeddings(_req: EmbeddingRequest, _ctx: RequestContext): Promise<EmbeddingResponse> {
+    return Promise.reject(
+      new GatewayError(400, `Provider "${this.name}" (type ${this.options.type}) does not serve embeddings.`, { code: 'unsupported_operation' }),
+    );
+  }
+
+  /** Model ids this provider serves: its configured `models:` unless it can ask its upstream. */
+  listModels(_ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
+    return Promise.resolve(this.options.models ?? []);
+  }
+
+  /** Releases connections and timers; called once when the gateway closes. */
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export type AdapterClass = new (name: string, options: ProviderConfig) => BaseAdapter;

@@ -1,0 +1,110 @@
+import { Pool, type Dispatcher } from 'undici';
+import { UpstreamError, upstreamErrorFromNetwork } from './upstream-error.js';
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  /** Appended to the base URL's path, e.g. `/chat/completions`. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  signal: AbortSignal;
+}
+
+export type UpstreamResponse = Dispatcher.ResponseData;
+
+/** Bodies of error responses are read up to this size; the rest is dropped. */
+const maxErrorBodyBytes = 64 * 1024;
+
+/**
+ * One keep-alive connection pool to one provider's base URL, created at start-up.
+ * Requests resolve when response headers arrive; the body is left to the caller
+ * to stream or read.
+ */
+export class UpstreamClient {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+
+  constructor(
+    readonly providerName: string,
+    baseUrl: string,
+    maxConnections: number,
+  ) {
+    const url = new URL(baseUrl);
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: maxConnections,
+      keepAliveTimeout: 30_000,
+      // The gateway's own per-request timeouts apply instead of undici's defaults.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  }
+
+  async request(request: UpstreamRequest): Promise<UpstreamResponse> {
+    try {
+      return await this.pool.request({
+        method: request.method,
+        path: this.basePath + request.path,
+        headers: request.headers,
+        body: request.body,
+        signal: request.signal,
+      });
+    } catch (error) {
+      throw upstreamErrorFromNetwork(this.providerName, error, request.signal);
+    }
+  }
+
+  /** Sends a request and returns its parsed JSON, or throws the provider's error as an UpstreamError. */
+  async requestJson<T>(request: UpstreamRequest, toError: ErrorBodyMapper): Promise<T> {
+    const response = await this.request(request);
+    if (response.statusCode >= 400) throw await readUpstreamError(this.providerName, response, toError);
+    return readJsonBody<T>(this.providerName, response, request.signal);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+/** Turns a provider's error body into the message and error type the client will see. */
+export type ErrorBodyMapper = (status: number, body: string) => { message: string; type?: string; code?: string | null; param?: string | null };
+
+export async function readUpstreamError(provider: string, response: UpstreamResponse, toError: ErrorBodyMapper): Promise<UpstreamError> {
+  const body = await readBounded(response.body, maxErrorBodyBytes).catch(() => '');
+  const mapped = toError(response.statusCode, body);
+  const retryAfter = response.headers['retry-after'];
+  return new UpstreamError(provider, response.statusCode, mapped.message, {
+    type: mapped.type,
+    code: mapped.code ?? null,
+    param: mapped.param ?? null,
+    headers: typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {},
+    upstreamStatus: response.statusCode,
+  });
+}
+
+export async function readJsonBody<T>(provider: string, response: UpstreamResponse, signal: AbortSignal): Promise<T> {
+  let text: string;
+  try {
+    text = await response.body.text();
+  } catch (error) {
+    throw upstreamErrorFromNetwork(provider, error, signal);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UpstreamError(provider, 502, `provider "${provider}" returned a body that is not valid JSON`, {
+      failure: 'failed',
+      code: 'bad_upstream_response',
+    });
+  }
+}
+
+async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of body) {
+    if (size < limit) parts.push(part);
+    size += part.length;
+  }
+  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+}

@@ -1,0 +1,61 @@
+import { GatewayError, type GatewayErrorOptions } from '../../gateway/errors.js';
+
+/**
+ * How an upstream attempt failed, which decides what routing does next:
+ * - `unreachable`: no connection could be made; try the next provider.
+ * - `failed`: the provider answered 429 or 5xx, or broke off; try the next provider.
+ * - `timeout`: the provider's `timeout_ms` passed; try the next provider.
+ * - `client_error`: the provider rejected the request (4xx); the client gets it as is.
+ * - `aborted`: the client went away; nothing more to do.
+ */
+export type FailureKind = 'unreachable' | 'failed' | 'timeout' | 'client_error' | 'aborted';
+
+export class UpstreamError extends GatewayError {
+  readonly failure: FailureKind;
+  /** The HTTP status the provider answered with; absent when it never answered. */
+  readonly upstreamStatus: number | undefined;
+
+  constructor(
+    readonly provider: string,
+    status: number,
+    message: string,
+    options: GatewayErrorOptions & { failure?: FailureKind; upstreamStatus?: number } = {},
+  ) {
+    super(status, message, options);
+    this.failure = options.failure ?? failureForStatus(status);
+    this.upstreamStatus = options.upstreamStatus;
+  }
+}
+
+export function failureForStatus(status: number): FailureKind {
+  return status === 429 || status >= 500 ? 'failed' : 'client_error';
+}
+
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Classifies a thrown network or abort error; the message names no URL, header or key. */
+export function upstreamErrorFromNetwork(provider: string, error: unknown, signal: AbortSignal): UpstreamError {
+  if (signal.aborted) {
+    const reason = signal.reason as { name?: string } | undefined;
+    if (reason?.name === 'TimeoutError') {
+      return new UpstreamError(provider, 504, `provider "${provider}" timed out`, { failure: 'timeout', code: 'upstream_timeout' });
+    }
+    return new UpstreamError(provider, 499, 'the client closed the request', { failure: 'aborted', code: 'client_closed_request' });
+  }
+  const code = errorCode(error);
+  if (code && unreachableCodes.has(code)) {
+    return new UpstreamError(provider, 502, `provider "${provider}" is unreachable (${code})`, { failure: 'unreachable', code: 'upstream_unreachable' });
+  }
+  return new UpstreamError(provider, 502, `connection to provider "${provider}" failed (${code ?? 'unknown error'})`, {
+    failure: 'failed',
+    code: 'upstream_connection_error',
+  });
+}
+
+function errorCode(error: unknown): string | undefined {
+  const direct = (error as { code?: unknown } | null)?.code;
+  if (typeof direct === 'string' && direct !== 'UND_ERR_SOCKET') return direct;
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (typeof cause === 'string') return cause;
+  return typeof direct === 'string' ? direct : undefined;
+}

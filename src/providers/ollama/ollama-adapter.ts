@@ -1,0 +1,104 @@
+import type { ProviderConfig } from '../../config/schema.js';
+import type { RequestContext } from '../../gateway/context.js';
+import { GatewayError } from '../../gateway/errors.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
+import { BaseAdapter } from '../base-adapter.js';
+import { estimatePromptTokens } from '../estimate-tokens.js';
+import { readLines } from '../http/line-scanner.js';
+import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
+import { UpstreamError } from '../http/upstream-error.js';
+import { convertOllamaResponse, type ResponseIdentity } from './convert-ollama-response.js';
+import { convertOllamaStream } from './convert-ollama-stream.js';
+import { convertToOllamaRequest } from './convert-to-ollama-request.js';
+import { mapOllamaErrorBody } from './map-ollama-error.js';
+import type { OllamaChatResponse, OllamaEmbedResponse, OllamaTagsResponse } from './wire-types.js';
+
+export const ollamaDefaultBaseUrl = 'http://127.0.0.1:11434';
+
+/** Ollama through its native API: `/api/chat` with NDJSON streaming, `/api/embed`, `/api/tags`. */
+export class OllamaAdapter extends BaseAdapter {
+  private readonly client: UpstreamClient;
+  private readonly staticHeaders: Record<string, string>;
+
+  constructor(name: string, options: ProviderConfig) {
+    super(name, options);
+    this.client = new UpstreamClient(name, options.base_url ?? ollamaDefaultBaseUrl, options.max_connections);
+    this.staticHeaders = { ...options.headers, 'content-type': 'application/json' };
+  }
+
+  async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+    const body = JSON.stringify(convertToOllamaRequest(req));
+    const response = await this.client.request({ method: 'POST', path: '/api/chat', headers: this.headersFor(ctx), body, signal: ctx.signal });
+    if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapOllamaErrorBody);
+    const identity: ResponseIdentity = { id: `chatcmpl-${ctx.id}`, created: Math.floor(Date.now() / 1000) };
+    if (req.stream === true) return convertOllamaStream(this.parseEvents(response.body), identity, this.name);
+    return convertOllamaResponse(await readJsonBody<OllamaChatResponse>(this.name, response, ctx.signal), identity);
+  }
+
+  countTokens(req: ChatRequest): number {
+    return estimatePromptTokens(req, this.options.chars_per_token);
+  }
+
+  override async createEmbeddings(req: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
+    if (!isTextInput(req.input)) {
+      throw new GatewayError(400, 'Ollama embeds text only: `input` must be a string or an array of strings.', { param: 'input' });
+    }
+    const embedded = await this.client.requestJson<OllamaEmbedResponse>(
+      {
+        method: 'POST',
+        path: '/api/embed',
+        headers: this.headersFor(ctx),
+        body: JSON.stringify(req.dimensions ? { model: req.model, input: req.input, dimensions: req.dimensions } : { model: req.model, input: req.input }),
+        signal: ctx.signal,
+      },
+      mapOllamaErrorBody,
+    );
+    const promptTokens = embedded.prompt_eval_count ?? 0;
+    return {
+      object: 'list',
+      data: embedded.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+      model: embedded.model ?? req.model,
+      usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
+    };
+  }
+
+  override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
+    const tags = await this.client.requestJson<OllamaTagsResponse>(
+      { method: 'GET', path: '/api/tags', headers: this.headersFor(ctx), signal: ctx.signal },
+      mapOllamaErrorBody,
+    );
+    const reported = (tags.models ?? []).flatMap((model) => {
+      const id = model.name ?? model.model;
+      return typeof id === 'string' ? [id] : [];
+    });
+    return [...new Set([...(this.options.models ?? []), ...reported])];
+  }
+
+  override close(): Promise<void> {
+    return this.client.close();
+  }
+
+  /** Ollama itself takes no key; one set here (or the client's) is sent for an authenticating proxy in front of it. */
+  private headersFor(ctx: { clientApiKey?: string }): Record<string, string> {
+    const key = this.options.api_key ?? ctx.clientApiKey;
+    return key ? { ...this.staticHeaders, authorization: `Bearer ${key}` } : this.staticHeaders;
+  }
+
+  private async *parseEvents(body: AsyncIterable<Buffer>): AsyncGenerator<OllamaChatResponse> {
+    for await (const line of readLines(body, this.name)) {
+      if (line.length === 0) continue;
+      try {
+        yield JSON.parse(line.toString('utf8')) as OllamaChatResponse;
+      } catch {
+        throw new UpstreamError(this.name, 502, `provider "${this.name}" sent a stream line that is not valid JSON`, {
+          failure: 'failed',
+          code: 'bad_upstream_response',
+        });
+      }
+    }
+  }
+}
+
+function isTextInput(input: EmbeddingRequest['input']): input is string | string[] {
+  return typeof input === 'string' || (Array.isArray(input) && input.every((item) => typeof item === 'string'));
+}

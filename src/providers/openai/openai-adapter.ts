@@ -1,0 +1,72 @@
+import type { ProviderConfig } from '../../config/schema.js';
+import type { RequestContext } from '../../gateway/context.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
+import { BaseAdapter } from '../base-adapter.js';
+import { estimatePromptTokens } from '../estimate-tokens.js';
+import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
+import { mapOpenAIErrorBody } from './map-openai-error.js';
+import { OpenAISseStream } from './openai-sse-stream.js';
+
+export const openAIDefaultBaseUrl = 'https://api.openai.com/v1';
+
+/**
+ * OpenAI and every server that speaks its API. Requests pass through untouched:
+ * the client's original bytes when nothing changed them, and stream bytes as they
+ * arrive.
+ */
+export class OpenAIAdapter extends BaseAdapter {
+  private readonly client: UpstreamClient;
+  private readonly staticHeaders: Record<string, string>;
+
+  constructor(name: string, options: ProviderConfig) {
+    super(name, options);
+    this.client = new UpstreamClient(name, options.base_url ?? openAIDefaultBaseUrl, options.max_connections);
+    this.staticHeaders = { ...options.headers, 'content-type': 'application/json' };
+  }
+
+  async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+    const body = ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
+    const response = await this.client.request({
+      method: 'POST',
+      path: '/chat/completions',
+      headers: this.headersFor(ctx.clientApiKey),
+      body,
+      signal: ctx.signal,
+    });
+    if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapOpenAIErrorBody);
+    if (req.stream === true) return new OpenAISseStream(response.body, this.name);
+    return readJsonBody<ChatResponse>(this.name, response, ctx.signal);
+  }
+
+  countTokens(req: ChatRequest): number {
+    return estimatePromptTokens(req, this.options.chars_per_token);
+  }
+
+  override createEmbeddings(req: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
+    const body = ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
+    return this.client.requestJson<EmbeddingResponse>(
+      { method: 'POST', path: '/embeddings', headers: this.headersFor(ctx.clientApiKey), body, signal: ctx.signal },
+      mapOpenAIErrorBody,
+    );
+  }
+
+  override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
+    const configured = this.options.models ?? [];
+    if (!this.options.api_key && !ctx.clientApiKey) return configured;
+    const listing = await this.client.requestJson<{ data?: Array<{ id?: unknown }> }>(
+      { method: 'GET', path: '/models', headers: this.headersFor(ctx.clientApiKey), signal: ctx.signal },
+      mapOpenAIErrorBody,
+    );
+    const reported = (listing.data ?? []).flatMap((model) => (typeof model.id === 'string' ? [model.id] : []));
+    return [...new Set([...configured, ...reported])];
+  }
+
+  override close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private headersFor(clientApiKey: string | undefined): Record<string, string> {
+    const key = this.options.api_key ?? clientApiKey;
+    return key ? { ...this.staticHeaders, authorization: `Bearer ${key}` } : this.staticHeaders;
+  }
+}

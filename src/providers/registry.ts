@@ -1,0 +1,65 @@
+import { ConfigError, type ConfigProblem } from '../config/config-error.js';
+import { describeImportFailure, importConfiguredModule } from '../config/load-module.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { BuiltinTypes } from '../config/references.js';
+import type { AdapterClass, BaseAdapter } from './base-adapter.js';
+import { OllamaAdapter } from './ollama/ollama-adapter.js';
+import { OpenAIAdapter } from './openai/openai-adapter.js';
+
+interface BuiltinProvider {
+  adapter: AdapterClass;
+  requiresBaseUrl: boolean;
+}
+
+/** Provider types that ship with TokenPak. A new one is one folder plus one line here. */
+const builtinProviders = new Map<string, BuiltinProvider>([
+  ['openai', { adapter: OpenAIAdapter, requiresBaseUrl: false }],
+  ['openai-compatible', { adapter: OpenAIAdapter, requiresBaseUrl: true }],
+  ['ollama', { adapter: OllamaAdapter, requiresBaseUrl: false }],
+]);
+
+export const builtinTypes: BuiltinTypes = builtinProviders;
+
+/** One adapter instance per configured provider, custom types loaded from their modules. */
+export async function createAdapters(loaded: LoadedConfig): Promise<Map<string, BaseAdapter>> {
+  const custom = await loadCustomAdapters(loaded);
+  const adapters = new Map<string, BaseAdapter>();
+  for (const [name, options] of Object.entries(loaded.config.providers)) {
+    const Adapter = builtinProviders.get(options.type)?.adapter ?? custom.get(options.type);
+    if (!Adapter) throw new Error(`provider type "${options.type}" passed validation but has no adapter`);
+    adapters.set(name, new Adapter(name, options));
+  }
+  return adapters;
+}
+
+async function loadCustomAdapters(loaded: LoadedConfig): Promise<Map<string, AdapterClass>> {
+  const problems: ConfigProblem[] = [];
+  const classes = new Map<string, AdapterClass>();
+  for (const [type, specifier] of Object.entries(loaded.config.adapters)) {
+    const keyPath = `adapters.${type}`;
+    try {
+      const module = await importConfiguredModule(specifier, loaded.baseDir);
+      const Adapter = module.default;
+      if (!isAdapterClass(Adapter)) {
+        problems.push({
+          path: keyPath,
+          message: `${specifier} must default-export a class extending BaseAdapter (with sendRequest and countTokens)`,
+          line: loaded.locateLine(keyPath),
+        });
+      } else {
+        classes.set(type, Adapter);
+      }
+    } catch (error) {
+      problems.push({ path: keyPath, message: `cannot load ${specifier}: ${describeImportFailure(error)}`, line: loaded.locateLine(keyPath) });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems, loaded.file);
+  return classes;
+}
+
+/** Checked by shape, not `instanceof`: the module may import BaseAdapter from another copy of the package. */
+function isAdapterClass(value: unknown): value is AdapterClass {
+  if (typeof value !== 'function') return false;
+  const prototype = (value as { prototype?: Record<string, unknown> }).prototype;
+  return typeof prototype?.sendRequest === 'function' && typeof prototype.countTokens === 'function';
+}

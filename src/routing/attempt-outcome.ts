@@ -1,0 +1,18 @@
+import type { FailureKind } from '../providers/http/upstream-error.js';
+
+/**
+ * The record of one upstream attempt. Routing appends one per try; the
+ * "all providers failed" message (and, later, breakers and metrics) read it.
+ */
+export interface AttemptOutcome {
+  provider: string;
+  model: string;
+  outcome: 'ok' | FailureKind;
+  /** The status the client would get for this attempt alone. */
+  status: number;
+  /** The HTTP status the provider answered with; absent when it never answered. */
+  upstreamStatus?: number;
+  /** Safe to show a client: no keys, URLs or prompt text. */
+  message: string;
+  durationMs: number;
+}

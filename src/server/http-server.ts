@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ChatStream } from '../gateway/chat-stream.js';
+import type { Operation, RequestContext } from '../gateway/context.js';
+import type { Gateway } from '../gateway/create-gateway.js';
+import { GatewayError } from '../gateway/errors.js';
+import { parseJsonBody, readBody } from './read-body.js';
+import { sendError, sendJson, sendSse } from './respond.js';
+
+type RouteHandler = (req: IncomingMessage, res: ServerResponse, gateway: Gateway) => Promise<void> | void;
+
+const routes = new Map<string, Map<string, RouteHandler>>([
+  ['/v1/chat/completions', new Map([['POST', (req, res, gateway) => proxy('chat', req, res, gateway)]])],
+  ['/v1/embeddings', new Map([['POST', (req, res, gateway) => proxy('embeddings', req, res, gateway)]])],
+  ['/v1/models', new Map([['GET', listModels]])],
+  ['/health', new Map([['GET', (_req, res) => sendJson(res, 200, { status: 'ok' })]])],
+  ['/ready', new Map([['GET', ready]])],
+]);
+
+const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface RunningServer {
+  server: Server;
+  /** e.g. `http://127.0.0.1:8766` */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The HTTP door: parses, hands the request to the gateway's pipeline, writes what comes back. */
+export function createHttpServer(gateway: Gateway): Server {
+  return createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
+    handleRequest(req, res, gateway).catch((error: unknown) => {
+      gateway.runtime.logger.error({ err: error }, 'unhandled error in the HTTP handler');
+      sendError(res, error);
+    });
+  });
+}
+
+export async function startHttpServer(gateway: Gateway, listen: { host: string; port: number }): Promise<RunningServer> {
+  const server = createHttpServer(gateway);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    server,
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+async function handleRequest(req: IncomingMessage, res: ServerResponse, gateway: Gateway): Promise<void> {
+  const path = routePath(req.url ?? '/');
+  const methods = routes.get(path);
+  const handler = methods?.get(req.method ?? 'GET');
+  if (handler) return handler(req, res, gateway);
+  if (methods) {
+    const allowed = [...methods.keys()].join(', ');
+    return sendError(res, new GatewayError(405, `${req.method} is not supported on ${path}; use ${allowed}.`, { code: 'method_not_allowed', headers: { allow: allowed } }));
+  }
+  sendError(res, new GatewayError(404, `Unknown request URL: ${req.method} ${path}.`, { code: 'unknown_url' }));
+}
+
+/** `/chat/completions` and `/v1/chat/completions` are the same route; clients differ on whether the base URL has `/v1`. */
+function routePath(url: string): string {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  return path.startsWith('/v1/') || routes.has(path) ? path : `/v1${path}`;
+}
+
+async function proxy(operation: Operation, req: IncomingMessage, res: ServerResponse, gateway: Gateway): Promise<void> {
+  const clientGone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) clientGone.abort();
+  });
+  let ctx: RequestContext | undefined;
+  try {
+    const rawBody = await readBody(req, gateway.config.server.max_body_bytes);
+    const body = parseJsonBody(rawBody);
+    const requestId = req.headers['x-request-id'];
+    const executed = await gateway.execute(operation, body, {
+      rawBody,
+      apiKey: clientApiKey(req),
+      headers: req.headers,
+      signal: clientGone.signal,
+      requestId: typeof requestId === 'string' && safeRequestId.test(requestId) ? requestId : undefined,
+    });
+    ctx = executed.ctx;
+    const headers = { 'x-request-id': ctx.id, 'x-tokenpak-provider': ctx.provider ?? '' };
+    if (executed.result instanceof ChatStream) await sendSse(res, executed.result, headers);
+    else sendJson(res, 200, executed.result, headers);
+  } catch (error) {
+    if (!clientGone.signal.aborted) sendError(res, error);
+  } finally {
+    logRequest(gateway, req, res, ctx);
+  }
+}
+
+async function listModels(req: IncomingMessage, res: ServerResponse, gateway: Gateway): Promise<void> {
+  sendJson(res, 200, await gateway.models.list({ apiKey: clientApiKey(req) }));
+}
+
+function ready(_req: IncomingMessage, res: ServerResponse, gateway: Gateway): void {
+  if (gateway.isReady()) sendJson(res, 200, { status: 'ready', providers: gateway.runtime.adapters.size });
+  else sendError(res, new GatewayError(503, 'No provider is usable.', { code: 'not_ready' }));
+}
+
+function clientApiKey(req: IncomingMessage): string | undefined {
+  const authorization = req.headers.authorization;
+  if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length).trim() || undefined;
+  const apiKey = req.headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined;
+}
+
+function logRequest(gateway: Gateway, req: IncomingMessage, res: ServerResponse, ctx: RequestContext | undefined): void {
+  const { logger } = gateway.runtime;
+  if (!logger.isLevelEnabled('info')) return;
+  logger.info(
+    {
+      requestId: ctx?.id,
+      method: req.method,
+      path: req.url,
+      status: res.statusCode,
+      model: ctx?.model,
+      provider: ctx?.provider,
+      attempts: ctx?.attempts.length,
+      ms: ctx ? Math.round((performance.now() - ctx.startedAt) * 10) / 10 : undefined,
+      clientClosed: !res.writableFinished || undefined,
+    },
+    'request',
+  );
+}

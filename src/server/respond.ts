@@ -1,0 +1,57 @@
+import type { ServerResponse } from 'node:http';
+import type { ChatStream } from '../gateway/chat-stream.js';
+import { toGatewayError } from '../gateway/errors.js';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+export function sendError(res: ServerResponse, thrown: unknown): void {
+  const error = toGatewayError(thrown);
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end();
+    return;
+  }
+  sendJson(res, error.status, error.toJSON(), error.headers);
+}
+
+const sseHeaders = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  // Tells nginx and similar proxies in front of the gateway not to buffer the stream.
+  'x-accel-buffering': 'no',
+};
+
+/**
+ * Writes a stream as SSE: headers at once, each frame as it comes, waiting for
+ * the socket to drain when it is full (which stops reading from upstream). A
+ * failure after the first byte ends the stream with an OpenAI-style error event.
+ */
+export async function sendSse(res: ServerResponse, stream: ChatStream, headers: Record<string, string>): Promise<void> {
+  res.writeHead(200, { ...headers, ...sseHeaders });
+  res.flushHeaders();
+  try {
+    for await (const frame of stream.sse()) {
+      if (res.destroyed) break;
+      if (!res.write(frame)) await drained(res);
+    }
+  } catch (thrown) {
+    if (!res.destroyed) res.write(`data: ${JSON.stringify(toGatewayError(thrown).toJSON())}\n\n`);
+  }
+  if (!res.destroyed) res.end();
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
