@@ -12,6 +12,8 @@ export interface AttemptOutcome {
   status: number;
   /** The HTTP status the provider answered with; absent when it never answered. */
   upstreamStatus?: number;
+  /** The provider's Retry-After header, when it sent one. */
+  retryAfter?: string;
   /** Safe to show a client: no keys, URLs or prompt text. */
   message: string;
   durationMs: number;

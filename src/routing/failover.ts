@@ -40,6 +40,7 @@ export async function dispatchWithFailover<T>(
         outcome: error.failure,
         status: error.status,
         upstreamStatus: error.upstreamStatus,
+        retryAfter: error.headers['retry-after'],
         message: error.message,
         durationMs: performance.now() - started,
       });
@@ -79,8 +80,17 @@ export function allProvidersFailed(model: string, attempts: AttemptOutcome[]): G
     .map((attempt) => `${attempt.provider}: ${attempt.upstreamStatus ? `HTTP ${attempt.upstreamStatus}: ` : ''}${attempt.message}`)
     .join('; ');
   const message = `All providers failed for model "${model}": ${summary}`;
-  if (attempts.every((attempt) => attempt.status === 429)) return new GatewayError(429, message, { code: 'upstream_rate_limited' });
+  if (attempts.every((attempt) => attempt.status === 429)) {
+    const retryAfter = soonestRetryAfter(attempts);
+    return new GatewayError(429, message, { code: 'upstream_rate_limited', headers: retryAfter ? { 'retry-after': retryAfter } : {} });
+  }
   if (attempts.some((attempt) => attempt.outcome === 'failed')) return new GatewayError(502, message, { code: 'all_providers_failed' });
   if (attempts.some((attempt) => attempt.outcome === 'timeout')) return new GatewayError(504, message, { code: 'upstream_timeout' });
   return new GatewayError(503, message, { code: 'no_provider_available' });
+}
+
+/** When every provider is rate limited, the client may retry as soon as the first of them accepts again. */
+function soonestRetryAfter(attempts: AttemptOutcome[]): string | undefined {
+  const seconds = attempts.map((attempt) => Number(attempt.retryAfter)).filter((value) => Number.isFinite(value) && value >= 0);
+  return seconds.length > 0 ? String(Math.min(...seconds)) : undefined;
 }

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../gateway/context.js';
 import { GatewayError } from '../../gateway/errors.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
 import { BaseAdapter } from '../base-adapter.js';
+import { encodeEmbedding } from '../encode-embedding.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { readLines } from '../http/line-scanner.js';
 import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
@@ -56,7 +57,7 @@ export class OllamaAdapter extends BaseAdapter {
     const promptTokens = embedded.prompt_eval_count ?? 0;
     return {
       object: 'list',
-      data: embedded.embeddings.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+      data: embedded.embeddings.map((vector, index) => ({ object: 'embedding', index, embedding: encodeEmbedding(vector, req.encoding_format) })),
       model: embedded.model ?? req.model,
       usage: { prompt_tokens: promptTokens, total_tokens: promptTokens },
     };

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeServer } from '../fakes/fake-server.js';
+import { sseBytesOf, startOpenAIFake } from '../fakes/openai-fake.js';
+import { recordedChunks, recordedJson } from '../fakes/recordings.js';
+import { clientKey, collectStream, postJson, startTestGateway, type TestGateway } from '../support/harness.js';
+import { summariseRecordedChunks } from '../support/recorded-stream.js';
+
+describe('OpenAI-format providers, through the gateway with the official openai client', () => {
+  let openai: FakeServer;
+  let xai: FakeServer;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    openai = await startOpenAIFake('openai/openai-text', ['gpt-4.1-nano', 'gpt-4o']);
+    xai = await startOpenAIFake('openai-compatible/xai-tool-call', ['grok-3-mini']);
+    gw = await startTestGateway({
+      providers: {
+        openai: { type: 'openai', base_url: `${openai.url}/v1` },
+        xai: { type: 'openai-compatible', base_url: `${xai.url}/v1`, api_key: 'sk-configured-xai' },
+      },
+      routing: { primary: 'openai', strategies: [{ provider: 'xai', models: ['grok-*'] }] },
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await Promise.all([openai.close(), xai.close()]);
+  });
+
+  const question = { role: 'user' as const, content: 'Invent a new holiday and describe its traditions.' };
+
+  it('returns the provider response unchanged, unknown fields included', async () => {
+    const completion = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [question] });
+    expect(completion).toEqual(recordedJson('openai/openai-text'));
+  });
+
+  it('streams the capture: same text, finish reason and usage, unknown fields kept', async () => {
+    const expected = summariseRecordedChunks(recordedChunks('openai/openai-text'));
+    const stream = await gw.client.chat.completions.create({
+      model: 'gpt-4.1-nano',
+      messages: [question],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const received = await collectStream(stream);
+    expect(received.text).toBe(expected.text);
+    expect(received.finishReason).toBe('stop');
+    expect(received.usage).toEqual(expected.usage);
+    expect((received.chunks[0] as unknown as Record<string, unknown>).obfuscation).toBe('Qup1BsQ3');
+  });
+
+  it('passes stream bytes through exactly as the provider sent them', async () => {
+    const response = await postJson(`${gw.baseURL}/chat/completions`, { model: 'gpt-4.1-nano', messages: [question], stream: true });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(await response.text()).toBe(sseBytesOf(recordedChunks('openai/openai-text')));
+  });
+
+  it('forwards the request bytes untouched, unknown fields and formatting included', async () => {
+    const sent = '{"model":"gpt-4.1-nano",  "messages":[{"role":"user","content":"hi"}],"x_vendor_flag":{"keep":true}}';
+    const before = openai.requests.length;
+    const response = await postJson(`${gw.baseURL}/chat/completions`, sent, { authorization: `Bearer ${clientKey}` });
+    expect(response.status).toBe(200);
+    const received = openai.requests[before];
+    expect(received?.raw.toString()).toBe(sent);
+    expect(received?.headers.authorization).toBe(`Bearer ${clientKey}`);
+  });
+
+  it('sends the configured key, not the client key, to a provider that has one', async () => {
+    const before = xai.requests.length;
+    await gw.client.chat.completions.create({ model: 'grok-3-mini', messages: [question] });
+    expect(xai.requests[before]?.headers.authorization).toBe('Bearer sk-configured-xai');
+  });
+
+  it('routes provider/model explicitly and sends the model name after the slash', async () => {
+    const before = xai.requests.length;
+    await gw.client.chat.completions.create({ model: 'xai/grok-3-mini-fast', messages: [question], temperature: 0.2 });
+    const received = xai.requests[before]?.body;
+    expect(received).toMatchObject({ model: 'grok-3-mini-fast', temperature: 0.2, messages: [question] });
+  });
+
+  it('assembles streamed tool-call arguments that parse to the capture', async () => {
+    const expected = summariseRecordedChunks(recordedChunks('openai-compatible/xai-tool-call'));
+    const stream = await gw.client.chat.completions.create({ model: 'grok-3-mini', messages: [question], stream: true });
+    const received = await collectStream(stream);
+    expect(received.finishReason).toBe('tool_calls');
+    expect(received.toolArguments.map((args) => JSON.parse(args))).toEqual(expected.toolArguments.map((args) => JSON.parse(args)));
+    expect(received.usage).toEqual(expected.usage);
+  });
+
+  it('serves embeddings through the routed provider', async () => {
+    const embedding = await gw.client.embeddings.create({ model: 'text-embedding-3-small', input: ['a', 'b'] });
+    expect(embedding.data.map((item) => item.index)).toEqual([0, 1]);
+    expect(openai.requests.at(-1)?.path).toBe('/v1/embeddings');
+  });
+
+  it('lists the models each provider reports, named so that they route back to it', async () => {
+    const models = await gw.client.models.list();
+    const ids = models.data.map((model) => `${model.id}@${model.owned_by}`);
+    expect(ids).toEqual(expect.arrayContaining(['gpt-4.1-nano@openai', 'gpt-4o@openai', 'grok-3-mini@xai']));
+  });
+});

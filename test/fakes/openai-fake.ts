@@ -1,0 +1,60 @@
+import type { ServerResponse } from 'node:http';
+import { json, startFakeServer, type FakeHandler, type FakeServer, type ReceivedRequest } from './fake-server.js';
+import { recordedChunks, recordedJson } from './recordings.js';
+
+/** The exact SSE bytes the fake sends for a capture: what a passthrough gateway must deliver unchanged. */
+export function sseBytesOf(chunks: string[]): string {
+  return chunks.map((chunk) => `data: ${chunk}\n\n`).join('') + 'data: [DONE]\n\n';
+}
+
+/**
+ * An OpenAI-format provider that replays one capture (e.g. `openai/openai-text`):
+ * the `.json` for non-stream requests, the `.chunks.txt` as SSE for stream requests.
+ */
+export function replayOpenAI(recording: string, models: string[] = ['gpt-4.1-nano']): FakeHandler {
+  const response = recordedJson(recording);
+  const chunks = recordedChunks(recording);
+  return async (req, res) => {
+    if (req.method === 'GET' && req.path.endsWith('/models')) {
+      return json(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'fake' })) });
+    }
+    if (req.method === 'POST' && req.path.endsWith('/embeddings')) {
+      const inputs: unknown[] = Array.isArray(req.body?.input) ? req.body.input : [req.body?.input];
+      return json(res, 200, {
+        object: 'list',
+        data: inputs.map((_input, index) => ({ object: 'embedding', index, embedding: [0.25, -0.5, index] })),
+        model: req.body?.model,
+        usage: { prompt_tokens: 3 * inputs.length, total_tokens: 3 * inputs.length },
+      });
+    }
+    if (req.method !== 'POST' || !req.path.endsWith('/chat/completions')) return json(res, 404, { error: { message: 'not found' } });
+    const invalid = invalidChatRequest(req);
+    if (invalid) return json(res, 400, { error: { message: invalid, type: 'invalid_request_error', param: null, code: null } });
+    if (req.body.stream !== true) return json(res, 200, response);
+    await writeSse(res, chunks);
+  };
+}
+
+/** Writes each event in two writes split mid-line, so that receivers must join lines across reads. */
+export async function writeSse(res: ServerResponse, chunks: string[]): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const event of [...chunks.map((chunk) => `data: ${chunk}\n\n`), 'data: [DONE]\n\n']) {
+    const middle = Math.floor(event.length / 2);
+    res.write(event.slice(0, middle));
+    await new Promise((resolve) => setImmediate(resolve));
+    res.write(event.slice(middle));
+  }
+  res.end();
+}
+
+/** What the real API would reject with 400 for a chat request. */
+function invalidChatRequest(req: ReceivedRequest): string | undefined {
+  if (req.headers['content-type'] !== 'application/json') return 'content-type must be application/json';
+  if (typeof req.body?.model !== 'string') return 'you must provide a model parameter';
+  if (!Array.isArray(req.body.messages)) return "Missing required parameter: 'messages'.";
+  return undefined;
+}
+
+export function startOpenAIFake(recording = 'openai/openai-text', models?: string[]): Promise<FakeServer> {
+  return startFakeServer(replayOpenAI(recording, models));
+}
