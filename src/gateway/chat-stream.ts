@@ -35,13 +35,14 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
     this.claim();
-    const includeUsage = (this.ctx.request as ChatRequest).stream_options?.include_usage === true;
+    // Translating adapters always report usage last; only clients that asked see it.
+    // A passthrough upstream was asked by the client itself, so what it sends stands, as it does over HTTP.
+    const hideUsage = (this.ctx.request as ChatRequest).stream_options?.include_usage !== true && !hasRawSse(this.source);
     try {
       for await (const chunk of this.source) {
         if (chunk.usage) this.ctx.usage = chunk.usage;
         this.assembler?.add(chunk);
-        // Translating adapters always report usage last; only clients that asked see it.
-        if (!includeUsage && chunk.usage && chunk.choices.length === 0) continue;
+        if (hideUsage && chunk.usage && chunk.choices.length === 0) continue;
         yield chunk;
       }
       await this.end({ kind: 'complete', response: this.assembler?.result() });

@@ -12,7 +12,7 @@ import type { AfterStage, Stage, StageAnswer } from './stages/stage.js';
 import { validateRequest } from './stages/validate-request.js';
 
 /** The life of a request, in order. Both doors (HTTP and SDK) run exactly this. */
-const stages: Stage[] = [validateRequest, applyRequestHooks, routeRequest, estimatePromptTokens, dispatch];
+const stages: Stage[] = [validateRequest, routeRequest, estimatePromptTokens, applyRequestHooks, dispatch];
 
 /** Run on the answer: at once for a response, when the stream ends for a stream. */
 const afterStages: AfterStage[] = [recordUsage, applyResponseHooks];

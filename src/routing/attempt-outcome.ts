@@ -17,4 +17,6 @@ export interface AttemptOutcome {
   /** Safe to show a client: no keys, URLs or prompt text. */
   message: string;
   durationMs: number;
+  /** What an adapter threw that was not a GatewayError (a bug), kept for the log only. */
+  error?: unknown;
 }

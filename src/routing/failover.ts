@@ -1,7 +1,7 @@
 import type { RequestContext } from '../gateway/context.js';
 import { GatewayError } from '../gateway/errors.js';
 import type { BaseAdapter } from '../providers/base-adapter.js';
-import { UpstreamError } from '../providers/http/upstream-error.js';
+import { isNetworkError, UpstreamError, upstreamErrorFromNetwork } from '../providers/http/upstream-error.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 
@@ -43,6 +43,7 @@ export async function dispatchWithFailover<T>(
         retryAfter: error.headers['retry-after'],
         message: error.message,
         durationMs: performance.now() - started,
+        error: error.code === 'adapter_error' ? error.cause : undefined,
       });
       if (error.failure === 'client_error' || error.failure === 'aborted') throw error;
     }
@@ -63,13 +64,12 @@ export function asUpstreamError(provider: string, thrown: unknown, signal: Abort
       upstreamStatus: thrown.status,
     });
   }
-  const name = (thrown as { name?: unknown } | null)?.name;
-  if (signal.aborted || name === 'AbortError') {
-    const reason = signal.reason as { name?: string } | undefined;
-    if (reason?.name === 'TimeoutError') return new UpstreamError(provider, 504, `provider "${provider}" timed out`, { failure: 'timeout', code: 'upstream_timeout' });
-    return new UpstreamError(provider, 499, 'the client closed the request', { failure: 'aborted', code: 'client_closed_request' });
-  }
-  return new UpstreamError(provider, 502, `provider "${provider}" failed unexpectedly; see the gateway log`, { failure: 'failed', code: 'adapter_error' });
+  if (signal.aborted || isNetworkError(thrown)) return upstreamErrorFromNetwork(provider, thrown, signal);
+  return new UpstreamError(provider, 502, `provider "${provider}" failed unexpectedly; see the gateway log`, {
+    failure: 'failed',
+    code: 'adapter_error',
+    cause: thrown,
+  });
 }
 
 export function allProvidersFailed(model: string, attempts: AttemptOutcome[]): GatewayError {

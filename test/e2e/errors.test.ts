@@ -7,7 +7,7 @@ import { postJson, startTestGateway, type TestGateway } from '../support/harness
 async function expectError(response: Response, status: number, expected: { code?: string | null; param?: string | null; message?: RegExp }) {
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toBe('application/json');
-  const body = await response.json();
+  const body = (await response.json()) as { error: Record<string, unknown> };
   expect(Object.keys(body)).toEqual(['error']);
   expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
   if (expected.code !== undefined) expect(body.error.code).toBe(expected.code);

@@ -29,7 +29,7 @@ function logFailedAttempts(ctx: RequestContext, runtime: GatewayRuntime): void {
   for (const attempt of ctx.attempts) {
     if (attempt.outcome === 'ok' || attempt.outcome === 'client_error' || attempt.outcome === 'aborted') continue;
     runtime.logger.warn(
-      { requestId: ctx.id, provider: attempt.provider, model: attempt.model, outcome: attempt.outcome, status: attempt.status, reason: attempt.message },
+      { requestId: ctx.id, provider: attempt.provider, model: attempt.model, outcome: attempt.outcome, status: attempt.status, reason: attempt.message, err: attempt.error },
       'upstream attempt failed',
     );
   }

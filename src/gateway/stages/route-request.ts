@@ -5,7 +5,12 @@ import type { GatewayRuntime } from '../runtime.js';
 /** Picks the provider (and the fallbacks after it) for the request's model. */
 export function routeRequest(ctx: RequestContext, runtime: GatewayRuntime): void {
   ctx.candidates = runtime.router.candidatesFor(ctx.request.model);
-  if (ctx.candidates.length > 0) return;
+  const chosen = ctx.candidates[0];
+  if (chosen) {
+    ctx.provider = chosen.provider;
+    ctx.upstreamModel = chosen.model;
+    return;
+  }
   const providers = [...runtime.adapters.keys()].join(', ');
   throw new GatewayError(
     404,

@@ -19,9 +19,10 @@ export class UpstreamError extends GatewayError {
     readonly provider: string,
     status: number,
     message: string,
-    options: GatewayErrorOptions & { failure?: FailureKind; upstreamStatus?: number } = {},
+    options: GatewayErrorOptions & { failure?: FailureKind; upstreamStatus?: number; cause?: unknown } = {},
   ) {
     super(status, message, options);
+    if (options.cause !== undefined) this.cause = options.cause;
     this.failure = options.failure ?? failureForStatus(status);
     this.upstreamStatus = options.upstreamStatus;
   }
@@ -50,6 +51,11 @@ export function upstreamErrorFromNetwork(provider: string, error: unknown, signa
     failure: 'failed',
     code: 'upstream_connection_error',
   });
+}
+
+/** An error from a socket or from fetch (whose cause carries the socket's code), as opposed to a bug. */
+export function isNetworkError(error: unknown): boolean {
+  return errorCode(error) !== undefined || (error as { name?: unknown } | null)?.name === 'AbortError';
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const cli = path.join(root, 'dist/cli/main.js');
+const fixtures = path.join(root, 'test/fixtures');
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: fixtures, env: { PATH: process.env.PATH, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (data) => (stdout += data));
+  child.stderr.on('data', (data) => (stderr += data));
+  const exited = once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  return { child, exited, output: () => stdout };
+}
+
+describe('tokenpak check', () => {
+  it('prints the key path and YAML line of a bad reference, and exits 1', async () => {
+    const { code, stderr } = await run(['check', '--config', 'broken-proxy.yaml']).exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain('routing.strategies[1].provider: unknown provider "locall" (configured: openai, local, groq) (broken-proxy.yaml:18)');
+    expect(stderr).toContain('providers.groq: base_url is required for type "openai-compatible" (broken-proxy.yaml:10)');
+  });
+
+  it('reports every schema problem at once, each with its line', async () => {
+    const { code, stderr } = await run(['check', '--config', 'typo-proxy.yaml']).exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain('server.port: Invalid input: expected number, received string (typo-proxy.yaml:2)');
+    expect(stderr).toContain('server.hots: unknown key (typo-proxy.yaml:3)');
+    expect(stderr).toContain('providers.local.base_url: Invalid URL (typo-proxy.yaml:7)');
+  });
+
+  it('accepts the documented example config and exits 0', async () => {
+    const { code, stdout } = await run(['check', '--config', '../../docs/examples/proxy.yaml']).exited;
+    expect(code).toBe(0);
+    expect(stdout).toContain('OK');
+  });
+
+  it('names a missing config file', async () => {
+    const { code, stderr } = await run(['check', '--config', 'nope.yaml']).exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain('cannot read nope.yaml: file not found');
+  });
+});
+
+describe('tokenpak serve', () => {
+  it('serves the embedded defaults, says what it routes where, and exits 0 on SIGTERM', async () => {
+    const server = run(['serve', '--port', '0'], { OPENAI_API_KEY: 'sk-test' });
+    await waitFor(() => server.output().includes('TokenPak listening'));
+    const started = JSON.parse(server.output().split('\n')[0] ?? '{}');
+    expect(started.msg).toMatch(/providers: openai \(openai\), ollama \(ollama\)/);
+    expect(started.msg).toMatch(/gpt-\*.* → openai/);
+    const health = await fetch(started.url.replace(/\/v1$/, '/health'));
+    expect(health.status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
