@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { builtinTypes } from '../providers/registry.js';
+import { embeddedDefaults } from './defaults.js';
+import { validateConfig } from './load.js';
+
+describe('embedded defaults', () => {
+  it('has only a local Ollama that takes every model when no key is set', () => {
+    const config = validateConfig(embeddedDefaults({}), { builtinTypes, env: {} });
+    expect(Object.keys(config.providers)).toEqual(['ollama']);
+    expect(config.routing.primary).toBe('ollama');
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8766 });
+  });
+
+  it('adds a provider for each well-known key in the environment', () => {
+    const config = validateConfig(embeddedDefaults({ OPENAI_API_KEY: 'a', ANTHROPIC_API_KEY: 'b', GEMINI_API_KEY: 'c' }), { builtinTypes, env: {} });
+    expect(Object.keys(config.providers)).toEqual(['openai', 'anthropic', 'gemini', 'ollama']);
+    expect(config.providers.anthropic?.api_key).toBe('b');
+    expect(config.routing.strategies.map((strategy) => strategy.provider)).toEqual(['openai', 'anthropic', 'gemini']);
+  });
+});
