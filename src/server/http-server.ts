@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ChatStream } from '../gateway/chat-stream.js';
@@ -82,20 +83,22 @@ async function proxy(operation: Operation, req: IncomingMessage, res: ServerResp
   res.once('close', () => {
     if (!res.writableFinished) clientGone.abort();
   });
+  const offered = req.headers['x-request-id'];
+  const requestId = typeof offered === 'string' && safeRequestId.test(offered) ? offered : randomUUID();
+  res.setHeader('x-request-id', requestId);
   let ctx: RequestContext | undefined;
   try {
     const rawBody = await readBody(req, gateway.config.server.max_body_bytes);
     const body = parseJsonBody(rawBody);
-    const requestId = req.headers['x-request-id'];
     const executed = await gateway.execute(operation, body, {
       rawBody,
       apiKey: clientApiKey(req),
       headers: req.headers,
       signal: clientGone.signal,
-      requestId: typeof requestId === 'string' && safeRequestId.test(requestId) ? requestId : undefined,
+      requestId,
     });
     ctx = executed.ctx;
-    const headers = { 'x-request-id': ctx.id, 'x-tokenpak-provider': ctx.provider ?? '' };
+    const headers: Record<string, string> = ctx.provider ? { 'x-tokenpak-provider': ctx.provider } : {};
     if (executed.result instanceof ChatStream) await sendSse(res, executed.result, headers);
     else sendJson(res, 200, executed.result, headers);
   } catch (error) {
@@ -126,7 +129,7 @@ function logRequest(gateway: Gateway, req: IncomingMessage, res: ServerResponse,
   if (!logger.isLevelEnabled('info')) return;
   logger.info(
     {
-      requestId: ctx?.id,
+      requestId: res.getHeader('x-request-id'),
       method: req.method,
       path: req.url,
       status: res.statusCode,

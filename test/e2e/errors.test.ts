@@ -117,3 +117,21 @@ describe('health and readiness', () => {
     expect(await response.json()).toEqual({ status: 'ready', providers: 1 });
   });
 });
+
+describe('request ids', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ providers: { local: { type: 'ollama', base_url: 'http://127.0.0.1:9' } }, routing: { primary: 'local' } });
+  });
+  afterAll(() => gw.close());
+
+  it('echoes a safe x-request-id, on errors too', async () => {
+    const response = await postJson(`${gw.baseURL}/chat/completions`, '{', { 'x-request-id': 'trace-42' });
+    expect(response.headers.get('x-request-id')).toBe('trace-42');
+  });
+
+  it('replaces an unsafe x-request-id with its own', async () => {
+    const response = await postJson(`${gw.baseURL}/chat/completions`, '{', { 'x-request-id': 'bad id\twith spaces' });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
