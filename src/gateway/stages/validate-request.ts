@@ -22,7 +22,15 @@ export function validateChatRequest(request: ChatRequest): void {
       throw invalid(`messages[${index}] must be an object with a "role".`, `messages[${index}]`);
     }
     if (typeof message.role !== 'string') throw invalid(`messages[${index}].role must be a string.`, `messages[${index}].role`);
+    const { content } = message;
+    if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
+      throw invalid(`messages[${index}].content must be a string or an array of content parts.`, `messages[${index}].content`);
+    }
+    if (Array.isArray(content) && !content.every((part) => part !== null && typeof part === 'object' && typeof part.type === 'string')) {
+      throw invalid(`messages[${index}].content parts must be objects with a "type".`, `messages[${index}].content`);
+    }
   });
+  if (request.tools !== undefined && request.tools !== null && !Array.isArray(request.tools)) throw invalid('"tools" must be an array.', 'tools');
   if (request.stream !== undefined && request.stream !== null && typeof request.stream !== 'boolean') {
     throw invalid('"stream" must be a boolean.', 'stream');
   }
