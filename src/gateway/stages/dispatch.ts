@@ -1,4 +1,5 @@
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
+import { UpstreamError } from '../../providers/http/upstream-error.js';
 import { dispatchWithFailover } from '../../routing/failover.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
@@ -10,8 +11,11 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
     const { result, deadline } = await dispatchWithFailover<ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse>(
       ctx,
       runtime.adapters,
-      (adapter, request) =>
-        ctx.operation === 'chat' ? adapter.sendRequest(request as ChatRequest, ctx) : adapter.createEmbeddings(request as EmbeddingRequest, ctx),
+      async (adapter, request) =>
+        requireAnswer(
+          adapter.name,
+          ctx.operation === 'chat' ? await adapter.sendRequest(request as ChatRequest, ctx) : await adapter.createEmbeddings(request as EmbeddingRequest, ctx),
+        ),
     );
     if (isStream(result)) return { stream: result, release: () => deadline.clear() };
     deadline.clear();
@@ -19,6 +23,12 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
   } finally {
     logFailedAttempts(ctx, runtime);
   }
+}
+
+/** A custom adapter that resolves with nothing has a bug; treat it as that provider failing rather than as a gateway error. */
+function requireAnswer<T>(provider: string, answer: T): T {
+  if (answer !== null && typeof answer === 'object') return answer;
+  throw new UpstreamError(provider, 502, `provider "${provider}" returned no response; see the gateway log`, { failure: 'failed', code: 'adapter_error' });
 }
 
 function isStream(result: ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse): result is AsyncIterable<ChatChunk> {

@@ -6,6 +6,7 @@ import { BaseAdapter } from '../base-adapter.js';
 import { encodeEmbedding } from '../encode-embedding.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { readLines } from '../http/line-scanner.js';
+import { BearerHeaders } from '../http/bearer-headers.js';
 import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
 import { UpstreamError } from '../http/upstream-error.js';
 import { convertOllamaResponse, type ResponseIdentity } from './convert-ollama-response.js';
@@ -19,17 +20,18 @@ export const ollamaDefaultBaseUrl = 'http://127.0.0.1:11434';
 /** Ollama through its native API: `/api/chat` with NDJSON streaming, `/api/embed`, `/api/tags`. */
 export class OllamaAdapter extends BaseAdapter {
   private readonly client: UpstreamClient;
-  private readonly staticHeaders: Record<string, string>;
+  private readonly headers: BearerHeaders;
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? ollamaDefaultBaseUrl, options.max_connections);
-    this.staticHeaders = { ...options.headers, 'content-type': 'application/json' };
+    // Ollama itself takes no key; one configured here (or the client's) is for an authenticating proxy in front of it.
+    this.headers = new BearerHeaders(options.api_key, options.headers);
   }
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
     const body = JSON.stringify(convertToOllamaRequest(req));
-    const response = await this.client.request({ method: 'POST', path: '/api/chat', headers: this.headersFor(ctx), body, signal: ctx.signal });
+    const response = await this.client.request({ method: 'POST', path: '/api/chat', headers: this.headers.for(ctx.clientApiKey), body, signal: ctx.signal });
     if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapOllamaErrorBody);
     const identity: ResponseIdentity = { id: `chatcmpl-${ctx.id}`, created: Math.floor(Date.now() / 1000) };
     if (req.stream === true) return convertOllamaStream(this.parseEvents(response.body), identity, this.name);
@@ -48,7 +50,7 @@ export class OllamaAdapter extends BaseAdapter {
       {
         method: 'POST',
         path: '/api/embed',
-        headers: this.headersFor(ctx),
+        headers: this.headers.for(ctx.clientApiKey),
         body: JSON.stringify(req.dimensions ? { model: req.model, input: req.input, dimensions: req.dimensions } : { model: req.model, input: req.input }),
         signal: ctx.signal,
       },
@@ -65,7 +67,7 @@ export class OllamaAdapter extends BaseAdapter {
 
   override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
     const tags = await this.client.requestJson<OllamaTagsResponse>(
-      { method: 'GET', path: '/api/tags', headers: this.headersFor(ctx), signal: ctx.signal },
+      { method: 'GET', path: '/api/tags', headers: this.headers.for(ctx.clientApiKey), signal: ctx.signal },
       mapOllamaErrorBody,
     );
     const reported = (tags.models ?? []).flatMap((model) => {
@@ -77,12 +79,6 @@ export class OllamaAdapter extends BaseAdapter {
 
   override close(): Promise<void> {
     return this.client.close();
-  }
-
-  /** Ollama itself takes no key; one set here (or the client's) is sent for an authenticating proxy in front of it. */
-  private headersFor(ctx: { clientApiKey?: string }): Record<string, string> {
-    const key = this.options.api_key ?? ctx.clientApiKey;
-    return key ? { ...this.staticHeaders, authorization: `Bearer ${key}` } : this.staticHeaders;
   }
 
   private async *parseEvents(body: AsyncIterable<Buffer>): AsyncGenerator<OllamaChatResponse> {

@@ -3,6 +3,7 @@ import type { RequestContext } from '../../gateway/context.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
 import { BaseAdapter } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
+import { BearerHeaders } from '../http/bearer-headers.js';
 import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
 import { OpenAISseStream } from './openai-sse-stream.js';
@@ -16,12 +17,12 @@ export const openAIDefaultBaseUrl = 'https://api.openai.com/v1';
  */
 export class OpenAIAdapter extends BaseAdapter {
   private readonly client: UpstreamClient;
-  private readonly staticHeaders: Record<string, string>;
+  private readonly headers: BearerHeaders;
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? openAIDefaultBaseUrl, options.max_connections);
-    this.staticHeaders = { ...options.headers, 'content-type': 'application/json' };
+    this.headers = new BearerHeaders(options.api_key, options.headers);
   }
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
@@ -29,7 +30,7 @@ export class OpenAIAdapter extends BaseAdapter {
     const response = await this.client.request({
       method: 'POST',
       path: '/chat/completions',
-      headers: this.headersFor(ctx.clientApiKey),
+      headers: this.headers.for(ctx.clientApiKey),
       body,
       signal: ctx.signal,
     });
@@ -45,7 +46,7 @@ export class OpenAIAdapter extends BaseAdapter {
   override createEmbeddings(req: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
     const body = ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
     return this.client.requestJson<EmbeddingResponse>(
-      { method: 'POST', path: '/embeddings', headers: this.headersFor(ctx.clientApiKey), body, signal: ctx.signal },
+      { method: 'POST', path: '/embeddings', headers: this.headers.for(ctx.clientApiKey), body, signal: ctx.signal },
       mapOpenAIErrorBody,
     );
   }
@@ -54,7 +55,7 @@ export class OpenAIAdapter extends BaseAdapter {
     const configured = this.options.models ?? [];
     if (!this.options.api_key && !ctx.clientApiKey) return configured;
     const listing = await this.client.requestJson<{ data?: Array<{ id?: unknown }> }>(
-      { method: 'GET', path: '/models', headers: this.headersFor(ctx.clientApiKey), signal: ctx.signal },
+      { method: 'GET', path: '/models', headers: this.headers.for(ctx.clientApiKey), signal: ctx.signal },
       mapOpenAIErrorBody,
     );
     const reported = (listing.data ?? []).flatMap((model) => (typeof model.id === 'string' ? [model.id] : []));
@@ -63,10 +64,5 @@ export class OpenAIAdapter extends BaseAdapter {
 
   override close(): Promise<void> {
     return this.client.close();
-  }
-
-  private headersFor(clientApiKey: string | undefined): Record<string, string> {
-    const key = this.options.api_key ?? clientApiKey;
-    return key ? { ...this.staticHeaders, authorization: `Bearer ${key}` } : this.staticHeaders;
   }
 }
