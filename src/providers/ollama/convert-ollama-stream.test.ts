@@ -8,7 +8,7 @@ async function convert(events: Array<Partial<OllamaChatResponse>>): Promise<Chat
     for (const event of events) yield { model: 'llama3.2', created_at: '', done: false, ...event } as OllamaChatResponse;
   }
   const chunks: ChatChunk[] = [];
-  for await (const chunk of convertOllamaStream(source(), { id: 'chatcmpl-1', created: 5 }, 'local')) chunks.push(chunk);
+  for await (const chunk of convertOllamaStream(source(), { id: 'chatcmpl-1', created: 5, model: 'llama3.2' }, 'local')) chunks.push(chunk);
   return chunks;
 }
 

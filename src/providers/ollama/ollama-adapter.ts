@@ -9,7 +9,8 @@ import { readLines } from '../http/line-scanner.js';
 import { BearerHeaders } from '../http/bearer-headers.js';
 import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
 import { UpstreamError } from '../http/upstream-error.js';
-import { convertOllamaResponse, type ResponseIdentity } from './convert-ollama-response.js';
+import { newIdentity } from '../shared/chunk-factory.js';
+import { convertOllamaResponse } from './convert-ollama-response.js';
 import { convertOllamaStream } from './convert-ollama-stream.js';
 import { convertToOllamaRequest } from './convert-to-ollama-request.js';
 import { mapOllamaErrorBody } from './map-ollama-error.js';
@@ -33,7 +34,7 @@ export class OllamaAdapter extends BaseAdapter {
     const body = JSON.stringify(convertToOllamaRequest(req));
     const response = await this.client.request({ method: 'POST', path: '/api/chat', headers: this.headers.for(ctx.clientApiKey), body, signal: ctx.signal });
     if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapOllamaErrorBody);
-    const identity: ResponseIdentity = { id: `chatcmpl-${ctx.id}`, created: Math.floor(Date.now() / 1000) };
+    const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) return convertOllamaStream(this.parseEvents(response.body), identity, this.name);
     return convertOllamaResponse(await readJsonBody<OllamaChatResponse>(this.name, response, ctx.signal), identity);
   }

@@ -1,0 +1,30 @@
+import { readLines } from '../http/line-scanner.js';
+
+export interface SseEvent {
+  /** The `event:` field; `message` when absent. */
+  event: string;
+  data: string;
+}
+
+/** The events of an SSE body (`event:` and `data:` fields; multi-line data joined with "\n"). */
+export async function* readSseEvents(body: AsyncIterable<Buffer>, provider: string): AsyncGenerator<SseEvent> {
+  let event = 'message';
+  let data: string[] = [];
+  for await (const raw of readLines(body, provider)) {
+    const line = raw.toString('utf8');
+    if (line === '') {
+      if (data.length > 0) yield { event, data: data.join('\n') };
+      event = 'message';
+      data = [];
+      continue;
+    }
+    if (line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const rest = colon === -1 ? '' : line.slice(colon + 1);
+    const value = rest.startsWith(' ') ? rest.slice(1) : rest;
+    if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+  }
+  if (data.length > 0) yield { event, data: data.join('\n') };
+}
