@@ -3,6 +3,7 @@ import { describeImportFailure, importConfiguredModule } from '../config/load-mo
 import type { LoadedConfig } from '../config/load.js';
 import type { BuiltinTypes } from '../config/references.js';
 import type { AdapterClass, BaseAdapter } from './base-adapter.js';
+import { AnthropicAdapter } from './anthropic/anthropic-adapter.js';
 import { OllamaAdapter } from './ollama/ollama-adapter.js';
 import { OpenAIAdapter } from './openai/openai-adapter.js';
 
@@ -16,6 +17,7 @@ const builtinProviders = new Map<string, BuiltinProvider>([
   ['openai', { adapter: OpenAIAdapter, requiresBaseUrl: false }],
   ['openai-compatible', { adapter: OpenAIAdapter, requiresBaseUrl: true }],
   ['ollama', { adapter: OllamaAdapter, requiresBaseUrl: false }],
+  ['anthropic', { adapter: AnthropicAdapter, requiresBaseUrl: false }],
 ]);
 
 export const builtinTypes: BuiltinTypes = builtinProviders;

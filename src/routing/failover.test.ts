@@ -21,6 +21,10 @@ describe('allProvidersFailed', () => {
     expect(allProvidersFailed('m', [attempt('timeout', 504), attempt('unreachable', 502)]).status).toBe(504);
   });
 
+  it('is 503 when every provider said it is unavailable', () => {
+    expect(allProvidersFailed('m', [attempt('failed', 503, { upstreamStatus: 529 }), attempt('unreachable', 502)]).status).toBe(503);
+  });
+
   it('is 503 when no provider could be reached or none was tried', () => {
     expect(allProvidersFailed('m', [attempt('unreachable', 502)]).status).toBe(503);
     expect(allProvidersFailed('m', []).status).toBe(503);

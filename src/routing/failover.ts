@@ -84,7 +84,8 @@ export function allProvidersFailed(model: string, attempts: AttemptOutcome[]): G
     const retryAfter = soonestRetryAfter(attempts);
     return new GatewayError(429, message, { code: 'upstream_rate_limited', headers: retryAfter ? { 'retry-after': retryAfter } : {} });
   }
-  if (attempts.some((attempt) => attempt.outcome === 'failed')) return new GatewayError(502, message, { code: 'all_providers_failed' });
+  // A provider that answers 503 (or Anthropic's 529) is as unusable as one that cannot be reached.
+  if (attempts.some((attempt) => attempt.outcome === 'failed' && attempt.status !== 503)) return new GatewayError(502, message, { code: 'all_providers_failed' });
   if (attempts.some((attempt) => attempt.outcome === 'timeout')) return new GatewayError(504, message, { code: 'upstream_timeout' });
   return new GatewayError(503, message, { code: 'no_provider_available' });
 }

@@ -82,9 +82,9 @@ describe('the custom adapter and hooks of docs/examples, loaded from disk', () =
     expect(mycorp.requests.length).toBe(before);
   });
 
-  it('passes on the adapter’s GatewayError status when no fallback is configured', async () => {
+  it('treats the adapter’s GatewayError 503 as the provider being unavailable', async () => {
     const error = await client.chat.completions.create({ model: 'overloaded', messages: [{ role: 'user', content: 'Hi' }] }).catch((e) => e);
-    expect(error.status).toBe(502);
+    expect(error.status).toBe(503);
     expect(error.message).toContain('mycorp: HTTP 503: MyCorp is overloaded');
   });
 });

@@ -1,4 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
+import type { ErrorFields } from './error-fields.js';
 import { UpstreamError, upstreamErrorFromNetwork } from './upstream-error.js';
 
 export interface UpstreamRequest {
@@ -66,18 +67,19 @@ export class UpstreamClient {
   }
 }
 
-/** Turns a provider's error body into the message and error type the client will see. */
-export type ErrorBodyMapper = (status: number, body: string) => { message: string; type?: string; code?: string | null; param?: string | null };
+/** Turns a provider's error body into the message, error type (and, where it differs, status) the client will see. */
+export type ErrorBodyMapper = (status: number, body: string) => ErrorFields;
 
 export async function readUpstreamError(provider: string, response: UpstreamResponse, toError: ErrorBodyMapper): Promise<UpstreamError> {
   const body = await readBounded(response.body, maxErrorBodyBytes).catch(() => '');
   const mapped = toError(response.statusCode, body);
-  const retryAfter = response.headers['retry-after'];
-  return new UpstreamError(provider, response.statusCode, mapped.message, {
+  const header = response.headers['retry-after'];
+  const retryAfter = typeof header === 'string' ? header : mapped.retryAfter;
+  return new UpstreamError(provider, mapped.status ?? response.statusCode, mapped.message, {
     type: mapped.type,
     code: mapped.code ?? null,
     param: mapped.param ?? null,
-    headers: typeof retryAfter === 'string' ? { 'retry-after': retryAfter } : {},
+    headers: retryAfter ? { 'retry-after': retryAfter } : {},
     upstreamStatus: response.statusCode,
   });
 }

@@ -1,5 +1,5 @@
 import { defaultErrorType } from '../../gateway/errors.js';
-import type { ErrorFields } from '../openai/map-openai-error.js';
+import type { ErrorFields } from '../http/error-fields.js';
 
 /** Ollama errors are `{"error": "model \"x\" not found, try pulling it first"}`. */
 export function mapOllamaErrorBody(status: number, body: string): ErrorFields {

@@ -1,11 +1,5 @@
 import { defaultErrorType } from '../../gateway/errors.js';
-
-export interface ErrorFields {
-  message: string;
-  type?: string;
-  code?: string | null;
-  param?: string | null;
-}
+import type { ErrorFields } from '../http/error-fields.js';
 
 const maxPlainTextMessage = 200;
 

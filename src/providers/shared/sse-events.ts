@@ -1,4 +1,5 @@
 import { readLines } from '../http/line-scanner.js';
+import { UpstreamError } from '../http/upstream-error.js';
 
 export interface SseEvent {
   /** The `event:` field; `message` when absent. */
@@ -27,4 +28,19 @@ export async function* readSseEvents(body: AsyncIterable<Buffer>, provider: stri
     else if (field === 'data') data.push(value);
   }
   if (data.length > 0) yield { event, data: data.join('\n') };
+}
+
+/** The JSON payloads of an SSE body, for providers whose events are JSON objects (Anthropic, Gemini). */
+export async function* readJsonEvents<T>(body: AsyncIterable<Buffer>, provider: string): AsyncGenerator<T> {
+  for await (const { data } of readSseEvents(body, provider)) {
+    if (data === '[DONE]') return;
+    try {
+      yield JSON.parse(data) as T;
+    } catch {
+      throw new UpstreamError(provider, 502, `provider "${provider}" sent a stream event that is not valid JSON`, {
+        failure: 'failed',
+        code: 'bad_upstream_response',
+      });
+    }
+  }
 }

@@ -1,0 +1,100 @@
+import type { ProviderConfig } from '../../config/schema.js';
+import type { RequestContext } from '../../gateway/context.js';
+import type { ChatChunk, ChatRequest, ChatResponse } from '../../types.js';
+import { BaseAdapter } from '../base-adapter.js';
+import { estimatePromptTokens } from '../estimate-tokens.js';
+import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
+import { newIdentity } from '../shared/chunk-factory.js';
+import { readJsonEvents } from '../shared/sse-events.js';
+import { convertAnthropicResponse } from './convert-anthropic-response.js';
+import { convertAnthropicStream } from './convert-anthropic-stream.js';
+import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
+import { mapAnthropicErrorBody } from './map-anthropic-error.js';
+import type { AnthropicResponse, AnthropicStreamEvent } from './wire-types.js';
+
+export const anthropicDefaultBaseUrl = 'https://api.anthropic.com/v1';
+const defaultApiVersion = '2023-06-01';
+const countTimeoutMs = 5_000;
+
+/** Anthropic's Messages API, translated both ways. */
+export class AnthropicAdapter extends BaseAdapter {
+  private readonly client: UpstreamClient;
+  private readonly baseHeaders: Record<string, string>;
+  /** One count_tokens call per request object, however often the pipeline asks. */
+  private readonly counted = new WeakMap<ChatRequest, Promise<number>>();
+
+  constructor(name: string, options: ProviderConfig) {
+    super(name, options);
+    this.client = new UpstreamClient(name, options.base_url ?? anthropicDefaultBaseUrl, options.max_connections);
+    const version = typeof options.anthropic_version === 'string' ? options.anthropic_version : defaultApiVersion;
+    this.baseHeaders = { ...options.headers, 'content-type': 'application/json', 'anthropic-version': version };
+  }
+
+  async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+    const { body, jsonTool } = convertToAnthropicRequest(req);
+    const response = await this.client.request({
+      method: 'POST',
+      path: '/messages',
+      headers: this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']),
+      body: JSON.stringify(body),
+      signal: ctx.signal,
+    });
+    if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapAnthropicErrorBody);
+    const identity = newIdentity(ctx.id, req.model);
+    if (req.stream === true) {
+      return convertAnthropicStream(readJsonEvents<AnthropicStreamEvent>(response.body, this.name), identity, this.name, { jsonTool });
+    }
+    return convertAnthropicResponse(await readJsonBody<AnthropicResponse>(this.name, response, ctx.signal), identity, { jsonTool });
+  }
+
+  /** Exact, from Anthropic's count_tokens endpoint, when a key is configured; a local estimate otherwise or if that call fails. */
+  countTokens(req: ChatRequest): number | Promise<number> {
+    if (!this.options.api_key) return estimatePromptTokens(req, this.options.chars_per_token);
+    let count = this.counted.get(req);
+    if (!count) {
+      count = this.countRemotely(req).catch(() => estimatePromptTokens(req, this.options.chars_per_token));
+      this.counted.set(req, count);
+    }
+    return count;
+  }
+
+  override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
+    const configured = this.options.models ?? [];
+    if (!this.options.api_key && !ctx.clientApiKey) return configured;
+    const listing = await this.client.requestJson<{ data?: Array<{ id?: unknown }> }>(
+      { method: 'GET', path: '/models?limit=1000', headers: this.headersFor(ctx.clientApiKey, undefined), signal: ctx.signal },
+      mapAnthropicErrorBody,
+    );
+    const reported = (listing.data ?? []).flatMap((model) => (typeof model.id === 'string' ? [model.id] : []));
+    return [...new Set([...configured, ...reported])];
+  }
+
+  override close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private async countRemotely(req: ChatRequest): Promise<number> {
+    const { body } = convertToAnthropicRequest({ ...req, stream: false });
+    const { model, messages, system, tools, tool_choice } = body;
+    const counted = await this.client.requestJson<{ input_tokens: number }>(
+      {
+        method: 'POST',
+        path: '/messages/count_tokens',
+        headers: this.headersFor(undefined, undefined),
+        body: JSON.stringify({ model, messages, system, tools, tool_choice }),
+        signal: AbortSignal.timeout(countTimeoutMs),
+      },
+      mapAnthropicErrorBody,
+    );
+    return counted.input_tokens;
+  }
+
+  private headersFor(clientApiKey: string | undefined, beta: string | string[] | undefined): Record<string, string> {
+    const headers = { ...this.baseHeaders };
+    const key = this.options.api_key ?? clientApiKey;
+    if (key) headers['x-api-key'] = key;
+    // Beta features are the client's to opt into, as with Anthropic's own SDK.
+    if (beta) headers['anthropic-beta'] = Array.isArray(beta) ? beta.join(',') : beta;
+    return headers;
+  }
+}

@@ -1,0 +1,136 @@
+import { GatewayError } from '../../gateway/errors.js';
+import type { ChatMessage, ChatRequest, ContentPart } from '../../types.js';
+import { parseDataUrl } from '../shared/data-url.js';
+import { parseToolArguments, textOf } from '../shared/message-content.js';
+import { defaultMaxTokens } from './model-output-limits.js';
+import type { AnthropicMessage, AnthropicRequest, AnthropicRequestBlock, AnthropicTextBlock, AnthropicToolChoice } from './wire-types.js';
+
+/** The tool that carries the answer in JSON mode: Anthropic has no JSON mode, but a forced tool call is valid JSON. */
+export const jsonToolName = 'json';
+
+export interface ConvertedAnthropicRequest {
+  body: AnthropicRequest;
+  /** True when `response_format` asked for JSON and the `json` tool carries the answer. */
+  jsonTool: boolean;
+}
+
+/** OpenAI chat request → Anthropic Messages request. Pure; throws a 400 for what Anthropic cannot take. */
+export function convertToAnthropicRequest(req: ChatRequest): ConvertedAnthropicRequest {
+  const system: AnthropicTextBlock[] = [];
+  const messages: AnthropicMessage[] = [];
+  req.messages.forEach((message, index) => {
+    const param = `messages[${index}]`;
+    if (message.role === 'system' || message.role === 'developer') {
+      const text = textOf(message, param, 'Anthropic');
+      if (text !== '') system.push({ type: 'text', text });
+      return;
+    }
+    appendMerged(messages, convertMessage(message, param));
+  });
+
+  const body: AnthropicRequest = {
+    model: req.model,
+    messages,
+    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? defaultMaxTokens(req.model),
+  };
+  if (system.length > 0) body.system = system;
+  if (typeof req.temperature === 'number') body.temperature = req.temperature;
+  if (typeof req.top_p === 'number') body.top_p = req.top_p;
+  if (typeof req.stop === 'string') body.stop_sequences = [req.stop];
+  else if (Array.isArray(req.stop) && req.stop.length > 0) body.stop_sequences = req.stop;
+  if (req.stream === true) body.stream = true;
+  if (typeof req.user === 'string' && req.user !== '') body.metadata = { user_id: req.user };
+
+  const jsonTool = applyResponseFormat(req, body);
+  if (!jsonTool) applyTools(req, body);
+  return { body, jsonTool };
+}
+
+/** Anthropic wants user and assistant turns to alternate: consecutive turns of one role become one. */
+function appendMerged(messages: AnthropicMessage[], next: AnthropicMessage): void {
+  const last = messages.at(-1);
+  if (last && last.role === next.role) last.content.push(...next.content);
+  else messages.push(next);
+}
+
+function convertMessage(message: ChatMessage, param: string): AnthropicMessage {
+  switch (message.role) {
+    case 'user':
+      return { role: 'user', content: userBlocks(message.content, param) };
+    case 'assistant': {
+      const content: AnthropicRequestBlock[] = [];
+      const text = textOf(message, param, 'Anthropic');
+      if (text !== '') content.push({ type: 'text', text });
+      message.tool_calls?.forEach((call, index) => {
+        content.push({
+          type: 'tool_use',
+          id: call.id,
+          name: call.function.name,
+          input: parseToolArguments(call.function.arguments, `${param}.tool_calls[${index}].function.arguments`),
+        });
+      });
+      return { role: 'assistant', content };
+    }
+    case 'tool': {
+      if (!message.tool_call_id) throw new GatewayError(400, 'A tool message needs the "tool_call_id" it answers.', { param: `${param}.tool_call_id` });
+      return { role: 'user', content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message, param, 'Anthropic') }] };
+    }
+    default:
+      throw new GatewayError(400, `Anthropic does not accept messages with role "${message.role}".`, { param: `${param}.role` });
+  }
+}
+
+function userBlocks(content: ChatMessage['content'], param: string): AnthropicRequestBlock[] {
+  if (content === null || content === undefined || content === '') return [];
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  return content.map((part, index) => userBlock(part, `${param}.content[${index}]`));
+}
+
+function userBlock(part: ContentPart, param: string): AnthropicRequestBlock {
+  if (part.type === 'text') return { type: 'text', text: String(part.text ?? '') };
+  if (part.type === 'image_url') {
+    const url = String((part as { image_url?: { url?: unknown } }).image_url?.url ?? '');
+    const inline = parseDataUrl(url);
+    if (inline) return { type: 'image', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
+    if (url.startsWith('https://') || url.startsWith('http://')) return { type: 'image', source: { type: 'url', url } };
+    throw new GatewayError(400, 'An image must be a data: URL or an http(s) URL.', { param: `${param}.image_url.url` });
+  }
+  throw new GatewayError(400, `Anthropic does not accept content parts of type "${part.type}".`, { param: `${param}.type` });
+}
+
+function applyTools(req: ChatRequest, body: AnthropicRequest): void {
+  if (!Array.isArray(req.tools) || req.tools.length === 0) return;
+  body.tools = req.tools.map((tool) => ({
+    name: tool.function.name,
+    description: tool.function.description,
+    input_schema: tool.function.parameters ?? { type: 'object', properties: {} },
+  }));
+  const choice = convertToolChoice(req.tool_choice);
+  const serial = req.parallel_tool_calls === false;
+  if (choice && choice.type !== 'none' && serial) choice.disable_parallel_tool_use = true;
+  if (choice) body.tool_choice = choice;
+  else if (serial) body.tool_choice = { type: 'auto', disable_parallel_tool_use: true };
+}
+
+function convertToolChoice(choice: unknown): AnthropicToolChoice | undefined {
+  if (choice === undefined || choice === null || choice === 'auto') return choice === 'auto' ? { type: 'auto' } : undefined;
+  if (choice === 'none') return { type: 'none' };
+  if (choice === 'required') return { type: 'any' };
+  const name = (choice as { function?: { name?: unknown } }).function?.name;
+  if (typeof name === 'string') return { type: 'tool', name };
+  throw new GatewayError(400, '"tool_choice" must be "auto", "none", "required" or {"type":"function","function":{"name":...}}.', { param: 'tool_choice' });
+}
+
+function applyResponseFormat(req: ChatRequest, body: AnthropicRequest): boolean {
+  const format = req.response_format?.type;
+  if (format !== 'json_object' && format !== 'json_schema') return false;
+  if (Array.isArray(req.tools) && req.tools.length > 0) {
+    throw new GatewayError(400, 'With Anthropic, "response_format" cannot be combined with "tools": JSON mode is carried by a tool of its own.', {
+      param: 'response_format',
+    });
+  }
+  const schema = format === 'json_schema' ? req.response_format?.json_schema?.schema : undefined;
+  body.tools = [{ name: jsonToolName, description: 'Respond with a JSON object.', input_schema: schema ?? { type: 'object' } }];
+  body.tool_choice = { type: 'tool', name: jsonToolName };
+  return true;
+}

@@ -1,0 +1,22 @@
+/**
+ * Anthropic requires `max_tokens`. When a client sends none, the gateway asks
+ * for the model's full output limit, as OpenAI would allow. First matching
+ * prefix wins.
+ */
+const outputLimits: Array<[prefix: string, tokens: number]> = [
+  ['claude-opus-4-5', 64_000],
+  ['claude-opus-4-1', 32_000],
+  ['claude-opus-4', 32_000],
+  ['claude-sonnet-4', 64_000],
+  ['claude-haiku-4', 64_000],
+  ['claude-3-7-sonnet', 64_000],
+  ['claude-3-5', 8_192],
+  ['claude-3', 4_096],
+];
+
+/** For models not in the table: every current Claude model can write at least this many. */
+const conservativeLimit = 4_096;
+
+export function defaultMaxTokens(model: string): number {
+  return outputLimits.find(([prefix]) => model.startsWith(prefix))?.[1] ?? conservativeLimit;
+}

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { json, startFakeServer, type FakeServer, type ReceivedRequest } from './fake-server.js';
+import { recordedChunks, recordedJson, recordingsDir } from './recordings.js';
+
+/**
+ * Anthropic's Messages API, replaying the capture named by the request's model
+ * (`model: "anthropic-text"` replays `anthropic/anthropic-text`). Like the real
+ * API it refuses requests without the key and version headers, without
+ * `max_tokens`, with roles that do not alternate, or with a `tool_use` and
+ * `tool_result` that are not paired.
+ */
+export function startAnthropicFake(options: { countTokens?: number } = {}): Promise<FakeServer> {
+  return startFakeServer(async (req, res) => {
+    if (!req.headers['x-api-key']) return anthropicError(res, 401, 'authentication_error', 'x-api-key header is required');
+    if (req.headers['anthropic-version'] !== '2023-06-01') return anthropicError(res, 400, 'invalid_request_error', 'anthropic-version header is required');
+    if (req.method === 'POST' && req.path === '/v1/messages/count_tokens') {
+      const invalid = invalidMessages(req.body?.messages);
+      if (invalid) return anthropicError(res, 400, 'invalid_request_error', invalid);
+      return json(res, 200, { input_tokens: options.countTokens ?? 0 });
+    }
+    if (req.method !== 'POST' || req.path !== '/v1/messages') return anthropicError(res, 404, 'not_found_error', `${req.method} ${req.path} not found`);
+    const invalid = invalidRequest(req);
+    if (invalid) return anthropicError(res, 400, 'invalid_request_error', invalid);
+
+    const recording = `anthropic/${req.body.model}`;
+    const kind = req.body.stream === true ? 'chunks.txt' : 'json';
+    if (!existsSync(path.join(recordingsDir, `${recording}.${kind}`))) {
+      return anthropicError(res, 404, 'not_found_error', `model: ${req.body.model}`);
+    }
+    if (req.body.stream !== true) return json(res, 200, recordedJson(recording));
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const line of recordedChunks(recording)) {
+      res.write(`event: ${JSON.parse(line).type}\ndata: ${line}\n\n`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    res.end();
+  });
+}
+
+function anthropicError(res: Parameters<typeof json>[0], status: number, type: string, message: string): void {
+  json(res, status, { type: 'error', error: { type, message } });
+}
+
+function invalidRequest(req: ReceivedRequest): string | undefined {
+  const body = req.body;
+  if (typeof body?.model !== 'string') return 'model: Field required';
+  if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1) return 'max_tokens: Field required';
+  if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) return 'system: Input should be a valid list';
+  for (const tool of body.tools ?? []) {
+    if (typeof tool.name !== 'string' || typeof tool.input_schema !== 'object') return 'tools: each tool needs a name and an input_schema';
+  }
+  if (body.tool_choice && !['auto', 'any', 'tool', 'none'].includes(body.tool_choice.type)) return 'tool_choice.type: invalid';
+  return invalidMessages(body.messages);
+}
+
+function invalidMessages(messages: unknown): string | undefined {
+  if (!Array.isArray(messages) || messages.length === 0) return 'messages: at least one message is required';
+  for (const [index, message] of messages.entries()) {
+    if (message.role !== 'user' && message.role !== 'assistant') return `messages.${index}.role: Input should be 'user' or 'assistant'`;
+    if (index === 0 && message.role !== 'user') return 'messages: first message must use the "user" role';
+    if (index > 0 && messages[index - 1].role === message.role) return 'messages: roles must alternate between "user" and "assistant"';
+    const blocks = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+    if (!Array.isArray(blocks) || blocks.length === 0) return `messages.${index}: content must be non-empty`;
+    for (const block of blocks) {
+      if (block.type === 'text' && (typeof block.text !== 'string' || block.text === '')) return `messages.${index}: text content blocks must be non-empty`;
+      if (block.type === 'tool_use' && message.role !== 'assistant') return `messages.${index}: tool_use blocks belong to assistant messages`;
+      if (block.type === 'tool_result' && message.role !== 'user') return `messages.${index}: tool_result blocks belong to user messages`;
+      if (block.type === 'image' && !['base64', 'url'].includes(block.source?.type)) return `messages.${index}: invalid image source`;
+    }
+    const toolUses = blocks.filter((block: { type: string }) => block.type === 'tool_use').map((block: { id: string }) => block.id);
+    if (toolUses.length > 0) {
+      const next = messages[index + 1];
+      const answered = new Set(Array.isArray(next?.content) ? next.content.filter((b: { type: string }) => b.type === 'tool_result').map((b: { tool_use_id: string }) => b.tool_use_id) : []);
+      const missing = toolUses.find((id: string) => !answered.has(id));
+      if (missing) return `messages.${index + 1}: tool_use ids were found without tool_result blocks immediately after: ${missing}`;
+    }
+    const results = blocks.filter((block: { type: string }) => block.type === 'tool_result');
+    if (results.length > 0) {
+      const previous = messages[index - 1];
+      const asked = new Set(Array.isArray(previous?.content) ? previous.content.filter((b: { type: string }) => b.type === 'tool_use').map((b: { id: string }) => b.id) : []);
+      const unpaired = results.find((result: { tool_use_id: string }) => !asked.has(result.tool_use_id));
+      if (unpaired) return `messages.${index}: unexpected tool_use_id found in tool_result blocks: ${unpaired.tool_use_id}`;
+      if (blocks[0].type !== 'tool_result') return `messages.${index}: tool_result blocks must come first`;
+    }
+  }
+  return undefined;
+}
