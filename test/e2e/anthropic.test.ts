@@ -231,6 +231,41 @@ describe('Anthropic failures that fail over', () => {
   });
 });
 
+describe('an Anthropic error event mid-stream', () => {
+  let anthropic: FakeServer;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    anthropic = await startAnthropicFake();
+    anthropic.setHandler((_req, res) => {
+      const events = [
+        { type: 'message_start', message: { id: 'msg', type: 'message', role: 'assistant', model: 'claude-x', content: [], stop_reason: null, usage: { input_tokens: 5 } } },
+        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Partial' } },
+        { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+      ];
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join(''));
+    });
+    gw = await startTestGateway({ providers: { claude: { type: 'anthropic', base_url: `${anthropic.url}/v1`, api_key: 'k' } }, routing: { primary: 'claude' } });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await anthropic.close();
+  });
+
+  it('reaches the client as an SSE error event after the text sent so far', async () => {
+    const stream = await gw.client.chat.completions.create({ model: 'claude-x', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    let text = '';
+    const failure = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((error: unknown) => error as Error);
+    expect(text).toBe('Partial');
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toContain('Overloaded');
+  });
+});
+
 describe('Anthropic token counting', () => {
   let anthropic: FakeServer;
   beforeAll(async () => {

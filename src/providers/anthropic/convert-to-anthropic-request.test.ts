@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatRequest } from '../../types.js';
+import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
+
+const base: ChatRequest = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] };
+const tools: ChatRequest['tools'] = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
+
+describe('convertToAnthropicRequest', () => {
+  it("asks for the model's output limit when the client sets no max tokens", () => {
+    expect(convertToAnthropicRequest(base).body.max_tokens).toBe(64_000);
+    expect(convertToAnthropicRequest({ ...base, model: 'claude-3-5-haiku-20241022' }).body.max_tokens).toBe(8_192);
+    expect(convertToAnthropicRequest({ ...base, max_completion_tokens: 50, max_tokens: 99 }).body.max_tokens).toBe(50);
+  });
+
+  it.each([
+    ['auto', { type: 'auto' }],
+    ['none', { type: 'none' }],
+    ['required', { type: 'any' }],
+    [{ type: 'function', function: { name: 'f' } }, { type: 'tool', name: 'f' }],
+  ])('maps tool_choice %j', (choice, expected) => {
+    expect(convertToAnthropicRequest({ ...base, tools, tool_choice: choice }).body.tool_choice).toEqual(expected);
+  });
+
+  it('turns parallel_tool_calls: false into disable_parallel_tool_use', () => {
+    expect(convertToAnthropicRequest({ ...base, tools, parallel_tool_calls: false }).body.tool_choice).toEqual({ type: 'auto', disable_parallel_tool_use: true });
+  });
+
+  it('hoists system messages from anywhere into system, in order', () => {
+    const { body } = convertToAnthropicRequest({
+      ...base,
+      messages: [
+        { role: 'system', content: 'one' },
+        { role: 'user', content: 'hi' },
+        { role: 'developer', content: [{ type: 'text', text: 'two' }] },
+      ],
+    });
+    expect(body.system).toEqual([
+      { type: 'text', text: 'one' },
+      { type: 'text', text: 'two' },
+    ]);
+    expect(body.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]);
+  });
+
+  it('sends https image URLs as URL sources', () => {
+    const { body } = convertToAnthropicRequest({ ...base, messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/cat.png' } }] }] });
+    expect(body.messages[0]?.content).toEqual([{ type: 'image', source: { type: 'url', url: 'https://example.com/cat.png' } }]);
+  });
+
+  it('refuses JSON mode together with tools, naming response_format', () => {
+    expect(() => convertToAnthropicRequest({ ...base, tools, response_format: { type: 'json_object' } })).toThrow(
+      expect.objectContaining({ status: 400, param: 'response_format' }),
+    );
+  });
+
+  it('refuses a tool message without the id it answers', () => {
+    expect(() => convertToAnthropicRequest({ ...base, messages: [{ role: 'tool', content: 'x' }] })).toThrow(expect.objectContaining({ param: 'messages[0].tool_call_id' }));
+  });
+});
