@@ -4,6 +4,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { BuiltinTypes } from '../config/references.js';
 import type { AdapterClass, BaseAdapter } from './base-adapter.js';
 import { AnthropicAdapter } from './anthropic/anthropic-adapter.js';
+import { GeminiAdapter } from './gemini/gemini-adapter.js';
 import { OllamaAdapter } from './ollama/ollama-adapter.js';
 import { OpenAIAdapter } from './openai/openai-adapter.js';
 
@@ -18,6 +19,7 @@ const builtinProviders = new Map<string, BuiltinProvider>([
   ['openai-compatible', { adapter: OpenAIAdapter, requiresBaseUrl: true }],
   ['ollama', { adapter: OllamaAdapter, requiresBaseUrl: false }],
   ['anthropic', { adapter: AnthropicAdapter, requiresBaseUrl: false }],
+  ['gemini', { adapter: GeminiAdapter, requiresBaseUrl: false }],
 ]);
 
 export const builtinTypes: BuiltinTypes = builtinProviders;

@@ -2,9 +2,9 @@ import type { ProviderConfig } from '../../config/schema.js';
 import type { RequestContext } from '../../gateway/context.js';
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../types.js';
 import { BaseAdapter } from '../base-adapter.js';
-import { estimatePromptTokens } from '../estimate-tokens.js';
 import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
+import { countTimeoutMs, RemoteTokenCounter } from '../shared/remote-token-counter.js';
 import { readJsonEvents } from '../shared/sse-events.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertAnthropicStream } from './convert-anthropic-stream.js';
@@ -14,20 +14,19 @@ import type { AnthropicResponse, AnthropicStreamEvent } from './wire-types.js';
 
 export const anthropicDefaultBaseUrl = 'https://api.anthropic.com/v1';
 const defaultApiVersion = '2023-06-01';
-const countTimeoutMs = 5_000;
 
 /** Anthropic's Messages API, translated both ways. */
 export class AnthropicAdapter extends BaseAdapter {
   private readonly client: UpstreamClient;
   private readonly baseHeaders: Record<string, string>;
-  /** One count_tokens call per request object, however often the pipeline asks. */
-  private readonly counted = new WeakMap<ChatRequest, Promise<number>>();
+  private readonly tokenCounter: RemoteTokenCounter;
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? anthropicDefaultBaseUrl, options.max_connections);
     const version = typeof options.anthropic_version === 'string' ? options.anthropic_version : defaultApiVersion;
     this.baseHeaders = { ...options.headers, 'content-type': 'application/json', 'anthropic-version': version };
+    this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req) => this.countRemotely(req) : undefined, options.chars_per_token);
   }
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
@@ -49,13 +48,7 @@ export class AnthropicAdapter extends BaseAdapter {
 
   /** Exact, from Anthropic's count_tokens endpoint, when a key is configured; a local estimate otherwise or if that call fails. */
   countTokens(req: ChatRequest): number | Promise<number> {
-    if (!this.options.api_key) return estimatePromptTokens(req, this.options.chars_per_token);
-    let count = this.counted.get(req);
-    if (!count) {
-      count = this.countRemotely(req).catch(() => estimatePromptTokens(req, this.options.chars_per_token));
-      this.counted.set(req, count);
-    }
-    return count;
+    return this.tokenCounter.count(req);
   }
 
   override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {

@@ -1,0 +1,123 @@
+import type { ProviderConfig } from '../../config/schema.js';
+import type { RequestContext } from '../../gateway/context.js';
+import { GatewayError } from '../../gateway/errors.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
+import { BaseAdapter } from '../base-adapter.js';
+import { encodeEmbedding } from '../encode-embedding.js';
+import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
+import { newIdentity } from '../shared/chunk-factory.js';
+import { countTimeoutMs, RemoteTokenCounter } from '../shared/remote-token-counter.js';
+import { readJsonEvents } from '../shared/sse-events.js';
+import { convertGeminiResponse } from './convert-gemini-response.js';
+import { convertGeminiStream } from './convert-gemini-stream.js';
+import { convertToGeminiRequest } from './convert-to-gemini-request.js';
+import { mapGeminiErrorBody } from './map-gemini-error.js';
+import type { GeminiResponse } from './wire-types.js';
+
+export const geminiDefaultBaseUrl = 'https://generativelanguage.googleapis.com/v1beta';
+
+/** Google's Gemini API (`generateContent`), translated both ways. */
+export class GeminiAdapter extends BaseAdapter {
+  private readonly client: UpstreamClient;
+  private readonly baseHeaders: Record<string, string>;
+  private readonly tokenCounter: RemoteTokenCounter;
+
+  constructor(name: string, options: ProviderConfig) {
+    super(name, options);
+    this.client = new UpstreamClient(name, options.base_url ?? geminiDefaultBaseUrl, options.max_connections);
+    this.baseHeaders = { ...options.headers, 'content-type': 'application/json' };
+    this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req) => this.countRemotely(req) : undefined, options.chars_per_token);
+  }
+
+  async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+    const stream = req.stream === true;
+    const response = await this.client.request({
+      method: 'POST',
+      path: modelPath(req.model, stream ? ':streamGenerateContent?alt=sse' : ':generateContent'),
+      headers: this.headersFor(ctx.clientApiKey),
+      body: JSON.stringify(convertToGeminiRequest(req)),
+      signal: ctx.signal,
+    });
+    if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapGeminiErrorBody);
+    const identity = newIdentity(ctx.id, req.model);
+    if (stream) return convertGeminiStream(readJsonEvents<GeminiResponse>(response.body, this.name), identity, this.name);
+    return convertGeminiResponse(await readJsonBody<GeminiResponse>(this.name, response, ctx.signal), identity);
+  }
+
+  /** Exact, from Gemini's countTokens endpoint, when a key is configured; a local estimate otherwise or if that call fails. */
+  countTokens(req: ChatRequest): number | Promise<number> {
+    return this.tokenCounter.count(req);
+  }
+
+  override async createEmbeddings(req: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
+    const inputs = typeof req.input === 'string' ? [req.input] : req.input;
+    if (!inputs.every((input): input is string => typeof input === 'string')) {
+      throw new GatewayError(400, 'Gemini embeds text only: `input` must be a string or an array of strings.', { param: 'input' });
+    }
+    const model = `models/${bareModel(req.model)}`;
+    const embedded = await this.client.requestJson<{ embeddings?: Array<{ values?: number[] }> }>(
+      {
+        method: 'POST',
+        path: modelPath(req.model, ':batchEmbedContents'),
+        headers: this.headersFor(ctx.clientApiKey),
+        body: JSON.stringify({
+          requests: inputs.map((text) => ({ model, content: { parts: [{ text }] }, ...(req.dimensions ? { outputDimensionality: req.dimensions } : {}) })),
+        }),
+        signal: ctx.signal,
+      },
+      mapGeminiErrorBody,
+    );
+    return {
+      object: 'list',
+      data: (embedded.embeddings ?? []).map((embedding, index) => ({ object: 'embedding', index, embedding: encodeEmbedding(embedding.values ?? [], req.encoding_format) })),
+      model: req.model,
+      // Gemini does not report the tokens of an embedding request.
+      usage: { prompt_tokens: 0, total_tokens: 0 },
+    };
+  }
+
+  override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
+    const configured = this.options.models ?? [];
+    if (!this.options.api_key && !ctx.clientApiKey) return configured;
+    const listing = await this.client.requestJson<{ models?: Array<{ name?: unknown }> }>(
+      { method: 'GET', path: '/models?pageSize=1000', headers: this.headersFor(ctx.clientApiKey), signal: ctx.signal },
+      mapGeminiErrorBody,
+    );
+    const reported = (listing.models ?? []).flatMap((model) => (typeof model.name === 'string' ? [bareModel(model.name)] : []));
+    return [...new Set([...configured, ...reported])];
+  }
+
+  override close(): Promise<void> {
+    return this.client.close();
+  }
+
+  private async countRemotely(req: ChatRequest): Promise<number> {
+    const { contents, systemInstruction, tools } = convertToGeminiRequest(req);
+    const counted = await this.client.requestJson<{ totalTokens: number }>(
+      {
+        method: 'POST',
+        path: modelPath(req.model, ':countTokens'),
+        headers: this.headersFor(undefined),
+        body: JSON.stringify({ generateContentRequest: { model: `models/${bareModel(req.model)}`, contents, systemInstruction, tools } }),
+        signal: AbortSignal.timeout(countTimeoutMs),
+      },
+      mapGeminiErrorBody,
+    );
+    return counted.totalTokens;
+  }
+
+  private headersFor(clientApiKey: string | undefined): Record<string, string> {
+    const key = this.options.api_key ?? clientApiKey;
+    return key ? { ...this.baseHeaders, 'x-goog-api-key': key } : this.baseHeaders;
+  }
+}
+
+/** Gemini names models `models/gemini-2.5-flash`; clients may send either form. */
+function bareModel(model: string): string {
+  return model.startsWith('models/') ? model.slice('models/'.length) : model;
+}
+
+/** The model goes into the URL path: encoded, so that no model name can reach another path. */
+function modelPath(model: string, method: string): string {
+  return `/models/${encodeURIComponent(bareModel(model))}${method}`;
+}
