@@ -14,7 +14,8 @@ describe('embedded defaults', () => {
   it('adds a provider for each well-known key in the environment', () => {
     const config = validateConfig(embeddedDefaults({ OPENAI_API_KEY: 'a', ANTHROPIC_API_KEY: 'b', GEMINI_API_KEY: 'c' }), { builtinTypes, env: {} });
     expect(Object.keys(config.providers)).toEqual(['openai', 'anthropic', 'gemini', 'ollama']);
-    expect(config.providers.anthropic?.api_key).toBe('b');
+    expect(config.providers.anthropic).toMatchObject({ type: 'anthropic', api_key: 'b' });
+    expect(config.providers.gemini).toMatchObject({ type: 'gemini', api_key: 'c' });
     expect(config.routing.strategies.map((strategy) => strategy.provider)).toEqual(['openai', 'anthropic', 'gemini']);
   });
 });

@@ -3,8 +3,7 @@ import type { ConfigInput } from './schema.js';
 /**
  * The config used when there is no proxy.yaml: a provider for each well-known
  * key found in the environment, plus a local Ollama that takes every model no
- * other provider claims. Anthropic and Gemini are reached through their
- * OpenAI-compatible endpoints.
+ * other provider claims.
  */
 export function embeddedDefaults(env: NodeJS.ProcessEnv): ConfigInput {
   const providers: ConfigInput['providers'] = {};
@@ -15,15 +14,11 @@ export function embeddedDefaults(env: NodeJS.ProcessEnv): ConfigInput {
     strategies.push({ provider: 'openai', models: ['gpt-*', 'chatgpt-*', 'o1*', 'o3*', 'o4*', 'text-embedding-*'] });
   }
   if (env.ANTHROPIC_API_KEY) {
-    providers.anthropic = { type: 'openai-compatible', base_url: 'https://api.anthropic.com/v1', api_key: env.ANTHROPIC_API_KEY };
+    providers.anthropic = { type: 'anthropic', api_key: env.ANTHROPIC_API_KEY };
     strategies.push({ provider: 'anthropic', models: ['claude-*'] });
   }
   if (env.GEMINI_API_KEY) {
-    providers.gemini = {
-      type: 'openai-compatible',
-      base_url: 'https://generativelanguage.googleapis.com/v1beta/openai',
-      api_key: env.GEMINI_API_KEY,
-    };
+    providers.gemini = { type: 'gemini', api_key: env.GEMINI_API_KEY };
     strategies.push({ provider: 'gemini', models: ['gemini-*', 'gemma-*'] });
   }
   providers.ollama = { type: 'ollama' };

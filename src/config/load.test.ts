@@ -36,7 +36,7 @@ describe('config loading', () => {
 
   it('names an unknown provider type with its line', () => {
     expect(problemsOf('providers:\n  a:\n    type: antropic\n')).toEqual([
-      'providers.a.type: unknown provider type "antropic" (built in: openai, openai-compatible, ollama, anthropic, gemini; add others under adapters:) (proxy.yaml:3)',
+      'providers.a.type: unknown provider type "antropic" (built in: openai, openai-compatible, ollama, anthropic, gemini, replicate, huggingface; add others under adapters:) (proxy.yaml:3)',
     ]);
   });
 

@@ -5,8 +5,10 @@ import type { BuiltinTypes } from '../config/references.js';
 import type { AdapterClass, BaseAdapter } from './base-adapter.js';
 import { AnthropicAdapter } from './anthropic/anthropic-adapter.js';
 import { GeminiAdapter } from './gemini/gemini-adapter.js';
+import { HuggingFaceAdapter } from './huggingface/huggingface-adapter.js';
 import { OllamaAdapter } from './ollama/ollama-adapter.js';
 import { OpenAIAdapter } from './openai/openai-adapter.js';
+import { ReplicateAdapter } from './replicate/replicate-adapter.js';
 
 interface BuiltinProvider {
   adapter: AdapterClass;
@@ -20,6 +22,8 @@ const builtinProviders = new Map<string, BuiltinProvider>([
   ['ollama', { adapter: OllamaAdapter, requiresBaseUrl: false }],
   ['anthropic', { adapter: AnthropicAdapter, requiresBaseUrl: false }],
   ['gemini', { adapter: GeminiAdapter, requiresBaseUrl: false }],
+  ['replicate', { adapter: ReplicateAdapter, requiresBaseUrl: false }],
+  ['huggingface', { adapter: HuggingFaceAdapter, requiresBaseUrl: false }],
 ]);
 
 export const builtinTypes: BuiltinTypes = builtinProviders;
