@@ -5,6 +5,7 @@ import { BaseAdapter } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { BearerHeaders } from '../http/bearer-headers.js';
 import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
+import { countOpenAIPromptTokens, openAIEncodingFor } from './count-openai-tokens.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
 import { OpenAISseStream } from './openai-sse-stream.js';
 
@@ -39,8 +40,10 @@ export class OpenAIAdapter extends BaseAdapter {
     return readJsonBody<ChatResponse>(this.name, response, ctx.signal);
   }
 
-  countTokens(req: ChatRequest): number {
-    return estimatePromptTokens(req, this.options.chars_per_token);
+  /** Exact with OpenAI's tokenizer for OpenAI's model families; a local estimate for any other model. */
+  countTokens(req: ChatRequest): number | Promise<number> {
+    const encoding = openAIEncodingFor(req.model);
+    return encoding ? countOpenAIPromptTokens(req, encoding) : estimatePromptTokens(req, this.options.chars_per_token);
   }
 
   override createEmbeddings(req: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
