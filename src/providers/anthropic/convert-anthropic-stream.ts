@@ -1,6 +1,7 @@
 import type { ChatChunk } from '../../types.js';
 import { UpstreamError } from '../http/upstream-error.js';
 import { ChunkFactory, type ResponseIdentity } from '../shared/chunk-factory.js';
+import { definedOnly } from '../shared/sampling.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { statusOfAnthropicErrorType } from './map-anthropic-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
@@ -53,7 +54,7 @@ export async function* convertAnthropicStream(
       }
       case 'message_delta':
         // The final counts win: message_start may carry a provisional input count.
-        usage = { ...usage, ...definedOnly(event.usage) };
+        usage = { ...usage, ...definedOnly(event.usage ?? {}) };
         if (event.delta.stop_reason === 'refusal') {
           yield chunks.delta({ refusal: event.delta.stop_details?.explanation ?? 'The model refused to answer.' });
         }
@@ -76,8 +77,4 @@ export async function* convertAnthropicStream(
     failure: 'failed',
     code: 'upstream_stream_incomplete',
   });
-}
-
-function definedOnly(usage: AnthropicUsage | undefined): AnthropicUsage {
-  return Object.fromEntries(Object.entries(usage ?? {}).filter(([, value]) => value !== null && value !== undefined)) as AnthropicUsage;
 }

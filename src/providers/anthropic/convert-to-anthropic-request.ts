@@ -1,7 +1,9 @@
 import { GatewayError } from '../../gateway/errors.js';
 import type { ChatMessage, ChatRequest, ContentPart } from '../../types.js';
+import { appendTurn } from '../shared/append-turn.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseToolArguments, textOf } from '../shared/message-content.js';
+import { definedOnly, samplingOf } from '../shared/sampling.js';
 import { defaultMaxTokens } from './model-output-limits.js';
 import type { AnthropicMessage, AnthropicRequest, AnthropicRequestBlock, AnthropicTextBlock, AnthropicToolChoice } from './wire-types.js';
 
@@ -25,32 +27,25 @@ export function convertToAnthropicRequest(req: ChatRequest): ConvertedAnthropicR
       if (text !== '') system.push({ type: 'text', text });
       return;
     }
-    appendMerged(messages, convertMessage(message, param));
+    appendTurn(messages, convertMessage(message, param), (turn) => turn.content);
   });
 
-  const body: AnthropicRequest = {
+  const sampling = samplingOf(req);
+  const body: AnthropicRequest = definedOnly({
     model: req.model,
     messages,
-    max_tokens: req.max_completion_tokens ?? req.max_tokens ?? defaultMaxTokens(req.model),
-  };
+    max_tokens: sampling.maxTokens ?? defaultMaxTokens(req.model),
+    temperature: sampling.temperature,
+    top_p: sampling.topP,
+    stop_sequences: sampling.stop,
+  });
   if (system.length > 0) body.system = system;
-  if (typeof req.temperature === 'number') body.temperature = req.temperature;
-  if (typeof req.top_p === 'number') body.top_p = req.top_p;
-  if (typeof req.stop === 'string') body.stop_sequences = [req.stop];
-  else if (Array.isArray(req.stop) && req.stop.length > 0) body.stop_sequences = req.stop;
   if (req.stream === true) body.stream = true;
   if (typeof req.user === 'string' && req.user !== '') body.metadata = { user_id: req.user };
 
   const jsonTool = applyResponseFormat(req, body);
   if (!jsonTool) applyTools(req, body);
   return { body, jsonTool };
-}
-
-/** Anthropic wants user and assistant turns to alternate: consecutive turns of one role become one. */
-function appendMerged(messages: AnthropicMessage[], next: AnthropicMessage): void {
-  const last = messages.at(-1);
-  if (last && last.role === next.role) last.content.push(...next.content);
-  else messages.push(next);
 }
 
 function convertMessage(message: ChatMessage, param: string): AnthropicMessage {

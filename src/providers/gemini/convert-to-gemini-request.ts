@@ -1,7 +1,9 @@
 import { GatewayError } from '../../gateway/errors.js';
 import type { ChatMessage, ChatRequest, ContentPart } from '../../types.js';
+import { appendTurn } from '../shared/append-turn.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseToolArguments, textOf, toolCallNames } from '../shared/message-content.js';
+import { definedOnly, samplingOf } from '../shared/sampling.js';
 import { sanitizeJsonSchema } from './sanitize-json-schema.js';
 import { signatureOf } from './thought-signature.js';
 import type { GeminiContent, GeminiPart, GeminiRequest } from './wire-types.js';
@@ -26,7 +28,7 @@ export function convertToGeminiRequest(req: ChatRequest): GeminiRequest {
       system.push(textOf(message, param, 'Gemini'));
       return;
     }
-    appendMerged(contents, convertMessage(message, param, names));
+    appendTurn(contents, convertMessage(message, param, names), (turn) => turn.parts);
   });
 
   const body: GeminiRequest = { contents };
@@ -35,13 +37,6 @@ export function convertToGeminiRequest(req: ChatRequest): GeminiRequest {
   const generationConfig = convertGenerationConfig(req);
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   return body;
-}
-
-/** One turn per role change: a model turn's function calls and the tool results answering them each travel together. */
-function appendMerged(contents: GeminiContent[], next: GeminiContent): void {
-  const last = contents.at(-1);
-  if (last && last.role === next.role) last.parts.push(...next.parts);
-  else contents.push(next);
 }
 
 function convertMessage(message: ChatMessage, param: string, names: Map<string, string>): GeminiContent {
@@ -139,16 +134,16 @@ function applyTools(req: ChatRequest, body: GeminiRequest): void {
 }
 
 function convertGenerationConfig(req: ChatRequest): NonNullable<GeminiRequest['generationConfig']> {
-  const config: NonNullable<GeminiRequest['generationConfig']> = {};
-  const maxTokens = req.max_completion_tokens ?? req.max_tokens;
-  if (typeof maxTokens === 'number') config.maxOutputTokens = maxTokens;
-  if (typeof req.temperature === 'number') config.temperature = req.temperature;
-  if (typeof req.top_p === 'number') config.topP = req.top_p;
-  if (typeof req.seed === 'number') config.seed = req.seed;
-  if (typeof req.presence_penalty === 'number') config.presencePenalty = req.presence_penalty;
-  if (typeof req.frequency_penalty === 'number') config.frequencyPenalty = req.frequency_penalty;
-  if (typeof req.stop === 'string') config.stopSequences = [req.stop];
-  else if (Array.isArray(req.stop) && req.stop.length > 0) config.stopSequences = req.stop;
+  const sampling = samplingOf(req);
+  const config: NonNullable<GeminiRequest['generationConfig']> = definedOnly({
+    maxOutputTokens: sampling.maxTokens,
+    temperature: sampling.temperature,
+    topP: sampling.topP,
+    seed: sampling.seed,
+    presencePenalty: sampling.presencePenalty,
+    frequencyPenalty: sampling.frequencyPenalty,
+    stopSequences: sampling.stop,
+  });
   const format = req.response_format;
   if (format?.type === 'json_object' || format?.type === 'json_schema') config.responseMimeType = 'application/json';
   if (format?.type === 'json_schema' && format.json_schema?.schema) config.responseSchema = sanitizeJsonSchema(format.json_schema.schema);

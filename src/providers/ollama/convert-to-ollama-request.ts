@@ -2,6 +2,7 @@ import { GatewayError } from '../../gateway/errors.js';
 import type { ChatMessage, ChatRequest } from '../../types.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseToolArguments, textOf, toolCallNames } from '../shared/message-content.js';
+import { definedOnly, samplingOf } from '../shared/sampling.js';
 import type { OllamaChatRequest, OllamaMessage } from './wire-types.js';
 
 /** OpenAI chat request → Ollama `/api/chat` request. Pure; throws a 400 for what Ollama cannot take. */
@@ -19,16 +20,16 @@ export function convertToOllamaRequest(req: ChatRequest): OllamaChatRequest {
   if (req.response_format?.type === 'json_object') ollama.format = 'json';
   if (req.response_format?.type === 'json_schema') ollama.format = req.response_format.json_schema?.schema ?? 'json';
 
-  const options: NonNullable<OllamaChatRequest['options']> = {};
-  const maxTokens = req.max_completion_tokens ?? req.max_tokens;
-  if (typeof maxTokens === 'number') options.num_predict = maxTokens;
-  if (typeof req.temperature === 'number') options.temperature = req.temperature;
-  if (typeof req.top_p === 'number') options.top_p = req.top_p;
-  if (typeof req.seed === 'number') options.seed = req.seed;
-  if (typeof req.frequency_penalty === 'number') options.frequency_penalty = req.frequency_penalty;
-  if (typeof req.presence_penalty === 'number') options.presence_penalty = req.presence_penalty;
-  if (typeof req.stop === 'string') options.stop = [req.stop];
-  else if (Array.isArray(req.stop)) options.stop = req.stop;
+  const sampling = samplingOf(req);
+  const options = definedOnly({
+    num_predict: sampling.maxTokens,
+    temperature: sampling.temperature,
+    top_p: sampling.topP,
+    seed: sampling.seed,
+    frequency_penalty: sampling.frequencyPenalty,
+    presence_penalty: sampling.presencePenalty,
+    stop: sampling.stop,
+  });
   if (Object.keys(options).length > 0) ollama.options = options;
   return ollama;
 }

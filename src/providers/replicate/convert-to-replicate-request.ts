@@ -1,5 +1,6 @@
 import { GatewayError } from '../../gateway/errors.js';
 import type { ChatRequest } from '../../types.js';
+import { definedOnly, samplingOf } from '../shared/sampling.js';
 import { applyLlama3ChatTemplate } from './llama3-chat-template.js';
 import type { ReplicateInput, ReplicatePredictionRequest } from './wire-types.js';
 
@@ -26,16 +27,18 @@ export function convertToReplicateRequest(req: ChatRequest, target: ReplicateTar
   if (Array.isArray(req.tools) && req.tools.length > 0) {
     throw new GatewayError(400, 'Llama models on Replicate do not take tools through TokenPak.', { param: 'tools' });
   }
-  const input: ReplicateInput = { prompt: applyLlama3ChatTemplate(req), prompt_template: '{prompt}' };
-  const maxTokens = req.max_completion_tokens ?? req.max_tokens;
-  if (typeof maxTokens === 'number') input.max_tokens = maxTokens;
-  if (typeof req.temperature === 'number') input.temperature = req.temperature;
-  if (typeof req.top_p === 'number') input.top_p = req.top_p;
-  if (typeof req.seed === 'number') input.seed = req.seed;
-  if (typeof req.presence_penalty === 'number') input.presence_penalty = req.presence_penalty;
-  if (typeof req.frequency_penalty === 'number') input.frequency_penalty = req.frequency_penalty;
-  const stops = typeof req.stop === 'string' ? [req.stop] : Array.isArray(req.stop) ? req.stop : [];
-  if (stops.length > 0) input.stop_sequences = stops.join(',');
+  const sampling = samplingOf(req);
+  const input: ReplicateInput = definedOnly({
+    prompt: applyLlama3ChatTemplate(req),
+    prompt_template: '{prompt}',
+    max_tokens: sampling.maxTokens,
+    temperature: sampling.temperature,
+    top_p: sampling.topP,
+    seed: sampling.seed,
+    presence_penalty: sampling.presencePenalty,
+    frequency_penalty: sampling.frequencyPenalty,
+    stop_sequences: sampling.stop?.join(','),
+  });
   const prediction: ReplicatePredictionRequest = { input };
   if (req.stream === true) prediction.stream = true;
   if (target.version) prediction.version = target.version;
