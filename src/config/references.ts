@@ -1,4 +1,5 @@
 import type { ConfigProblem } from './config-error.js';
+import { parseProviderModel } from '../routing/provider-model.js';
 import type { GatewayConfig } from './schema.js';
 
 /** What config validation needs to know of the built-in provider types. */
@@ -30,26 +31,19 @@ export function findReferenceProblems(config: GatewayConfig, builtinTypes: Built
     }
   }
 
-  const requireProvider = (path: string, reference: string) => {
-    const name = fallbackProviderName(reference);
-    if (!providerNames.has(name)) problems.push({ path, message: `unknown provider "${name}"${suggestion(name, providerNames)}` });
+  const requireProvider = (path: string, name: string) => {
+    if (!providerNames.has(name)) problems.push({ path, message: `unknown provider "${name}"${configuredList(providerNames)}` });
   };
   const { routing } = config;
   if (routing.primary !== undefined) requireProvider('routing.primary', routing.primary);
   const fallbacks = typeof routing.fallback === 'string' ? [routing.fallback] : (routing.fallback ?? []);
   const fallbackPath = (index: number) => (typeof routing.fallback === 'string' ? 'routing.fallback' : `routing.fallback[${index}]`);
-  fallbacks.forEach((entry, index) => requireProvider(fallbackPath(index), entry));
+  fallbacks.forEach((entry, index) => requireProvider(fallbackPath(index), parseProviderModel(entry).provider));
   routing.strategies.forEach((strategy, index) => requireProvider(`routing.strategies[${index}].provider`, strategy.provider));
   return problems;
 }
 
-/** A fallback entry is `name` or `name/model`. */
-export function fallbackProviderName(entry: string): string {
-  const slash = entry.indexOf('/');
-  return slash === -1 ? entry : entry.slice(0, slash);
-}
-
-function suggestion(name: string, known: Set<string>): string {
+function configuredList(known: Set<string>): string {
   if (known.size === 0) return ' (no providers are configured)';
   return ` (configured: ${[...known].join(', ')})`;
 }

@@ -1,4 +1,5 @@
 import type { RoutingConfig } from '../config/schema.js';
+import { parseProviderModel } from './provider-model.js';
 
 /** One provider to try, with the model name it should receive. */
 export interface Candidate {
@@ -68,11 +69,6 @@ export class Router {
   }
 }
 
-/** `name/model` splits at the first slash (model ids may contain more); `name` alone has no model. */
-function parseProviderModel(text: string): { provider: string; model?: string } {
-  const slash = text.indexOf('/');
-  return slash === -1 ? { provider: text } : { provider: text.slice(0, slash), model: text.slice(slash + 1) };
-}
 
 export function compileGlob(glob: string): RegExp {
   const source = glob

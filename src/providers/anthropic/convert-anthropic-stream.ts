@@ -1,7 +1,7 @@
 import type { ChatChunk } from '../../types.js';
 import { UpstreamError } from '../http/upstream-error.js';
 import { ChunkFactory, type ResponseIdentity } from '../shared/chunk-factory.js';
-import { definedOnly } from '../shared/sampling.js';
+import { definedOnly } from '../shared/defined-only.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { statusOfAnthropicErrorType } from './map-anthropic-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';

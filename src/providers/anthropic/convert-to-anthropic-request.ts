@@ -3,7 +3,8 @@ import type { ChatMessage, ChatRequest, ContentPart } from '../../types.js';
 import { appendTurn } from '../shared/append-turn.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseToolArguments, textOf } from '../shared/message-content.js';
-import { definedOnly, samplingOf } from '../shared/sampling.js';
+import { definedOnly } from '../shared/defined-only.js';
+import { samplingOf } from '../shared/sampling.js';
 import { defaultMaxTokens } from './model-output-limits.js';
 import type { AnthropicMessage, AnthropicRequest, AnthropicRequestBlock, AnthropicTextBlock, AnthropicToolChoice } from './wire-types.js';
 

@@ -2,7 +2,8 @@ import { GatewayError } from '../../gateway/errors.js';
 import type { ChatMessage, ChatRequest } from '../../types.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseToolArguments, textOf, toolCallNames } from '../shared/message-content.js';
-import { definedOnly, samplingOf } from '../shared/sampling.js';
+import { definedOnly } from '../shared/defined-only.js';
+import { samplingOf } from '../shared/sampling.js';
 import type { OllamaChatRequest, OllamaMessage } from './wire-types.js';
 
 /** OpenAI chat request → Ollama `/api/chat` request. Pure; throws a 400 for what Ollama cannot take. */

@@ -1,6 +1,7 @@
 import { GatewayError } from '../../gateway/errors.js';
 import type { ChatRequest } from '../../types.js';
-import { definedOnly, samplingOf } from '../shared/sampling.js';
+import { definedOnly } from '../shared/defined-only.js';
+import { samplingOf } from '../shared/sampling.js';
 import { applyLlama3ChatTemplate } from './llama3-chat-template.js';
 import type { ReplicateInput, ReplicatePredictionRequest } from './wire-types.js';
 

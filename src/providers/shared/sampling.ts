@@ -1,4 +1,5 @@
 import type { ChatRequest } from '../../types.js';
+import { definedOnly } from './defined-only.js';
 
 /** The sampling settings of an OpenAI request that most providers take under names of their own. */
 export interface Sampling {
@@ -24,11 +25,6 @@ export function samplingOf(req: ChatRequest): Sampling {
     frequencyPenalty: numberOrUndefined(req.frequency_penalty),
     stop: stop.length > 0 ? stop : undefined,
   });
-}
-
-/** The object without its undefined and null values, so that "nothing set" is an empty object. */
-export function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined && item !== null)) as T;
 }
 
 function numberOrUndefined(value: unknown): number | undefined {
