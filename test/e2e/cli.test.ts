@@ -47,6 +47,12 @@ describe('tokenpak check', () => {
 });
 
 describe('tokenpak serve', () => {
+  it('refuses to start on a broken config, printing each problem, and exits 1', async () => {
+    const { code, stderr } = await run(['serve', '--config', 'broken-proxy.yaml', '--port', '0']).exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain('routing.strategies[1].provider: unknown provider "locall"');
+  });
+
   it('serves the embedded defaults, says what it routes where, and exits 0 on SIGTERM', async () => {
     const server = run(['serve', '--port', '0'], { OPENAI_API_KEY: 'sk-test' });
     await waitFor(() => server.output().includes('TokenPak listening'));
