@@ -16,8 +16,17 @@ function problemsOf(text: string): string[] {
 describe('config loading', () => {
   it('fills every default', () => {
     const config = validateConfig({ providers: { local: { type: 'ollama' } } }, { builtinTypes, env: {} });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8766, max_body_bytes: 10 * 1024 * 1024 });
-    expect(config.providers.local).toMatchObject({ timeout_ms: 600_000, chars_per_token: 4, max_connections: 128 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8766, max_body_bytes: 10 * 1024 * 1024, shutdown_grace_ms: 30_000 });
+    expect(config.admin).toEqual({});
+    expect(config.providers.local).toMatchObject({
+      timeout_ms: 600_000,
+      connect_timeout_ms: 10_000,
+      max_retries: 2,
+      chars_per_token: 4,
+      max_connections: 128,
+      circuit_breaker: { failure_threshold: 5, error_rate: 0.5, min_requests: 20, window_ms: 60_000, cooldown_ms: 30_000, half_open_requests: 1 },
+      retry_budget: { ratio: 0.2, window_ms: 10_000, min_retries: 3 },
+    });
     expect(config.routing).toEqual({ strategies: [] });
   });
 

@@ -8,6 +8,27 @@ const optionalText = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+const circuitBreakerSchema = z.strictObject({
+  failure_threshold: positiveInt.default(5),
+  error_rate: z.number().gt(0).max(1).default(0.5),
+  min_requests: positiveInt.default(20),
+  window_ms: positiveInt.default(60_000),
+  cooldown_ms: positiveInt.default(30_000),
+  half_open_requests: positiveInt.default(1),
+});
+
+const healthCheckSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  interval_ms: positiveInt.default(30_000),
+  timeout_ms: positiveInt.default(5_000),
+});
+
+const retryBudgetSchema = z.strictObject({
+  ratio: z.number().min(0).max(1).default(0.2),
+  window_ms: positiveInt.default(10_000),
+  min_retries: z.number().int().min(0).default(3),
+});
+
 export const providerSchema = z.looseObject({
   type: z.string().min(1),
   api_key: optionalText,
@@ -15,6 +36,15 @@ export const providerSchema = z.looseObject({
   models: z.array(z.string().min(1)).optional(),
   headers: z.record(z.string(), z.string()).optional(),
   timeout_ms: positiveInt.default(600_000),
+  connect_timeout_ms: positiveInt.default(10_000),
+  first_byte_timeout_ms: positiveInt.default(600_000),
+  idle_timeout_ms: positiveInt.default(300_000),
+  max_retries: z.number().int().min(0).max(10).default(2),
+  retry_base_delay_ms: positiveInt.default(250),
+  retry_max_delay_ms: positiveInt.default(10_000),
+  retry_budget: retryBudgetSchema.default(() => retryBudgetSchema.parse({})),
+  circuit_breaker: circuitBreakerSchema.default(() => circuitBreakerSchema.parse({})),
+  health_check: healthCheckSchema.default(() => healthCheckSchema.parse({})),
   max_connections: positiveInt.default(128),
   chars_per_token: z.number().positive().default(4),
 });
@@ -34,6 +64,11 @@ const serverSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8766),
   max_body_bytes: positiveInt.default(10 * 1024 * 1024),
+  shutdown_grace_ms: z.number().int().min(0).default(30_000),
+});
+
+const adminSchema = z.strictObject({
+  api_key: optionalText,
 });
 
 const loggingSchema = z.strictObject({
@@ -43,6 +78,7 @@ const loggingSchema = z.strictObject({
 export const configSchema = z.strictObject({
   server: serverSchema.default(() => serverSchema.parse({})),
   logging: loggingSchema.default(() => loggingSchema.parse({})),
+  admin: adminSchema.default(() => adminSchema.parse({})),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, "_", "-" and "."'), providerSchema),
   routing: routingSchema.default(() => routingSchema.parse({})),
   adapters: z.record(z.string(), z.string().min(1)).default({}),
@@ -55,3 +91,5 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type GatewayConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type RoutingConfig = GatewayConfig['routing'];
+export type CircuitBreakerConfig = ProviderConfig['circuit_breaker'];
+export type RetryBudgetConfig = ProviderConfig['retry_budget'];

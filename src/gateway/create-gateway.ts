@@ -6,6 +6,7 @@ import type { ConfigInput } from '../config/schema.js';
 import { loadHooks } from '../hooks/load-hooks.js';
 import { createLogger } from '../observability/logger.js';
 import { builtinTypes, createAdapters } from '../providers/registry.js';
+import { ProviderHealth } from '../routing/provider-health.js';
 import { Router } from '../routing/router.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../types.js';
 import { createContext, type GatewayResult, type Operation, type RequestContext } from './context.js';
@@ -92,9 +93,9 @@ export class Gateway {
     return { ctx, result: await runPipeline(ctx, this.runtime) };
   }
 
-  /** At least one provider is configured. Breakers and health checks will narrow this to providers that are up. */
+  /** A provider can take traffic: not forced down, breaker not open. */
   isReady(): boolean {
-    return !this.closed && this.runtime.adapters.size > 0;
+    return !this.closed && this.runtime.health.anyUsable();
   }
 
   async close(): Promise<void> {
@@ -115,5 +116,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const hooks = await loadHooks(loaded);
   const adapters = await createAdapters(loaded);
   const router = new Router(config.routing, new Set(adapters.keys()));
-  return new Gateway({ config, adapters, router, hooks, logger }, { file: loaded.file });
+  const health = new ProviderHealth(config.providers);
+  return new Gateway({ config, adapters, router, health, hooks, logger }, { file: loaded.file });
 }

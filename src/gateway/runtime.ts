@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Hooks } from '../hooks/load-hooks.js';
 import type { BaseAdapter } from '../providers/base-adapter.js';
+import type { ProviderHealth } from '../routing/provider-health.js';
 import type { Router } from '../routing/router.js';
 
 /** Everything the stages read, built once from the config at start-up and never changed after. */
@@ -9,6 +10,7 @@ export interface GatewayRuntime {
   readonly config: GatewayConfig;
   readonly adapters: ReadonlyMap<string, BaseAdapter>;
   readonly router: Router;
+  readonly health: ProviderHealth;
   readonly hooks: Hooks;
   readonly logger: Logger;
 }

@@ -7,7 +7,8 @@ import type { FailureKind } from '../providers/http/upstream-error.js';
 export interface AttemptOutcome {
   provider: string;
   model: string;
-  outcome: 'ok' | FailureKind;
+  /** `skipped`: not tried, because its breaker was open or an operator forced it down. */
+  outcome: 'ok' | FailureKind | 'skipped';
   /** The status the client would get for this attempt alone. */
   status: number;
   /** The HTTP status the provider answered with; absent when it never answered. */

@@ -25,13 +25,17 @@ describe('allProvidersFailed', () => {
     expect(allProvidersFailed('m', [attempt('failed', 503, { upstreamStatus: 529 }), attempt('unreachable', 502)]).status).toBe(503);
   });
 
+  it('is 503 when every provider was skipped', () => {
+    expect(allProvidersFailed('m', [attempt('skipped', 503)]).status).toBe(503);
+  });
+
   it('is 503 when no provider could be reached or none was tried', () => {
     expect(allProvidersFailed('m', [attempt('unreachable', 502)]).status).toBe(503);
     expect(allProvidersFailed('m', []).status).toBe(503);
   });
 
   it('is 429 with the soonest Retry-After when every provider was rate limited', () => {
-    const error = allProvidersFailed('m', [attempt('failed', 429, { retryAfter: '20' }), attempt('failed', 429, { retryAfter: '4' })]);
+    const error = allProvidersFailed('m', [attempt('failed', 429, { upstreamStatus: 429, retryAfter: '20' }), attempt('failed', 429, { upstreamStatus: 429, retryAfter: '4' })]);
     expect(error.status).toBe(429);
     expect(error.headers['retry-after']).toBe('4');
   });

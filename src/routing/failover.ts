@@ -1,54 +1,95 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProviderConfig } from '../config/schema.js';
 import type { RequestContext } from '../gateway/context.js';
 import { GatewayError } from '../gateway/errors.js';
 import type { BaseAdapter } from '../providers/base-adapter.js';
 import { isNetworkError, UpstreamError, upstreamErrorFromNetwork } from '../providers/http/upstream-error.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
+import type { ProviderHealth } from './provider-health.js';
+import { isRetryableStatus, retryDelayMs, type RetryBudget } from './retry-policy.js';
 
 export type AdapterCall<T> = (adapter: BaseAdapter, request: RequestContext['request']) => Promise<T>;
 
 /**
- * Tries `ctx.candidates` in order until one answers. Retryable failures
- * (unreachable, 429/5xx, broken connection, timeout) move on to the next; a
- * provider's 4xx goes back to the client as it is. Returns the answer and the
- * attempt's deadline, which the caller clears when the answer is fully consumed.
+ * Tries `ctx.candidates` in order until one answers. A provider whose breaker is
+ * open (or that an operator forced down) is skipped without an attempt. A
+ * retryable failure is retried on the same provider while `max_retries` and its
+ * retry budget allow, with backoff and any Retry-After, then the next candidate
+ * is tried; a provider's 4xx goes back to the client as it is. Every attempt is
+ * recorded in `ctx.attempts` and fed to the provider's health. Returns the
+ * answer and the attempt's deadline, which the caller clears when the answer is
+ * fully consumed.
  */
 export async function dispatchWithFailover<T>(
   ctx: RequestContext,
   adapters: ReadonlyMap<string, BaseAdapter>,
+  health: ProviderHealth,
   call: AdapterCall<T>,
 ): Promise<{ result: T; deadline: AttemptDeadline }> {
   for (const candidate of ctx.candidates) {
     const adapter = adapters.get(candidate.provider);
     if (!adapter) continue;
+    let admission = health.admit(candidate.provider);
+    if (!admission.allowed) {
+      ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 503, message: `skipped: ${admission.reason}`, durationMs: 0 });
+      continue;
+    }
+    health.budget(candidate.provider).request();
     const request = candidate.model === ctx.request.model ? ctx.request : { ...ctx.request, model: candidate.model };
-    const deadline = new AttemptDeadline(ctx.clientSignal, adapter.options.timeout_ms);
-    ctx.provider = candidate.provider;
-    ctx.upstreamModel = candidate.model;
-    ctx.signal = deadline.signal;
-    const started = performance.now();
-    try {
-      const result = await call(adapter, request);
-      ctx.attempts.push({ ...candidate, outcome: 'ok', status: 200, message: 'ok', durationMs: performance.now() - started });
-      return { result, deadline };
-    } catch (thrown) {
-      deadline.clear();
-      const error = asUpstreamError(candidate.provider, thrown, deadline.signal);
-      ctx.attempts.push({
-        provider: candidate.provider,
-        model: candidate.model,
-        outcome: error.failure,
-        status: error.status,
-        upstreamStatus: error.upstreamStatus,
-        retryAfter: error.headers['retry-after'],
-        message: error.message,
-        durationMs: performance.now() - started,
-        error: error.code === 'adapter_error' ? error.cause : undefined,
-      });
-      if (error.failure === 'client_error' || error.failure === 'aborted') throw error;
+    for (let retry = 0; ; retry++) {
+      const deadline = new AttemptDeadline(ctx.clientSignal, adapter.options.timeout_ms);
+      ctx.provider = candidate.provider;
+      ctx.upstreamModel = candidate.model;
+      ctx.signal = deadline.signal;
+      const started = performance.now();
+      try {
+        const result = await call(adapter, request);
+        const durationMs = performance.now() - started;
+        ctx.attempts.push({ ...candidate, outcome: 'ok', status: 200, message: 'ok', durationMs });
+        health.record(candidate.provider, admission.permit, 'ok', durationMs);
+        return { result, deadline };
+      } catch (thrown) {
+        deadline.clear();
+        const error = asUpstreamError(candidate.provider, thrown, deadline.signal);
+        const durationMs = performance.now() - started;
+        ctx.attempts.push({
+          provider: candidate.provider,
+          model: candidate.model,
+          outcome: error.failure,
+          status: error.status,
+          upstreamStatus: error.upstreamStatus,
+          retryAfter: error.headers['retry-after'],
+          message: error.message,
+          durationMs,
+          error: error.code === 'adapter_error' ? error.cause : undefined,
+        });
+        health.record(candidate.provider, admission.permit, error.failure, durationMs);
+        if (error.failure === 'aborted') throw error;
+        const delay = retryDelay(error, retry, adapter.options, health.budget(candidate.provider));
+        if (delay === undefined) {
+          if (error.failure === 'client_error') throw error;
+          break;
+        }
+        await sleep(delay, undefined, { signal: ctx.clientSignal }).catch(() => {
+          throw new UpstreamError(candidate.provider, 499, 'the client closed the request', { failure: 'aborted', code: 'client_closed_request' });
+        });
+        const again = health.admit(candidate.provider);
+        if (!again.allowed) break;
+        admission = again;
+      }
     }
   }
   throw allProvidersFailed(ctx.model, ctx.attempts);
+}
+
+/** How long to wait before retrying the same provider, or undefined to move on. */
+function retryDelay(error: UpstreamError, retry: number, options: ProviderConfig, budget: RetryBudget): number | undefined {
+  const worthRetrying = error.upstreamStatus === undefined ? error.failure !== 'client_error' : isRetryableStatus(error.upstreamStatus);
+  if (!worthRetrying || retry >= options.max_retries) return undefined;
+  const delay = retryDelayMs(retry, options, error.headers['retry-after']);
+  if (delay === undefined || !budget.tryRetry()) return undefined;
+  return delay;
 }
 
 /** Adapters throw GatewayErrors; anything else is a bug in the adapter, treated as a failure of that provider. */
@@ -80,7 +121,7 @@ export function allProvidersFailed(model: string, attempts: AttemptOutcome[]): G
     .map((attempt) => `${attempt.provider}: ${attempt.upstreamStatus ? `HTTP ${attempt.upstreamStatus}: ` : ''}${attempt.message}`)
     .join('; ');
   const message = `All providers failed for model "${model}": ${summary}`;
-  if (attempts.every((attempt) => attempt.status === 429)) {
+  if (attempts.every((attempt) => attempt.upstreamStatus === 429)) {
     const retryAfter = soonestRetryAfter(attempts);
     return new GatewayError(429, message, { code: 'upstream_rate_limited', headers: retryAfter ? { 'retry-after': retryAfter } : {} });
   }

@@ -206,8 +206,8 @@ describe('Anthropic failures that fail over', () => {
     healthy = await startAnthropicFake();
     gw = await startTestGateway({
       providers: {
-        busy: { type: 'anthropic', base_url: `${overloaded.url}/v1`, api_key: 'k' },
-        spare: { type: 'anthropic', base_url: `${healthy.url}/v1`, api_key: 'k' },
+        busy: { type: 'anthropic', base_url: `${overloaded.url}/v1`, api_key: 'k', max_retries: 0 },
+        spare: { type: 'anthropic', base_url: `${healthy.url}/v1`, api_key: 'k', max_retries: 0 },
       },
       routing: { primary: 'busy', fallback: 'spare' },
     });

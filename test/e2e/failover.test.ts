@@ -7,6 +7,8 @@ import { collectStream, startTestGateway, type TestGateway } from '../support/ha
 import { summariseRecordedChunks } from '../support/recorded-stream.js';
 
 const messages = [{ role: 'user' as const, content: 'Say a single word.' }];
+/** These tests are about choosing the next provider: one attempt each, and breakers that stay closed (fault-injection.test.ts covers retries and breakers). */
+const singleAttempt = { max_retries: 0, circuit_breaker: { failure_threshold: 1000 } };
 
 describe('failover to the fallback chain', () => {
   let primary: FakeServer;
@@ -18,8 +20,8 @@ describe('failover to the fallback chain', () => {
     secondary = await startOpenAIFake('openai-compatible/xai-text');
     gw = await startTestGateway({
       providers: {
-        primary: { type: 'openai', base_url: `${primary.url}/v1`, timeout_ms: 300 },
-        secondary: { type: 'openai-compatible', base_url: `${secondary.url}/v1` },
+        primary: { type: 'openai', base_url: `${primary.url}/v1`, timeout_ms: 300, ...singleAttempt },
+        secondary: { type: 'openai-compatible', base_url: `${secondary.url}/v1`, ...singleAttempt },
       },
       routing: { primary: 'primary', fallback: 'secondary' },
     });
@@ -107,9 +109,9 @@ describe('when no provider can answer', () => {
     hanging.setHandler(hang());
     gw = await startTestGateway({
       providers: {
-        slow: { type: 'openai', base_url: `${hanging.url}/v1`, timeout_ms: 200 },
+        slow: { type: 'openai', base_url: `${hanging.url}/v1`, timeout_ms: 200, ...singleAttempt },
         // Port 9 (discard) on loopback: nothing listens, the connection is refused.
-        gone: { type: 'openai', base_url: 'http://127.0.0.1:9/v1' },
+        gone: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', ...singleAttempt },
       },
       routing: { strategies: [{ provider: 'slow', models: ['slow-*'] }, { provider: 'gone', models: ['gone-*'] }] },
     });

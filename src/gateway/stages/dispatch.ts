@@ -11,6 +11,7 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
     const { result, deadline } = await dispatchWithFailover<ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse>(
       ctx,
       runtime.adapters,
+      runtime.health,
       async (adapter, request) =>
         requireAnswer(
           adapter.name,
@@ -37,7 +38,7 @@ function isStream(result: ChatResponse | AsyncIterable<ChatChunk> | EmbeddingRes
 
 function logFailedAttempts(ctx: RequestContext, runtime: GatewayRuntime): void {
   for (const attempt of ctx.attempts) {
-    if (attempt.outcome === 'ok' || attempt.outcome === 'client_error' || attempt.outcome === 'aborted') continue;
+    if (attempt.outcome === 'ok' || attempt.outcome === 'client_error' || attempt.outcome === 'aborted' || attempt.outcome === 'skipped') continue;
     runtime.logger.warn(
       { requestId: ctx.id, provider: attempt.provider, model: attempt.model, outcome: attempt.outcome, status: attempt.status, reason: attempt.message, err: attempt.error },
       'upstream attempt failed',
