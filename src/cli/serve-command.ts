@@ -15,13 +15,14 @@ export async function serveCommand(options: { configPath?: string; port?: number
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'shutting down');
+      logger.info({ signal, graceMs: serverConfig.shutdown_grace_ms }, 'shutting down: finishing requests in flight');
       resolve();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await running.close();
+  await running.close(serverConfig.shutdown_grace_ms);
   await gateway.close();
+  logger.info('stopped');
   return 0;
 }

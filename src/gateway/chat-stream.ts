@@ -2,13 +2,13 @@ import type { ChatChunk, ChatRequest, ChatResponse } from '../types.js';
 import { asUpstreamError } from '../routing/failover.js';
 import { ChunkAssembler } from './chunk-assembler.js';
 import type { RequestContext } from './context.js';
-import type { GatewayError } from './errors.js';
+import type { UpstreamError } from '../providers/http/upstream-error.js';
 import { hasRawSse, rawSse, type SseObserver } from './raw-sse.js';
 
 /** How a stream ended, for the stages that run after it. */
 export type StreamEnd =
   | { kind: 'complete'; response: ChatResponse | undefined }
-  | { kind: 'failed'; error: GatewayError }
+  | { kind: 'failed'; error: UpstreamError }
   | { kind: 'cancelled' };
 
 const doneEvent = 'data: [DONE]\n\n';
@@ -83,7 +83,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     this.consumed = true;
   }
 
-  private async fail(thrown: unknown): Promise<GatewayError> {
+  private async fail(thrown: unknown): Promise<UpstreamError> {
     const error = asUpstreamError(this.ctx.provider ?? 'unknown', thrown, this.ctx.signal);
     await this.end({ kind: 'failed', error });
     return error;

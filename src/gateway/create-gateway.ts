@@ -5,7 +5,8 @@ import { loadConfigFromSource } from '../config/resolve-source.js';
 import type { ConfigInput } from '../config/schema.js';
 import { loadHooks } from '../hooks/load-hooks.js';
 import { createLogger } from '../observability/logger.js';
-import { builtinTypes, createAdapters } from '../providers/registry.js';
+import { builtinTypes, createAdapters, healthCheckEnabled } from '../providers/registry.js';
+import { HealthChecker } from '../routing/health-checker.js';
 import { ProviderHealth } from '../routing/provider-health.js';
 import { Router } from '../routing/router.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../types.js';
@@ -101,6 +102,7 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.runtime.healthChecker.stop();
     await Promise.all([...this.runtime.adapters.values()].map((adapter) => adapter.close()));
     this.runtime.logger.flush();
   }
@@ -117,5 +119,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const adapters = await createAdapters(loaded);
   const router = new Router(config.routing, new Set(adapters.keys()));
   const health = new ProviderHealth(config.providers);
-  return new Gateway({ config, adapters, router, health, hooks, logger }, { file: loaded.file });
+  const healthChecker = new HealthChecker(health, logger);
+  healthChecker.start([...adapters.values()].filter((adapter) => healthCheckEnabled(adapter.options)));
+  return new Gateway({ config, adapters, router, health, healthChecker, hooks, logger }, { file: loaded.file });
 }

@@ -54,7 +54,9 @@ async function settleStream(ctx: RequestContext, runtime: GatewayRuntime, end: S
     return;
   }
   ctx.latencyMs = performance.now() - ctx.startedAt;
-  if (end.kind === 'failed') {
+  if (end.kind === 'failed' && ctx.provider) {
+    // The provider accepted the request but broke off: that counts against it too.
+    runtime.health.record(ctx.provider, undefined, end.error.failure, ctx.latencyMs);
     runtime.logger.warn({ requestId: ctx.id, provider: ctx.provider, status: end.error.status, reason: end.error.message }, 'stream failed after it started');
   }
 }

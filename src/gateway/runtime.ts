@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config/schema.js';
 import type { Hooks } from '../hooks/load-hooks.js';
 import type { BaseAdapter } from '../providers/base-adapter.js';
+import type { HealthChecker } from '../routing/health-checker.js';
 import type { ProviderHealth } from '../routing/provider-health.js';
 import type { Router } from '../routing/router.js';
 
@@ -11,6 +12,7 @@ export interface GatewayRuntime {
   readonly adapters: ReadonlyMap<string, BaseAdapter>;
   readonly router: Router;
   readonly health: ProviderHealth;
+  readonly healthChecker: HealthChecker;
   readonly hooks: Hooks;
   readonly logger: Logger;
 }

@@ -32,6 +32,15 @@ export abstract class BaseAdapter {
     return Promise.resolve(this.options.models ?? []);
   }
 
+  /**
+   * A cheap request that says whether the provider is up, for active health
+   * checks (`health_check` in proxy.yaml): resolves when it is, rejects when it
+   * is not. Adapters without one cannot be health-checked.
+   */
+  healthCheck(_signal: AbortSignal): Promise<void> {
+    return Promise.reject(new Error(`provider type "${this.options.type}" has no health check`));
+  }
+
   /** Releases connections and timers; called once when the gateway closes. */
   close(): Promise<void> {
     return Promise.resolve();

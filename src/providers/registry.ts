@@ -2,6 +2,7 @@ import { ConfigError, type ConfigProblem } from '../config/config-error.js';
 import { describeImportFailure, importConfiguredModule } from '../config/load-module.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { BuiltinTypes } from '../config/references.js';
+import type { ProviderConfig } from '../config/schema.js';
 import type { AdapterClass, BaseAdapter } from './base-adapter.js';
 import { AnthropicAdapter } from './anthropic/anthropic-adapter.js';
 import { GeminiAdapter } from './gemini/gemini-adapter.js';
@@ -13,18 +14,25 @@ import { ReplicateAdapter } from './replicate/replicate-adapter.js';
 interface BuiltinProvider {
   adapter: AdapterClass;
   requiresBaseUrl: boolean;
+  /** Active health checks are on by default for servers one runs oneself, off for services that bill and rate-limit per call. */
+  healthCheckByDefault: boolean;
 }
 
 /** Provider types that ship with TokenPak. A new one is one folder plus one line here. */
 const builtinProviders = new Map<string, BuiltinProvider>([
-  ['openai', { adapter: OpenAIAdapter, requiresBaseUrl: false }],
-  ['openai-compatible', { adapter: OpenAIAdapter, requiresBaseUrl: true }],
-  ['ollama', { adapter: OllamaAdapter, requiresBaseUrl: false }],
-  ['anthropic', { adapter: AnthropicAdapter, requiresBaseUrl: false }],
-  ['gemini', { adapter: GeminiAdapter, requiresBaseUrl: false }],
-  ['replicate', { adapter: ReplicateAdapter, requiresBaseUrl: false }],
-  ['huggingface', { adapter: HuggingFaceAdapter, requiresBaseUrl: false }],
+  ['openai', { adapter: OpenAIAdapter, requiresBaseUrl: false, healthCheckByDefault: false }],
+  ['openai-compatible', { adapter: OpenAIAdapter, requiresBaseUrl: true, healthCheckByDefault: true }],
+  ['ollama', { adapter: OllamaAdapter, requiresBaseUrl: false, healthCheckByDefault: true }],
+  ['anthropic', { adapter: AnthropicAdapter, requiresBaseUrl: false, healthCheckByDefault: false }],
+  ['gemini', { adapter: GeminiAdapter, requiresBaseUrl: false, healthCheckByDefault: false }],
+  ['replicate', { adapter: ReplicateAdapter, requiresBaseUrl: false, healthCheckByDefault: false }],
+  ['huggingface', { adapter: HuggingFaceAdapter, requiresBaseUrl: false, healthCheckByDefault: false }],
 ]);
+
+/** Whether a provider is health-checked: its `health_check.enabled`, else its type's default (custom types: off). */
+export function healthCheckEnabled(options: ProviderConfig): boolean {
+  return options.health_check.enabled ?? builtinProviders.get(options.type)?.healthCheckByDefault ?? false;
+}
 
 export const builtinTypes: BuiltinTypes = builtinProviders;
 

@@ -5,6 +5,8 @@ import { ChatStream } from '../gateway/chat-stream.js';
 import type { Operation, RequestContext } from '../gateway/context.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { GatewayError } from '../gateway/errors.js';
+import { handleAdmin } from './admin-routes.js';
+import { closeGracefully } from './graceful-close.js';
 import { parseJsonBody, readBody } from './read-body.js';
 import { sendError, sendJson, sendSse } from './respond.js';
 
@@ -24,7 +26,8 @@ export interface RunningServer {
   server: Server;
   /** e.g. `http://127.0.0.1:8766` */
   url: string;
-  close(): Promise<void>;
+  /** Stops accepting, lets what is in flight finish for up to `graceMs` (default 0: close at once), and resolves when all is closed. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** The HTTP door: parses, hands the request to the gateway's pipeline, writes what comes back. */
@@ -51,16 +54,14 @@ export async function startHttpServer(gateway: Gateway, listen: { host: string; 
   return {
     server,
     url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    close: (graceMs = 0) => closeGracefully(server, graceMs),
   };
 }
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse, gateway: Gateway): Promise<void> {
-  const path = routePath(req.url ?? '/');
+  const rawPath = pathOf(req.url ?? '/');
+  if (rawPath.startsWith('/admin/')) return handleAdmin(req, res, gateway, rawPath);
+  const path = routePath(rawPath);
   const methods = routes.get(path);
   const handler = methods?.get(req.method ?? 'GET');
   if (handler) return handler(req, res, gateway);
@@ -71,10 +72,13 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, gateway:
   sendError(res, new GatewayError(404, `Unknown request URL: ${req.method} ${path}.`, { code: 'unknown_url' }));
 }
 
-/** `/chat/completions` and `/v1/chat/completions` are the same route; clients differ on whether the base URL has `/v1`. */
-function routePath(url: string): string {
+function pathOf(url: string): string {
   const query = url.indexOf('?');
-  const path = query === -1 ? url : url.slice(0, query);
+  return query === -1 ? url : url.slice(0, query);
+}
+
+/** `/chat/completions` and `/v1/chat/completions` are the same route; clients differ on whether the base URL has `/v1`. */
+function routePath(path: string): string {
   return path.startsWith('/v1/') || routes.has(path) ? path : `/v1${path}`;
 }
 

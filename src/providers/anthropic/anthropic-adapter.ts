@@ -23,7 +23,7 @@ export class AnthropicAdapter extends BaseAdapter {
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
-    this.client = new UpstreamClient(name, options.base_url ?? anthropicDefaultBaseUrl, options.max_connections);
+    this.client = new UpstreamClient(name, options.base_url ?? anthropicDefaultBaseUrl, options);
     const version = typeof options.anthropic_version === 'string' ? options.anthropic_version : defaultApiVersion;
     this.baseHeaders = { ...options.headers, 'content-type': 'application/json', 'anthropic-version': version };
     this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req) => this.countRemotely(req) : undefined, options.chars_per_token);
@@ -60,6 +60,10 @@ export class AnthropicAdapter extends BaseAdapter {
     );
     const reported = (listing.data ?? []).flatMap((model) => (typeof model.id === 'string' ? [model.id] : []));
     return [...new Set([...configured, ...reported])];
+  }
+
+  override healthCheck(signal: AbortSignal): Promise<void> {
+    return this.client.probe('/models?limit=1', this.headersFor(undefined, undefined), signal);
   }
 
   override close(): Promise<void> {

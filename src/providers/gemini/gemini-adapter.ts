@@ -24,7 +24,7 @@ export class GeminiAdapter extends BaseAdapter {
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
-    this.client = new UpstreamClient(name, options.base_url ?? geminiDefaultBaseUrl, options.max_connections);
+    this.client = new UpstreamClient(name, options.base_url ?? geminiDefaultBaseUrl, options);
     this.baseHeaders = { ...options.headers, 'content-type': 'application/json' };
     this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req) => this.countRemotely(req) : undefined, options.chars_per_token);
   }
@@ -85,6 +85,10 @@ export class GeminiAdapter extends BaseAdapter {
     );
     const reported = (listing.models ?? []).flatMap((model) => (typeof model.name === 'string' ? [bareModel(model.name)] : []));
     return [...new Set([...configured, ...reported])];
+  }
+
+  override healthCheck(signal: AbortSignal): Promise<void> {
+    return this.client.probe('/models?pageSize=1', this.headersFor(undefined), signal);
   }
 
   override close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
+import type { ProviderConfig } from '../../config/schema.js';
 import type { ErrorFields } from './error-fields.js';
 import { UpstreamError, upstreamErrorFromNetwork } from './upstream-error.js';
 
@@ -28,17 +29,11 @@ export class UpstreamClient {
   constructor(
     readonly providerName: string,
     baseUrl: string,
-    maxConnections: number,
+    options: ProviderConfig,
   ) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(url.origin, {
-      connections: maxConnections,
-      keepAliveTimeout: 30_000,
-      // The gateway's own per-request timeouts apply instead of undici's defaults.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
+    this.pool = new Pool(url.origin, connectionOptions(options));
   }
 
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
@@ -62,9 +57,35 @@ export class UpstreamClient {
     return readJsonBody<T>(this.providerName, response, request.signal);
   }
 
+  /** A cheap request for health checks: the provider is up if it answers below 500, whatever it thinks of the key. */
+  async probe(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
+    const response = await this.request({ method: 'GET', path, headers, signal });
+    await response.body.dump();
+    if (response.statusCode >= 500) {
+      throw new UpstreamError(this.providerName, 502, `provider "${this.providerName}" answered its health check with HTTP ${response.statusCode}`, {
+        upstreamStatus: response.statusCode,
+      });
+    }
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/**
+ * Keep-alive pool settings from a provider's config: its connection count and
+ * its timeouts, which undici enforces per connection attempt (connect), until
+ * the response headers (first byte) and between body chunks (idle).
+ */
+export function connectionOptions(options: ProviderConfig): Pool.Options {
+  return {
+    connections: options.max_connections,
+    keepAliveTimeout: 30_000,
+    connect: { timeout: options.connect_timeout_ms },
+    headersTimeout: options.first_byte_timeout_ms,
+    bodyTimeout: options.idle_timeout_ms,
+  };
 }
 
 /** Turns a provider's error body into the message, error type (and, where it differs, status) the client will see. */

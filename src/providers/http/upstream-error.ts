@@ -32,18 +32,29 @@ export function failureForStatus(status: number): FailureKind {
   return status === 429 || status >= 500 ? 'failed' : 'client_error';
 }
 
-const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** undici's own timeouts, each named by the setting that chose it. */
+const timeoutSettings = new Map([
+  ['UND_ERR_CONNECT_TIMEOUT', 'connecting (connect_timeout_ms)'],
+  ['UND_ERR_HEADERS_TIMEOUT', 'waiting for the first byte (first_byte_timeout_ms)'],
+  ['UND_ERR_BODY_TIMEOUT', 'waiting for more of the response (idle_timeout_ms)'],
+]);
 
 /** Classifies a thrown network or abort error; the message names no URL, header or key. */
 export function upstreamErrorFromNetwork(provider: string, error: unknown, signal: AbortSignal): UpstreamError {
   if (signal.aborted) {
     const reason = signal.reason as { name?: string } | undefined;
     if (reason?.name === 'TimeoutError') {
-      return new UpstreamError(provider, 504, `provider "${provider}" timed out`, { failure: 'timeout', code: 'upstream_timeout' });
+      return new UpstreamError(provider, 504, `provider "${provider}" timed out (timeout_ms)`, { failure: 'timeout', code: 'upstream_timeout' });
     }
     return new UpstreamError(provider, 499, 'the client closed the request', { failure: 'aborted', code: 'client_closed_request' });
   }
   const code = errorCode(error);
+  const waitingFor = code ? timeoutSettings.get(code) : undefined;
+  if (waitingFor) {
+    return new UpstreamError(provider, 504, `provider "${provider}" timed out ${waitingFor}`, { failure: 'timeout', code: 'upstream_timeout' });
+  }
   if (code && unreachableCodes.has(code)) {
     return new UpstreamError(provider, 502, `provider "${provider}" is unreachable (${code})`, { failure: 'unreachable', code: 'upstream_unreachable' });
   }

@@ -25,7 +25,7 @@ export class OllamaAdapter extends BaseAdapter {
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
-    this.client = new UpstreamClient(name, options.base_url ?? ollamaDefaultBaseUrl, options.max_connections);
+    this.client = new UpstreamClient(name, options.base_url ?? ollamaDefaultBaseUrl, options);
     // Ollama itself takes no key; one configured here (or the client's) is for an authenticating proxy in front of it.
     this.headers = new BearerHeaders(options.api_key, options.headers);
   }
@@ -76,6 +76,10 @@ export class OllamaAdapter extends BaseAdapter {
       return typeof id === 'string' ? [id] : [];
     });
     return [...new Set([...(this.options.models ?? []), ...reported])];
+  }
+
+  override healthCheck(signal: AbortSignal): Promise<void> {
+    return this.client.probe('/api/tags', this.headers.for(undefined), signal);
   }
 
   override close(): Promise<void> {

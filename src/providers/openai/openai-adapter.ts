@@ -22,7 +22,7 @@ export class OpenAIAdapter extends BaseAdapter {
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
-    this.client = new UpstreamClient(name, options.base_url ?? openAIDefaultBaseUrl, options.max_connections);
+    this.client = new UpstreamClient(name, options.base_url ?? openAIDefaultBaseUrl, options);
     this.headers = new BearerHeaders(options.api_key, options.headers);
   }
 
@@ -63,6 +63,10 @@ export class OpenAIAdapter extends BaseAdapter {
     );
     const reported = (listing.data ?? []).flatMap((model) => (typeof model.id === 'string' ? [model.id] : []));
     return [...new Set([...configured, ...reported])];
+  }
+
+  override healthCheck(signal: AbortSignal): Promise<void> {
+    return this.client.probe('/models', this.headers.for(undefined), signal);
   }
 
   override close(): Promise<void> {

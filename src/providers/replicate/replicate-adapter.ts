@@ -6,7 +6,7 @@ import type { ChatChunk, ChatRequest, ChatResponse } from '../../types.js';
 import { BaseAdapter } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { BearerHeaders } from '../http/bearer-headers.js';
-import { readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
+import { connectionOptions, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
 import { UpstreamError, upstreamErrorFromNetwork } from '../http/upstream-error.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { readSseEvents } from '../shared/sse-events.js';
@@ -35,8 +35,8 @@ export class ReplicateAdapter extends BaseAdapter {
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     const baseUrl = options.base_url ?? replicateDefaultBaseUrl;
-    this.client = new UpstreamClient(name, baseUrl, options.max_connections);
-    this.streams = new Agent({ connections: options.max_connections, headersTimeout: 0, bodyTimeout: 0 });
+    this.client = new UpstreamClient(name, baseUrl, options);
+    this.streams = new Agent(connectionOptions(options));
     this.apiProtocol = new URL(baseUrl).protocol;
     this.headers = new BearerHeaders(options.api_key, options.headers);
   }
@@ -70,6 +70,10 @@ export class ReplicateAdapter extends BaseAdapter {
 
   countTokens(req: ChatRequest): number {
     return estimatePromptTokens(req, this.options.chars_per_token);
+  }
+
+  override healthCheck(signal: AbortSignal): Promise<void> {
+    return this.client.probe('/account', this.headers.for(undefined), signal);
   }
 
   override async close(): Promise<void> {

@@ -1,0 +1,63 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Gateway } from '../gateway/create-gateway.js';
+import { GatewayError } from '../gateway/errors.js';
+import { parseJsonBody, readBody } from './read-body.js';
+import { sendError, sendJson } from './respond.js';
+
+const providerState = /^\/admin\/providers\/([^/]+)\/state$/;
+const maxAdminBodyBytes = 4096;
+const states = new Set(['up', 'down', 'auto']);
+
+/**
+ * The operator's API, behind `admin.api_key` (sent as a bearer token). With no
+ * key configured the routes do not exist (404), so an unconfigured gateway
+ * exposes nothing.
+ */
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, gateway: Gateway, path: string): Promise<void> {
+  const adminKey = gateway.config.admin.api_key;
+  if (!adminKey) return sendError(res, new GatewayError(404, `Unknown request URL: ${req.method} ${path}.`, { code: 'unknown_url' }));
+  if (!presentedKeyMatches(req.headers.authorization, adminKey)) {
+    return sendError(res, new GatewayError(401, 'The admin API needs the admin key as "Authorization: Bearer <admin.api_key>".', { code: 'invalid_admin_key' }));
+  }
+  if (path === '/admin/providers') {
+    if (req.method !== 'GET') return methodNotAllowed(res, path, 'GET');
+    return sendJson(res, 200, { object: 'list', data: [...gateway.runtime.adapters.values()].map((adapter) => describeProvider(gateway, adapter.name)) });
+  }
+  const match = providerState.exec(path);
+  if (match) {
+    if (req.method !== 'POST') return methodNotAllowed(res, path, 'POST');
+    return setProviderState(req, res, gateway, decodeURIComponent(match[1] as string));
+  }
+  sendError(res, new GatewayError(404, `Unknown admin URL: ${req.method} ${path}.`, { code: 'unknown_url' }));
+}
+
+async function setProviderState(req: IncomingMessage, res: ServerResponse, gateway: Gateway, provider: string): Promise<void> {
+  if (!gateway.runtime.health.has(provider)) {
+    return sendError(res, new GatewayError(404, `No provider is named "${provider}".`, { code: 'provider_not_found' }));
+  }
+  const body = parseJsonBody(await readBody(req, maxAdminBodyBytes)) as { state?: unknown };
+  const state = body?.state;
+  if (typeof state !== 'string' || !states.has(state)) {
+    return sendError(res, new GatewayError(400, '"state" must be "up", "down" or "auto".', { param: 'state', code: 'invalid_state' }));
+  }
+  gateway.runtime.health.force(provider, state as 'up' | 'down' | 'auto');
+  gateway.runtime.logger.warn({ provider, state }, 'an operator set the provider state');
+  sendJson(res, 200, describeProvider(gateway, provider));
+}
+
+function describeProvider(gateway: Gateway, name: string) {
+  return { name, type: gateway.runtime.adapters.get(name)?.options.type, ...gateway.runtime.health.describe(name) };
+}
+
+/** Compares digests, which have one length, so that the comparison takes the same time wherever the keys differ. */
+function presentedKeyMatches(authorization: string | undefined, adminKey: string): boolean {
+  if (!authorization?.startsWith('Bearer ')) return false;
+  const presented = createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
+  const expected = createHash('sha256').update(adminKey).digest();
+  return timingSafeEqual(presented, expected);
+}
+
+function methodNotAllowed(res: ServerResponse, path: string, allowed: string): void {
+  sendError(res, new GatewayError(405, `Use ${allowed} on ${path}.`, { code: 'method_not_allowed', headers: { allow: allowed } }));
+}
