@@ -121,17 +121,16 @@ export function allProvidersFailed(model: string, attempts: AttemptOutcome[]): G
     .map((attempt) => `${attempt.provider}: ${attempt.upstreamStatus ? `HTTP ${attempt.upstreamStatus}: ` : ''}${attempt.message}`)
     .join('; ');
   const message = `All providers failed for model "${model}": ${summary}`;
-  if (attempts.every((attempt) => attempt.upstreamStatus === 429)) {
-    const retryAfter = soonestRetryAfter(attempts);
-    return new GatewayError(429, message, { code: 'upstream_rate_limited', headers: retryAfter ? { 'retry-after': retryAfter } : {} });
-  }
+  const retryAfter = soonestRetryAfter(attempts);
+  const headers: Record<string, string> = retryAfter ? { 'retry-after': retryAfter } : {};
+  if (attempts.every((attempt) => attempt.upstreamStatus === 429)) return new GatewayError(429, message, { code: 'upstream_rate_limited', headers });
   // A provider that answers 503 (or Anthropic's 529) is as unusable as one that cannot be reached.
   if (attempts.some((attempt) => attempt.outcome === 'failed' && attempt.status !== 503)) return new GatewayError(502, message, { code: 'all_providers_failed' });
   if (attempts.some((attempt) => attempt.outcome === 'timeout')) return new GatewayError(504, message, { code: 'upstream_timeout' });
-  return new GatewayError(503, message, { code: 'no_provider_available' });
+  return new GatewayError(503, message, { code: 'no_provider_available', headers });
 }
 
-/** When every provider is rate limited, the client may retry as soon as the first of them accepts again. */
+/** When every provider is rate limited or unavailable, the client may retry as soon as the first of them says it will accept again. */
 function soonestRetryAfter(attempts: AttemptOutcome[]): string | undefined {
   const seconds = attempts.map((attempt) => Number(attempt.retryAfter)).filter((value) => Number.isFinite(value) && value >= 0);
   return seconds.length > 0 ? String(Math.min(...seconds)) : undefined;

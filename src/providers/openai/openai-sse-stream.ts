@@ -2,6 +2,7 @@ import { rawSse, type RawSseSource, type SseObserver } from '../../gateway/raw-s
 import type { ChatChunk } from '../../types.js';
 import { LineScanner, readLines } from '../http/line-scanner.js';
 import { UpstreamError } from '../http/upstream-error.js';
+import { CompleteEvents } from './complete-events.js';
 import { openAIErrorFields } from './map-openai-error.js';
 
 const dataPrefix = Buffer.from('data:');
@@ -13,8 +14,8 @@ const openBrace = 0x7b;
 
 /**
  * An OpenAI-format SSE response. Iterated, it yields parsed chunks (SDK mode);
- * through `rawSse`, it yields the upstream's bytes untouched and parses only the
- * line that carries usage.
+ * through `rawSse`, it yields the upstream's bytes untouched, whole events at a
+ * time, and parses only the line that carries usage.
  */
 export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
   constructor(
@@ -52,11 +53,15 @@ export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
       if (observer.wantsChunks) observer.chunk(chunk);
       if (chunk.usage) observer.usage(chunk.usage);
     };
+    const events = new CompleteEvents(this.provider);
     for await (const bytes of this.body) {
       scanner.push(bytes, onLine);
-      yield bytes;
+      const complete = events.push(bytes);
+      if (complete) yield complete;
     }
     scanner.finish(onLine);
+    const rest = events.finish();
+    if (rest) yield rest;
     if (!sawDone) yield doneEvent;
   }
 
