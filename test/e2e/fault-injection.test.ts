@@ -123,6 +123,16 @@ describe('fault injection', () => {
           expect(text).not.toContain(backupText.slice(0, 10));
           expect(backup.requests.length).toBe(before);
         });
+
+        it('stream alone: the primary’s partial output, then an error event', async () => {
+          const stream = await alone.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, stream: true });
+          let text = '';
+          const failure = await (async () => {
+            for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+          })().catch((error: unknown) => error);
+          expect(failure).toBeInstanceOf(Error);
+          expect(primaryStreamText.startsWith(text)).toBe(true);
+        });
       }
     });
   }
