@@ -4,7 +4,7 @@ import { createGateway } from '../../src/gateway/create-gateway.js';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import type { FakeHandler, FakeServer } from '../fakes/fake-server.js';
 import { recordedChunks, recordedJson } from '../fakes/recordings.js';
-import { collectStream, startTestGateway, type TestGateway } from '../support/harness.js';
+import { collectStream, readUntilFailure, startTestGateway, type TestGateway } from '../support/harness.js';
 
 interface RecordedMessage {
   content: Array<{ type: string; text?: string; name?: string; input?: unknown }>;
@@ -256,10 +256,7 @@ describe('an Anthropic error event mid-stream', () => {
 
   it('reaches the client as an SSE error event after the text sent so far', async () => {
     const stream = await gw.client.chat.completions.create({ model: 'claude-x', messages: [{ role: 'user', content: 'hi' }], stream: true });
-    let text = '';
-    const failure = await (async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    })().catch((error: unknown) => error as Error);
+    const { text, failure } = await readUntilFailure(stream);
     expect(text).toBe('Partial');
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toContain('Overloaded');

@@ -11,7 +11,7 @@ import { faultCompletion, faultStreamEvents, startFaultyUpstream, type Fault, ty
 import type { FakeServer } from '../fakes/fake-server.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import { recordedChunks } from '../fakes/recordings.js';
-import { collectStream, startTestGateway, type TestGateway } from '../support/harness.js';
+import { collectStream, readUntilFailure, startTestGateway, type TestGateway } from '../support/harness.js';
 import { summariseRecordedChunks } from '../support/recorded-stream.js';
 
 const watchedResources = ['TCPSocketWrap', 'TCPServerWrap', 'Timeout'];
@@ -114,10 +114,7 @@ describe('fault injection', () => {
         it('stream with a fallback: the primary’s partial output then an error, never mixed with the fallback’s', async () => {
           const before = backup.requests.length;
           const stream = await withFallback.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, stream: true });
-          let text = '';
-          const failure = await (async () => {
-            for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-          })().catch((error: unknown) => error);
+          const { text, failure } = await readUntilFailure(stream);
           expect(failure).toBeInstanceOf(Error);
           expect(primaryStreamText.startsWith(text)).toBe(true);
           expect(text).not.toContain(backupText.slice(0, 10));
@@ -126,10 +123,7 @@ describe('fault injection', () => {
 
         it('stream alone: the primary’s partial output, then an error event', async () => {
           const stream = await alone.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, stream: true });
-          let text = '';
-          const failure = await (async () => {
-            for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-          })().catch((error: unknown) => error);
+          const { text, failure } = await readUntilFailure(stream);
           expect(failure).toBeInstanceOf(Error);
           expect(primaryStreamText.startsWith(text)).toBe(true);
         });
@@ -160,10 +154,7 @@ describe('fault injection', () => {
       });
       try {
         expect((await impatient.client.chat.completions.create({ model: 'gpt-4.1-nano', messages })).model).toBe('grok-3-mini');
-        const stream = await impatient.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, stream: true });
-        const failure = await (async () => {
-          for await (const _ of stream);
-        })().catch((error: unknown) => error as Error);
+        const { failure } = await readUntilFailure(await impatient.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, stream: true }));
         expect(failure?.message).toMatch(/idle_timeout_ms/);
       } finally {
         await impatient.close();

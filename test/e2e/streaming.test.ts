@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServer, type FakeServer } from '../fakes/fake-server.js';
 import { recordedChunks } from '../fakes/recordings.js';
-import { postJson, startTestGateway, type TestGateway } from '../support/harness.js';
+import { postJson, readUntilFailure, startTestGateway, type TestGateway } from '../support/harness.js';
 
 const chunkLines = recordedChunks('openai/openai-text');
 const event = (index: number) => `data: ${chunkLines[index]}\n\n`;
@@ -122,10 +122,7 @@ describe('streaming through the gateway', () => {
       res.socket?.destroy();
     };
     const stream = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], stream: true });
-    let text = '';
-    const failure = await (async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
-    })().catch((error: unknown) => error as Error);
+    const { text, failure } = await readUntilFailure(stream);
     expect(text).toBe('**');
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toContain('connection to provider "openai" failed');

@@ -55,3 +55,14 @@ export async function collectStream(stream: AsyncIterable<OpenAI.Chat.Completion
   }
   return { text, finishReason, usage, chunks, toolArguments };
 }
+
+/** Reads a stream the way an application would until it ends or fails: the text so far, and the error if it failed. */
+export async function readUntilFailure(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>): Promise<{ text: string; failure: Error | undefined }> {
+  let text = '';
+  try {
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    return { text, failure: undefined };
+  } catch (error) {
+    return { text, failure: error as Error };
+  }
+}
