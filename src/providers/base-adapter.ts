@@ -38,7 +38,7 @@ export abstract class BaseAdapter {
    * is not. Adapters without one cannot be health-checked.
    */
   healthCheck(_signal: AbortSignal): Promise<void> {
-    return Promise.reject(new Error(`provider type "${this.options.type}" has no health check`));
+    return Promise.reject(Object.assign(new Error(`provider type "${this.options.type}" has no health check`), { code: noHealthCheck }));
   }
 
   /** Releases connections and timers; called once when the gateway closes. */
@@ -46,5 +46,8 @@ export abstract class BaseAdapter {
     return Promise.resolve();
   }
 }
+
+/** The code of the error a type without a health check answers with: the checker then stops probing it, rather than counting failures. */
+export const noHealthCheck = 'ERR_NO_HEALTH_CHECK';
 
 export type AdapterClass = new (name: string, options: ProviderConfig) => BaseAdapter;

@@ -6,8 +6,10 @@ import type { BaseAdapter } from '../providers/base-adapter.js';
 import { isNetworkError, UpstreamError, upstreamErrorFromNetwork } from '../providers/http/upstream-error.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
+import type { BreakerPermit } from './circuit-breaker.js';
 import type { ProviderHealth } from './provider-health.js';
 import { isRetryableStatus, retryDelayMs, type RetryBudget } from './retry-policy.js';
+import type { Candidate } from './router.js';
 
 export type AdapterCall<T> = (adapter: BaseAdapter, request: RequestContext['request']) => Promise<T>;
 
@@ -30,57 +32,79 @@ export async function dispatchWithFailover<T>(
   for (const candidate of ctx.candidates) {
     const adapter = adapters.get(candidate.provider);
     if (!adapter) continue;
-    let admission = health.admit(candidate.provider);
+    const admission = health.admit(candidate.provider);
     if (!admission.allowed) {
       ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 503, message: `skipped: ${admission.reason}`, durationMs: 0 });
       continue;
     }
-    health.budget(candidate.provider).request();
-    const request = candidate.model === ctx.request.model ? ctx.request : { ...ctx.request, model: candidate.model };
-    for (let retry = 0; ; retry++) {
-      const deadline = new AttemptDeadline(ctx.clientSignal, adapter.options.timeout_ms);
-      ctx.provider = candidate.provider;
-      ctx.upstreamModel = candidate.model;
-      ctx.signal = deadline.signal;
-      const started = performance.now();
-      try {
-        const result = await call(adapter, request);
-        const durationMs = performance.now() - started;
-        ctx.attempts.push({ ...candidate, outcome: 'ok', status: 200, message: 'ok', durationMs });
-        health.record(candidate.provider, admission.permit, 'ok', durationMs);
-        return { result, deadline };
-      } catch (thrown) {
-        deadline.clear();
-        const error = asUpstreamError(candidate.provider, thrown, deadline.signal);
-        const durationMs = performance.now() - started;
-        ctx.attempts.push({
-          provider: candidate.provider,
-          model: candidate.model,
-          outcome: error.failure,
-          status: error.status,
-          upstreamStatus: error.upstreamStatus,
-          retryAfter: error.headers['retry-after'],
-          message: error.message,
-          durationMs,
-          error: error.code === 'adapter_error' ? error.cause : undefined,
-        });
-        health.record(candidate.provider, admission.permit, error.failure, durationMs);
-        if (error.failure === 'aborted') throw error;
-        const delay = retryDelay(error, retry, adapter.options, health.budget(candidate.provider));
-        if (delay === undefined) {
-          if (error.failure === 'client_error') throw error;
-          break;
-        }
-        await sleep(delay, undefined, { signal: ctx.clientSignal }).catch(() => {
-          throw new UpstreamError(candidate.provider, 499, 'the client closed the request', { failure: 'aborted', code: 'client_closed_request' });
-        });
-        const again = health.admit(candidate.provider);
-        if (!again.allowed) break;
-        admission = again;
-      }
-    }
+    const answer = await tryProvider(ctx, candidate, adapter, health, admission.permit, call);
+    if (answer) return answer;
   }
   throw allProvidersFailed(ctx.model, ctx.attempts);
+}
+
+/**
+ * Attempts one provider, retrying what is worth retrying. Resolves with the
+ * answer, or with undefined to move on to the next candidate; throws what must
+ * reach the client as it is (its 4xx, or the client's own abort).
+ */
+async function tryProvider<T>(
+  ctx: RequestContext,
+  candidate: Candidate,
+  adapter: BaseAdapter,
+  health: ProviderHealth,
+  firstPermit: BreakerPermit | undefined,
+  call: AdapterCall<T>,
+): Promise<{ result: T; deadline: AttemptDeadline } | undefined> {
+  const request = candidate.model === ctx.request.model ? ctx.request : { ...ctx.request, model: candidate.model };
+  health.budget(candidate.provider).request();
+  let permit = firstPermit;
+  for (let retry = 0; ; retry++) {
+    const deadline = new AttemptDeadline(ctx.clientSignal, adapter.options.timeout_ms);
+    ctx.provider = candidate.provider;
+    ctx.upstreamModel = candidate.model;
+    ctx.signal = deadline.signal;
+    const started = performance.now();
+    try {
+      const result = await call(adapter, request);
+      const durationMs = performance.now() - started;
+      ctx.attempts.push({ ...candidate, outcome: 'ok', status: 200, message: 'ok', durationMs });
+      health.record(candidate.provider, permit, 'ok', durationMs);
+      return { result, deadline };
+    } catch (thrown) {
+      deadline.clear();
+      const error = asUpstreamError(candidate.provider, thrown, deadline.signal);
+      const durationMs = performance.now() - started;
+      ctx.attempts.push(failedAttempt(candidate, error, durationMs));
+      health.record(candidate.provider, permit, error.failure, durationMs);
+      if (error.failure === 'aborted') throw error;
+      const delay = retryDelay(error, retry, adapter.options, health.budget(candidate.provider));
+      if (delay === undefined) {
+        if (error.failure === 'client_error') throw error;
+        return undefined;
+      }
+      await sleep(delay, undefined, { signal: ctx.clientSignal }).catch(() => {
+        throw new UpstreamError(candidate.provider, 499, 'the client closed the request', { failure: 'aborted', code: 'client_closed_request' });
+      });
+      const again = health.admit(candidate.provider);
+      if (!again.allowed) return undefined;
+      permit = again.permit;
+    }
+  }
+}
+
+function failedAttempt(candidate: Candidate, error: UpstreamError, durationMs: number): AttemptOutcome {
+  return {
+    provider: candidate.provider,
+    model: candidate.model,
+    outcome: error.failure,
+    status: error.status,
+    upstreamStatus: error.upstreamStatus,
+    retryAfter: error.headers['retry-after'],
+    message: error.message,
+    durationMs,
+    error: error.code === 'adapter_error' ? error.cause : undefined,
+  };
 }
 
 /** How long to wait before retrying the same provider, or undefined to move on. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { BaseAdapter } from '../providers/base-adapter.js';
+import { noHealthCheck, type BaseAdapter } from '../providers/base-adapter.js';
 import type { ProviderHealth } from './provider-health.js';
 
 /**
@@ -26,8 +26,8 @@ export class HealthChecker {
     }
   }
 
-  /** Runs one probe and reports it; resolves with the verdict. */
-  async probe(adapter: BaseAdapter): Promise<boolean> {
+  /** Runs one probe and reports it; resolves with the verdict (undefined when the provider cannot be probed). */
+  async probe(adapter: BaseAdapter): Promise<boolean | undefined> {
     const controller = new AbortController();
     this.inFlight.add(controller);
     const timeout = setTimeout(() => controller.abort(new DOMException('health check timed out', 'TimeoutError')), adapter.options.health_check.timeout_ms);
@@ -37,6 +37,10 @@ export class HealthChecker {
       return true;
     } catch (error) {
       if (!this.inFlight.has(controller)) return false;
+      if ((error as { code?: unknown }).code === noHealthCheck) {
+        this.logger.warn({ provider: adapter.name }, 'health_check is enabled but this provider type has no health check; not probing it');
+        return undefined;
+      }
       this.health.checked(adapter.name, false);
       this.logger.warn({ provider: adapter.name, reason: (error as Error).message }, 'health check failed');
       return false;
@@ -54,8 +58,8 @@ export class HealthChecker {
   }
 
   private async probeForever(adapter: BaseAdapter, timer: NodeJS.Timeout): Promise<void> {
-    await this.probe(adapter);
-    if (!this.timers.includes(timer)) return;
+    const verdict = await this.probe(adapter);
+    if (verdict === undefined || !this.timers.includes(timer)) return;
     timer.refresh();
   }
 }
