@@ -2,18 +2,21 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import { checkCommand } from './check-command.js';
+import { pricingUpdateCommand } from './pricing-command.js';
 import { serveCommand } from './serve-command.js';
 
 const usage = `Usage: tokenpak <command> [options]
 
 Commands:
-  serve    Start the gateway (default)
-  check    Validate a config file; exit 1 on errors
+  serve                   Start the gateway (default)
+  check                   Validate a config file; exit 1 on errors
+  pricing update --from   Fetch a pricing table (file or URL) and save it at pricing.cache_path
 
 Options:
   --config <file>   proxy.yaml to use (default: $TOKENPAK_CONFIG, ./proxy.yaml, or built-in defaults)
   --port <n>        Port to listen on (serve; overrides server.port)
   --host <addr>     Address to listen on (serve; overrides server.host)
+  --from <src>      A pricing table's file or URL (pricing update)
   -h, --help        Show this help`;
 
 async function main(argv: string[]): Promise<number> {
@@ -25,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      from: { type: 'string' },
     },
   });
   const command = positionals[0] ?? 'serve';
@@ -33,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'check') return checkCommand({ configPath: values.config });
+  if (command === 'pricing' && positionals[1] === 'update') return pricingUpdateCommand({ configPath: values.config, from: values.from });
   if (command === 'serve') {
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {

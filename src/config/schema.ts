@@ -47,6 +47,8 @@ export const providerSchema = z.looseObject({
   health_check: healthCheckSchema.default(() => healthCheckSchema.parse({})),
   max_connections: positiveInt.default(128),
   chars_per_token: z.number().positive().default(4),
+  /** OpenAI-format types: ask for usage in every stream (so its cost is known), hiding it from clients that did not ask. */
+  stream_usage: z.boolean().default(true),
 });
 
 const strategySchema = z.strictObject({
@@ -67,6 +69,21 @@ const serverSchema = z.strictObject({
   shutdown_grace_ms: z.number().int().min(0).default(30_000),
 });
 
+const ratesSchema = z.strictObject({
+  input_per_mtok: z.number().min(0),
+  output_per_mtok: z.number().min(0),
+  cached_input_per_mtok: z.number().min(0).optional(),
+  cache_write_per_mtok: z.number().min(0).optional(),
+});
+
+/** Model names map to rates; `update_url` and `cache_path` are the two settings among them. */
+const pricingSchema = z
+  .object({
+    update_url: z.url({ protocol: /^https?$/ }).optional(),
+    cache_path: z.string().min(1).default('./tokenpak-pricing.json'),
+  })
+  .catchall(ratesSchema);
+
 const adminSchema = z.strictObject({
   api_key: optionalText,
 });
@@ -79,17 +96,28 @@ export const configSchema = z.strictObject({
   server: serverSchema.default(() => serverSchema.parse({})),
   logging: loggingSchema.default(() => loggingSchema.parse({})),
   admin: adminSchema.default(() => adminSchema.parse({})),
+  pricing: pricingSchema.default(() => pricingSchema.parse({})),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, "_", "-" and "."'), providerSchema),
   routing: routingSchema.default(() => routingSchema.parse({})),
   adapters: z.record(z.string(), z.string().min(1)).default({}),
   hooks: z.array(z.string().min(1)).default([]),
 });
 
+type ModelRatesInput = z.input<typeof ratesSchema>;
+
+/** `pricing:` as written: model names to rates, plus its two settings (which zod's inferred index signature cannot express). */
+export interface PricingInput {
+  update_url?: string;
+  cache_path?: string;
+  [model: string]: ModelRatesInput | string | undefined;
+}
+
 /** proxy.yaml as written by a user, before defaults are filled. */
-export type ConfigInput = z.input<typeof configSchema>;
+export type ConfigInput = Omit<z.input<typeof configSchema>, 'pricing'> & { pricing?: PricingInput };
 /** proxy.yaml after validation, with every default filled. */
 export type GatewayConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type RoutingConfig = GatewayConfig['routing'];
+export type PricingConfig = GatewayConfig['pricing'];
 export type CircuitBreakerConfig = ProviderConfig['circuit_breaker'];
 export type RetryBudgetConfig = ProviderConfig['retry_budget'];

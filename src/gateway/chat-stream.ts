@@ -1,4 +1,4 @@
-import type { ChatChunk, ChatRequest, ChatResponse } from '../types.js';
+import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../types.js';
 import { asUpstreamError } from '../routing/failover.js';
 import { ChunkAssembler } from './chunk-assembler.js';
 import type { RequestContext } from './context.js';
@@ -13,37 +13,49 @@ export type StreamEnd =
 
 const doneEvent = 'data: [DONE]\n\n';
 
+export interface ChatStreamOptions {
+  /** Assemble the whole response for the stages after the stream (`onResponse` hooks). */
+  assemble: boolean;
+  /** The usage as the client sees it: with `cost_usd` when the price is known. */
+  priceUsage: (usage: Usage) => Usage;
+}
+
 /**
  * A streamed chat response as the pipeline returns it. The SDK door iterates it
  * for chunks; the HTTP door calls `sse()` for SSE frames, which for OpenAI-format
- * upstreams are the provider's bytes untouched. Either way `onEnd` runs exactly
- * once, when the stream completes, fails or is abandoned by the client.
+ * upstreams are the provider's bytes. Providers always report usage; clients
+ * see the usage chunk (with its cost) only if they asked for it. `onEnd` runs
+ * exactly once, when the stream completes, fails or is abandoned by the client,
+ * and before the final `[DONE]`.
  */
 export class ChatStream implements AsyncIterable<ChatChunk> {
   private consumed = false;
   private ended = false;
   private readonly assembler: ChunkAssembler | undefined;
+  private readonly showUsage: boolean;
 
   constructor(
     private readonly source: AsyncIterable<ChatChunk>,
     private readonly ctx: RequestContext,
     private readonly onEnd: (end: StreamEnd) => Promise<void>,
-    options: { assemble: boolean },
+    private readonly options: ChatStreamOptions,
   ) {
     this.assembler = options.assemble ? new ChunkAssembler() : undefined;
+    this.showUsage = (ctx.request as ChatRequest).stream_options?.include_usage === true;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
     this.claim();
-    // Translating adapters always report usage last; only clients that asked see it.
-    // A passthrough upstream was asked by the client itself, so what it sends stands, as it does over HTTP.
-    const hideUsage = (this.ctx.request as ChatRequest).stream_options?.include_usage !== true && !hasRawSse(this.source);
     try {
       for await (const chunk of this.source) {
-        if (chunk.usage) this.ctx.usage = chunk.usage;
         this.assembler?.add(chunk);
-        if (hideUsage && chunk.usage && chunk.choices.length === 0) continue;
-        yield chunk;
+        if (!chunk.usage) {
+          yield chunk;
+          continue;
+        }
+        const shown = this.seeUsage(chunk.usage, chunk.model);
+        if (shown) yield { ...chunk, usage: shown };
+        else if (chunk.choices.length > 0) yield { ...chunk, usage: null };
       }
       await this.end({ kind: 'complete', response: this.assembler?.result() });
     } catch (error) {
@@ -64,9 +76,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     const observer: SseObserver = {
       wantsChunks: this.assembler !== undefined,
       chunk: (chunk) => this.assembler?.add(chunk),
-      usage: (usage) => {
-        this.ctx.usage = usage;
-      },
+      usage: (usage, model) => this.seeUsage(usage, model),
     };
     try {
       yield* this.source[rawSse](observer);
@@ -76,6 +86,14 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     } finally {
       await this.end({ kind: 'cancelled' });
     }
+    yield doneEvent;
+  }
+
+  /** Records the provider's usage; answers what the client sees of it, if anything. */
+  private seeUsage(usage: Usage, model: string | undefined): Usage | undefined {
+    this.ctx.usage = usage;
+    this.ctx.servedModel = model || this.ctx.servedModel;
+    return this.showUsage ? this.options.priceUsage(usage) : undefined;
   }
 
   private claim(): void {

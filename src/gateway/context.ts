@@ -35,6 +35,8 @@ export interface RequestContext {
   /** The provider and upstream model of the current (at the end: the answering) attempt. */
   provider: string | undefined;
   upstreamModel: string | undefined;
+  /** The model the provider says answered (e.g. a dated snapshot), when it says. */
+  servedModel: string | undefined;
   estimatedPromptTokens: number | undefined;
   attempts: AttemptOutcome[];
   latencyMs: number | undefined;
@@ -72,6 +74,7 @@ export function createContext(init: ContextInit): RequestContext {
     candidates: [],
     provider: undefined,
     upstreamModel: undefined,
+    servedModel: undefined,
     estimatedPromptTokens: undefined,
     attempts: [],
     latencyMs: undefined,

@@ -9,6 +9,7 @@ import { builtinTypes, createAdapters, healthCheckEnabled } from '../providers/r
 import { HealthChecker } from '../routing/health-checker.js';
 import { ProviderHealth } from '../routing/provider-health.js';
 import { Router } from '../routing/router.js';
+import { Pricing } from '../usage/pricing.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../types.js';
 import { createContext, type GatewayResult, type Operation, type RequestContext } from './context.js';
 import { GatewayError } from './errors.js';
@@ -103,6 +104,7 @@ export class Gateway {
     if (this.closed) return;
     this.closed = true;
     this.runtime.healthChecker.stop();
+    this.runtime.pricing.stop();
     await Promise.all([...this.runtime.adapters.values()].map((adapter) => adapter.close()));
     this.runtime.logger.flush();
   }
@@ -119,7 +121,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const adapters = await createAdapters(loaded);
   const router = new Router(config.routing, new Set(adapters.keys()));
   const health = new ProviderHealth(config.providers);
+  const pricing = await Pricing.load(config.pricing, loaded.baseDir, logger);
   const healthChecker = new HealthChecker(health, logger);
   healthChecker.start([...adapters.values()].filter((adapter) => healthCheckEnabled(adapter.options)));
-  return new Gateway({ config, adapters, router, health, healthChecker, hooks, logger }, { file: loaded.file });
+  return new Gateway({ config, adapters, router, health, healthChecker, hooks, pricing, logger }, { file: loaded.file });
 }

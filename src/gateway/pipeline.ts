@@ -8,6 +8,7 @@ import { dispatch } from './stages/dispatch.js';
 import { estimatePromptTokens } from './stages/estimate-prompt-tokens.js';
 import { recordUsage } from './stages/record-usage.js';
 import { routeRequest } from './stages/route-request.js';
+import { settleCost, settleCostStage } from './stages/settle-cost.js';
 import type { AfterStage, Stage, StageAnswer } from './stages/stage.js';
 import { validateRequest } from './stages/validate-request.js';
 
@@ -15,13 +16,18 @@ import { validateRequest } from './stages/validate-request.js';
 const stages: Stage[] = [validateRequest, routeRequest, estimatePromptTokens, applyRequestHooks, dispatch];
 
 /** Run on the answer: at once for a response, when the stream ends for a stream. */
-const afterStages: AfterStage[] = [recordUsage, applyResponseHooks];
+const afterStages: AfterStage[] = [recordUsage, settleCostStage, applyResponseHooks];
 
 export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime): Promise<GatewayResult> {
   const answer = await runStages(ctx, runtime);
   if ('response' in answer) return (await runAfterStages(ctx, runtime, answer.response)) ?? answer.response;
-  const needsAssembly = runtime.hooks.onResponse.length > 0;
-  return new ChatStream(answer.stream, ctx, (end) => settleStream(ctx, runtime, end, answer.release), { assemble: needsAssembly });
+  return new ChatStream(answer.stream, ctx, (end) => settleStream(ctx, runtime, end, answer.release), {
+    assemble: runtime.hooks.onResponse.length > 0,
+    priceUsage: (usage) => {
+      settleCost(ctx, runtime);
+      return typeof ctx.cost === 'number' ? { ...usage, cost_usd: ctx.cost } : usage;
+    },
+  });
 }
 
 async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {

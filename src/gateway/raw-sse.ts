@@ -11,11 +11,16 @@ export interface SseObserver {
   /** True when a later stage needs every chunk, e.g. to assemble the response for `onResponse` hooks. */
   readonly wantsChunks: boolean;
   chunk(chunk: ChatChunk): void;
-  usage(usage: Usage): void;
+  /** Told the stream's usage; answers what the client should see of it (with its cost), or undefined to leave the usage event out. */
+  usage(usage: Usage, model: string | undefined): Usage | undefined;
 }
 
 export interface RawSseSource {
-  /** The upstream's SSE bytes unchanged, always ending with `data: [DONE]`. */
+  /**
+   * The upstream's SSE bytes as they arrived, whole events at a time, except
+   * the usage event (rewritten or left out as the observer says) and the final
+   * `data: [DONE]`, which the gateway sends itself once the request is settled.
+   */
   [rawSse](observer: SseObserver): AsyncIterable<Buffer>;
 }
 

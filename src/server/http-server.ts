@@ -103,6 +103,7 @@ async function proxy(operation: Operation, req: IncomingMessage, res: ServerResp
     });
     ctx = executed.ctx;
     const headers: Record<string, string> = ctx.provider ? { 'x-tokenpak-provider': ctx.provider } : {};
+    if (typeof ctx.cost === 'number') headers['x-tokenpak-cost-usd'] = formatCost(ctx.cost);
     if (executed.result instanceof ChatStream) await sendSse(res, executed.result, headers);
     else sendJson(res, 200, executed.result, headers);
   } catch (error) {
@@ -119,6 +120,11 @@ async function listModels(req: IncomingMessage, res: ServerResponse, gateway: Ga
 function ready(_req: IncomingMessage, res: ServerResponse, gateway: Gateway): void {
   if (gateway.isReady()) sendJson(res, 200, { status: 'ready', providers: gateway.runtime.adapters.size });
   else sendError(res, new GatewayError(503, 'No provider is usable.', { code: 'not_ready' }));
+}
+
+/** Enough digits for the cheapest request, without float noise. */
+function formatCost(cost: number): string {
+  return String(Number(cost.toFixed(10)));
 }
 
 function clientApiKey(req: IncomingMessage): string | undefined {

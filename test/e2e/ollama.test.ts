@@ -56,7 +56,8 @@ describe('Ollama through its native /api/chat, translated both ways', () => {
     const received = await collectStream(stream);
     expect(received.text).toBe(pieces.join(''));
     expect(received.finishReason).toBe('stop');
-    expect(received.usage).toEqual({ prompt_tokens: 26, completion_tokens: 11, total_tokens: 37 });
+    // A local model: free unless priced.
+    expect(received.usage).toEqual({ prompt_tokens: 26, completion_tokens: 11, total_tokens: 37, cost_usd: 0 });
     expect(new Set(received.chunks.map((chunk) => chunk.id)).size).toBe(1);
     expect(received.chunks.at(-1)?.choices).toEqual([]);
     expect(ollama.requests.at(-1)?.body.stream).toBe(true);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeServer } from '../fakes/fake-server.js';
-import { sseBytesOf, startOpenAIFake } from '../fakes/openai-fake.js';
+import { isUsageChunk, sseBytesOf, startOpenAIFake } from '../fakes/openai-fake.js';
 import { recordedChunks, recordedJson } from '../fakes/recordings.js';
 import { clientKey, collectStream, postJson, startTestGateway, type TestGateway } from '../support/harness.js';
 import { summariseRecordedChunks } from '../support/recorded-stream.js';
@@ -44,14 +44,17 @@ describe('OpenAI-format providers, through the gateway with the official openai 
     const received = await collectStream(stream);
     expect(received.text).toBe(expected.text);
     expect(received.finishReason).toBe('stop');
-    expect(received.usage).toEqual(expected.usage);
+    // gpt-4.1-nano: 16 input tokens at $0.10 and 300 output tokens at $0.40 per million.
+    expect(received.usage).toEqual({ ...(expected.usage as object), cost_usd: (16 * 0.1 + 300 * 0.4) / 1e6 });
     expect((received.chunks[0] as unknown as Record<string, unknown>).obfuscation).toBe('Qup1BsQ3');
   });
 
-  it('passes stream bytes through exactly as the provider sent them', async () => {
+  it('passes stream bytes through exactly as the provider sent them, asking for usage only for itself', async () => {
+    const before = openai.requests.length;
     const response = await postJson(`${gw.baseURL}/chat/completions`, { model: 'gpt-4.1-nano', messages: [question], stream: true });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    expect(await response.text()).toBe(sseBytesOf(recordedChunks('openai/openai-text')));
+    expect(await response.text()).toBe(sseBytesOf(recordedChunks('openai/openai-text').filter((chunk) => !isUsageChunk(chunk))));
+    expect(openai.requests[before]?.body.stream_options).toEqual({ include_usage: true });
   });
 
   it('forwards the request bytes untouched, unknown fields and formatting included', async () => {
@@ -79,11 +82,13 @@ describe('OpenAI-format providers, through the gateway with the official openai 
 
   it('assembles streamed tool-call arguments that parse to the capture', async () => {
     const expected = summariseRecordedChunks(recordedChunks('openai-compatible/xai-tool-call'));
-    const stream = await gw.client.chat.completions.create({ model: 'grok-3-mini', messages: [question], stream: true });
+    const stream = await gw.client.chat.completions.create({ model: 'grok-3-mini', messages: [question], stream: true, stream_options: { include_usage: true } });
     const received = await collectStream(stream);
     expect(received.finishReason).toBe('tool_calls');
     expect(received.toolArguments.map((args) => JSON.parse(args))).toEqual(expected.toolArguments.map((args) => JSON.parse(args)));
-    expect(received.usage).toEqual(expected.usage);
+    // grok-3-mini: 1 uncached input token at $0.30, 306 cached at $0.075, and 253 output tokens
+    // (26 completion + 227 reasoning, which xAI counts in total_tokens only) at $0.50 per million.
+    expect(received.usage).toEqual({ ...(expected.usage as object), cost_usd: (1 * 0.3 + 306 * 0.075 + 253 * 0.5) / 1e6 });
   });
 
   it('serves embeddings through the routed provider', async () => {

@@ -59,7 +59,8 @@ describe('Llama on Replicate', () => {
     const received = await collectStream(stream);
     expect(received.text).toBe(pieces.join(''));
     expect(received.finishReason).toBe('stop');
-    expect(received.usage).toEqual({ prompt_tokens: 31, completion_tokens: 9, total_tokens: 40 });
+    // meta/meta-llama-3-70b-instruct: $0.65 in, $2.75 out per million.
+    expect(received.usage).toEqual({ prompt_tokens: 31, completion_tokens: 9, total_tokens: 40, cost_usd: (31 * 0.65 + 9 * 2.75) / 1e6 });
     const created = replicate.requests.find((received) => received.body?.stream === true);
     expect(created?.headers.prefer).toBeUndefined();
   });

@@ -31,8 +31,14 @@ export function replayOpenAI(recording: string, models: string[] = ['gpt-4.1-nan
     const invalid = invalidChatRequest(req);
     if (invalid) return json(res, 400, { error: { message: invalid, type: 'invalid_request_error', param: null, code: null } });
     if (req.body.stream !== true) return json(res, 200, response);
-    await writeSse(res, chunks);
+    // Like the real API: the usage chunk only for requests that ask for it.
+    await writeSse(res, req.body.stream_options?.include_usage === true ? chunks : chunks.filter((chunk) => !isUsageChunk(chunk)));
   };
+}
+
+export function isUsageChunk(line: string): boolean {
+  const chunk = JSON.parse(line) as { choices?: unknown[]; usage?: unknown };
+  return chunk.choices?.length === 0 && Boolean(chunk.usage);
 }
 
 /** Writes each event in two writes split mid-line, so that receivers must join lines across reads. */

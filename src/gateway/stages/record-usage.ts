@@ -5,5 +5,6 @@ import type { AfterStage } from './stage.js';
 export const recordUsage: AfterStage = (ctx: RequestContext, _runtime, response) => {
   ctx.latencyMs = performance.now() - ctx.startedAt;
   if (response?.usage) ctx.usage = response.usage as RequestContext['usage'];
+  if (typeof response?.model === 'string' && response.model !== '') ctx.servedModel = response.model;
   return response;
 };

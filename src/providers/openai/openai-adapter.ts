@@ -27,12 +27,11 @@ export class OpenAIAdapter extends BaseAdapter {
   }
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
-    const body = ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
     const response = await this.client.request({
       method: 'POST',
       path: '/chat/completions',
       headers: this.headers.for(ctx.clientApiKey),
-      body,
+      body: this.chatBody(req, ctx),
       signal: ctx.signal,
     });
     if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapOpenAIErrorBody);
@@ -41,6 +40,14 @@ export class OpenAIAdapter extends BaseAdapter {
   }
 
   /** Exact with OpenAI's tokenizer for OpenAI's model families; a local estimate for any other model. */
+  /** The client's own bytes when nothing changed the request; a stream also asks for usage, so that its cost is known. */
+  private chatBody(req: ChatRequest, ctx: RequestContext): Buffer | string {
+    if (req.stream === true && this.options.stream_usage && req.stream_options?.include_usage !== true) {
+      return JSON.stringify({ ...req, stream_options: { ...req.stream_options, include_usage: true } });
+    }
+    return ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
+  }
+
   countTokens(req: ChatRequest): number | Promise<number> {
     const encoding = openAIEncodingFor(req.model);
     return encoding ? countOpenAIPromptTokens(req, encoding) : estimatePromptTokens(req, this.options.chars_per_token);

@@ -7,34 +7,53 @@ async function* bytes(...parts: string[]) {
   for (const part of parts) yield Buffer.from(part);
 }
 
-function observer(wantsChunks = false) {
+function observer(options: { wantsChunks?: boolean; show?: (usage: Usage) => Usage | undefined } = {}) {
   const seen = { usage: [] as Usage[], chunks: [] as ChatChunk[] };
-  const value: SseObserver = { wantsChunks, chunk: (chunk) => seen.chunks.push(chunk), usage: (usage) => seen.usage.push(usage) };
+  const value: SseObserver = {
+    wantsChunks: options.wantsChunks ?? false,
+    chunk: (chunk) => seen.chunks.push(chunk),
+    usage: (usage) => {
+      seen.usage.push(usage);
+      return (options.show ?? ((shown) => shown))(usage);
+    },
+  };
   return { value, seen };
+}
+
+async function raw(stream: OpenAISseStream, watcher: SseObserver): Promise<string> {
+  const out: string[] = [];
+  for await (const part of stream[rawSse](watcher)) out.push(part.toString());
+  return out.join('');
 }
 
 const content = 'data: {"id":"1","choices":[{"index":0,"delta":{"content":"hi"}}],"usage":null}\n\n';
 const usage = 'data: {"id":"1","choices":[],"usage": {"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}\n\n';
+const done = 'data: [DONE]\n\n';
 
 describe('OpenAISseStream passthrough', () => {
-  it('yields the upstream bytes unchanged and reports usage from the usage line only', async () => {
+  it('passes content events through unchanged and reports usage from the usage line only', async () => {
     const { value, seen } = observer();
-    const out: string[] = [];
-    for await (const part of new OpenAISseStream(bytes(content, usage, 'data: [DONE]\n\n'), 'p')[rawSse](value)) out.push(part.toString());
-    expect(out.join('')).toBe(content + usage + 'data: [DONE]\n\n');
+    const out = await raw(new OpenAISseStream(bytes(content, usage, done), 'p'), value);
+    expect(out.startsWith(content)).toBe(true);
     expect(seen.usage).toEqual([{ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 }]);
     expect(seen.chunks).toEqual([]);
   });
 
-  it('ends with [DONE] when the upstream did not send it', async () => {
-    const out: string[] = [];
-    for await (const part of new OpenAISseStream(bytes(content), 'p')[rawSse](observer().value)) out.push(part.toString());
-    expect(out.join('')).toBe(`${content}data: [DONE]\n\n`);
+  it('rewrites the usage event as the observer shows it, and leaves [DONE] to the gateway', async () => {
+    const { value } = observer({ show: (shown) => ({ ...shown, cost_usd: 0.5 }) });
+    const out = await raw(new OpenAISseStream(bytes(content, usage, done), 'p'), value);
+    expect(out).toBe(`${content}data: {"id":"1","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"cost_usd":0.5}}\n\n`);
+  });
+
+  it('leaves the usage event out when the client did not ask for it', async () => {
+    const { value, seen } = observer({ show: () => undefined });
+    expect(await raw(new OpenAISseStream(bytes(content + usage + done), 'p'), value)).toBe(content);
+    expect(seen.usage).toHaveLength(1);
   });
 
   it('hands every parsed chunk to an observer that wants them', async () => {
-    const { value, seen } = observer(true);
-    for await (const _ of new OpenAISseStream(bytes(content, usage), 'p')[rawSse](value));
+    const { value, seen } = observer({ wantsChunks: true });
+    await raw(new OpenAISseStream(bytes(content, usage), 'p'), value);
     expect(seen.chunks.map((chunk) => chunk.choices.length)).toEqual([1, 0]);
   });
 });
@@ -42,7 +61,7 @@ describe('OpenAISseStream passthrough', () => {
 describe('OpenAISseStream parsed', () => {
   it('yields chunks and stops at [DONE]', async () => {
     const chunks: ChatChunk[] = [];
-    for await (const chunk of new OpenAISseStream(bytes(content, 'data: [DONE]\n\n', content), 'p')) chunks.push(chunk);
+    for await (const chunk of new OpenAISseStream(bytes(content, done, content), 'p')) chunks.push(chunk);
     expect(chunks).toHaveLength(1);
   });
 

@@ -1,21 +1,23 @@
 import { rawSse, type RawSseSource, type SseObserver } from '../../gateway/raw-sse.js';
 import type { ChatChunk } from '../../types.js';
-import { LineScanner, readLines } from '../http/line-scanner.js';
+import { readLines } from '../http/line-scanner.js';
 import { UpstreamError } from '../http/upstream-error.js';
 import { CompleteEvents } from './complete-events.js';
 import { openAIErrorFields } from './map-openai-error.js';
 
 const dataPrefix = Buffer.from('data:');
 const doneMarker = '[DONE]';
+const doneBytes = Buffer.from(doneMarker);
 const usageKey = Buffer.from('"usage":');
-const doneEvent = Buffer.from('data: [DONE]\n\n');
+const newline = 0x0a;
 const space = 0x20;
 const openBrace = 0x7b;
 
 /**
  * An OpenAI-format SSE response. Iterated, it yields parsed chunks (SDK mode);
- * through `rawSse`, it yields the upstream's bytes untouched, whole events at a
- * time, and parses only the line that carries usage.
+ * through `rawSse`, it yields the upstream's bytes, whole events at a time,
+ * parsing only the line that carries usage (every line when the observer wants
+ * chunks).
  */
 export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
   constructor(
@@ -33,36 +35,15 @@ export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
   }
 
   async *[rawSse](observer: SseObserver): AsyncIterable<Buffer> {
-    const scanner = new LineScanner(this.provider);
-    let sawDone = false;
-    const onLine = (line: Buffer) => {
-      if (!line.subarray(0, dataPrefix.length).equals(dataPrefix)) return;
-      if (!observer.wantsChunks && !carriesUsage(line)) {
-        if (line.includes(doneMarker)) sawDone = dataPayload(line) === doneMarker;
-        return;
-      }
-      const payload = dataPayload(line);
-      if (payload === undefined) return;
-      if (payload === doneMarker) {
-        sawDone = true;
-        return;
-      }
-      // Bytes pass through whatever they hold; an unreadable line is the client's to see, not a reason to cut the stream.
-      const chunk = parseQuietly(payload);
-      if (!chunk) return;
-      if (observer.wantsChunks) observer.chunk(chunk);
-      if (chunk.usage) observer.usage(chunk.usage);
-    };
     const events = new CompleteEvents(this.provider);
     for await (const bytes of this.body) {
-      scanner.push(bytes, onLine);
       const complete = events.push(bytes);
-      if (complete) yield complete;
+      const out = complete && inspectEvents(complete, observer);
+      if (out && out.length > 0) yield out;
     }
-    scanner.finish(onLine);
     const rest = events.finish();
-    if (rest) yield rest;
-    if (!sawDone) yield doneEvent;
+    const out = rest && inspectEvents(rest, observer);
+    if (out && out.length > 0) yield out;
   }
 
   private parse(payload: string): ChatChunk {
@@ -84,6 +65,62 @@ export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
   }
 }
 
+/**
+ * Complete events → what the client gets. Buffers with nothing to change (the
+ * usual case) pass as they are; only the usage event and `[DONE]` are taken
+ * apart, and only a line that carries usage, or every line when the observer
+ * wants chunks, is parsed.
+ */
+function inspectEvents(events: Buffer, observer: SseObserver): Buffer {
+  if (!observer.wantsChunks && !events.includes(usageKey) && !events.includes(doneBytes)) return events;
+  const kept: Buffer[] = [];
+  let start = 0;
+  while (start < events.length) {
+    const end = nextEventEnd(events, start);
+    const event = events.subarray(start, end);
+    start = end;
+    const line = trimEnd(event);
+    if (!line.subarray(0, dataPrefix.length).equals(dataPrefix)) {
+      kept.push(event);
+      continue;
+    }
+    const payload = dataPayload(line);
+    if (payload === doneMarker) continue;
+    const wanted = observer.wantsChunks || carriesUsage(line);
+    const chunk = wanted && payload !== undefined ? parseQuietly(payload) : undefined;
+    if (!chunk) {
+      kept.push(event);
+      continue;
+    }
+    if (observer.wantsChunks) observer.chunk(chunk);
+    if (!chunk.usage) {
+      kept.push(event);
+      continue;
+    }
+    const shown = observer.usage(chunk.usage, chunk.model);
+    if (shown) kept.push(Buffer.from(`data: ${JSON.stringify({ ...chunk, usage: shown })}\n\n`));
+  }
+  return kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept);
+}
+
+/** The end of the event starting at `start`: just past its blank line. */
+function nextEventEnd(events: Buffer, start: number): number {
+  let index = events.indexOf(newline, start);
+  while (index !== -1) {
+    if (events[index + 1] === newline) return index + 2;
+    if (events[index + 1] === 0x0d && events[index + 2] === newline) return index + 3;
+    index = events.indexOf(newline, index + 1);
+  }
+  return events.length;
+}
+
+function trimEnd(event: Buffer): Buffer {
+  let end = event.length;
+  while (end > 0 && (event[end - 1] === newline || event[end - 1] === 0x0d)) end--;
+  return event.subarray(0, end);
+}
+
+// Bytes pass through whatever they hold; an unreadable line is the client's to see, not a reason to cut the stream.
 function parseQuietly(payload: string): ChatChunk | undefined {
   try {
     const parsed = JSON.parse(payload) as ChatChunk;

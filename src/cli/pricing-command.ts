@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { loadConfigFromSource } from '../config/resolve-source.js';
+import { builtinTypes } from '../providers/registry.js';
+import { fetchPricingTable, savePricingTable } from '../usage/pricing-file.js';
+
+/** Fetches a pricing table and saves it where the gateway reads it at start (`pricing.cache_path`). */
+export async function pricingUpdateCommand(options: { configPath?: string; from?: string }): Promise<number> {
+  if (!options.from) {
+    console.error('tokenpak pricing update needs --from FILE|URL');
+    return 1;
+  }
+  const loaded = await loadConfigFromSource({ configPath: options.configPath, builtinTypes });
+  const destination = path.resolve(loaded.baseDir, loaded.config.pricing.cache_path);
+  try {
+    const table = await fetchPricingTable(options.from, AbortSignal.timeout(30_000));
+    await savePricingTable(table, destination);
+    console.log(`Saved ${Object.keys(table.models).length} model prices (as of ${table.as_of}) to ${destination}; a running gateway uses them from its next start.`);
+    return 0;
+  } catch (error) {
+    console.error(`Pricing not updated, the current table stays: ${(error as Error).message}`);
+    return 1;
+  }
+}
