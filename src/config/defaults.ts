@@ -30,5 +30,6 @@ export function embeddedDefaults(env: NodeJS.ProcessEnv): ConfigInput {
     },
     providers,
     routing: { primary: 'ollama', strategies },
+    usage: { db_path: env.TOKENPAK_USAGE_DB || './tokenpak-usage.db' },
   };
 }

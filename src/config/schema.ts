@@ -84,6 +84,11 @@ const pricingSchema = z
   })
   .catchall(ratesSchema);
 
+const usageSchema = z.strictObject({
+  /** The SQLite file of the usage ledger, relative to the config file; ":memory:" keeps it in memory (tests). */
+  db_path: z.string().min(1).default('./tokenpak-usage.db'),
+});
+
 const adminSchema = z.strictObject({
   api_key: optionalText,
 });
@@ -97,6 +102,7 @@ export const configSchema = z.strictObject({
   logging: loggingSchema.default(() => loggingSchema.parse({})),
   admin: adminSchema.default(() => adminSchema.parse({})),
   pricing: pricingSchema.default(() => pricingSchema.parse({})),
+  usage: usageSchema.default(() => usageSchema.parse({})),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, "_", "-" and "."'), providerSchema),
   routing: routingSchema.default(() => routingSchema.parse({})),
   adapters: z.record(z.string(), z.string().min(1)).default({}),

@@ -41,8 +41,10 @@ export interface RequestContext {
   attempts: AttemptOutcome[];
   latencyMs: number | undefined;
   usage: Usage | undefined;
-  /** In USD; null when the model's price is unknown, undefined until costs are tracked. */
+  /** In USD; null when the model's price is unknown, undefined until settled. */
   cost: number | null | undefined;
+  /** Whether the response cache answered (`hit`), was asked and missed, or was bypassed; undefined when it is off. */
+  cacheStatus: 'hit' | 'miss' | 'bypass' | undefined;
 }
 
 export interface ContextInit {
@@ -80,5 +82,6 @@ export function createContext(init: ContextInit): RequestContext {
     latencyMs: undefined,
     usage: undefined,
     cost: undefined,
+    cacheStatus: undefined,
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { validateConfig, validatedInCode, type LoadedConfig } from '../config/load.js';
 import { loadConfigFromSource } from '../config/resolve-source.js';
@@ -9,6 +10,7 @@ import { builtinTypes, createAdapters, healthCheckEnabled } from '../providers/r
 import { HealthChecker } from '../routing/health-checker.js';
 import { ProviderHealth } from '../routing/provider-health.js';
 import { Router } from '../routing/router.js';
+import { UsageLedger } from '../usage/ledger.js';
 import { Pricing } from '../usage/pricing.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../types.js';
 import { createContext, type GatewayResult, type Operation, type RequestContext } from './context.js';
@@ -28,6 +30,8 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** A pino logger; by default one on stdout at `logging.level`. */
   logger?: Logger;
+  /** Load and check everything (modules included) without side effects: no ledger file, no health checks, no pricing refresh. */
+  validateOnly?: boolean;
 }
 
 export interface RequestOptions {
@@ -106,6 +110,7 @@ export class Gateway {
     this.runtime.healthChecker.stop();
     this.runtime.pricing.stop();
     await Promise.all([...this.runtime.adapters.values()].map((adapter) => adapter.close()));
+    await this.runtime.ledger.close();
     this.runtime.logger.flush();
   }
 }
@@ -121,8 +126,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const adapters = await createAdapters(loaded);
   const router = new Router(config.routing, new Set(adapters.keys()));
   const health = new ProviderHealth(config.providers);
-  const pricing = await Pricing.load(config.pricing, loaded.baseDir, logger);
+  const sideEffectFree = options.validateOnly === true;
+  const pricing = await Pricing.load(config.pricing, loaded.baseDir, logger, { refresh: !sideEffectFree });
+  const dbPath = config.usage.db_path;
+  const ledger = UsageLedger.open(sideEffectFree || dbPath === ':memory:' ? ':memory:' : path.resolve(loaded.baseDir, dbPath));
   const healthChecker = new HealthChecker(health, logger);
-  healthChecker.start([...adapters.values()].filter((adapter) => healthCheckEnabled(adapter.options)));
-  return new Gateway({ config, adapters, router, health, healthChecker, hooks, pricing, logger }, { file: loaded.file });
+  if (!sideEffectFree) healthChecker.start([...adapters.values()].filter((adapter) => healthCheckEnabled(adapter.options)));
+  return new Gateway({ config, adapters, router, health, healthChecker, hooks, pricing, ledger, logger }, { file: loaded.file });
 }

@@ -11,14 +11,28 @@ import { routeRequest } from './stages/route-request.js';
 import { settleCost, settleCostStage } from './stages/settle-cost.js';
 import type { AfterStage, Stage, StageAnswer } from './stages/stage.js';
 import { validateRequest } from './stages/validate-request.js';
+import { recordInLedger, recordInLedgerStage } from './stages/record-in-ledger.js';
+import { toGatewayError } from './errors.js';
+
+/** The status recorded for a stream its client abandoned (nginx's convention). */
+const clientClosedRequest = 499;
 
 /** The life of a request, in order. Both doors (HTTP and SDK) run exactly this. */
 const stages: Stage[] = [validateRequest, routeRequest, estimatePromptTokens, applyRequestHooks, dispatch];
 
 /** Run on the answer: at once for a response, when the stream ends for a stream. */
-const afterStages: AfterStage[] = [recordUsage, settleCostStage, applyResponseHooks];
+const afterStages: AfterStage[] = [recordUsage, settleCostStage, applyResponseHooks, recordInLedgerStage];
 
 export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime): Promise<GatewayResult> {
+  try {
+    return await answerRequest(ctx, runtime);
+  } catch (error) {
+    await recordInLedger(ctx, runtime, toGatewayError(error).status);
+    throw error;
+  }
+}
+
+async function answerRequest(ctx: RequestContext, runtime: GatewayRuntime): Promise<GatewayResult> {
   const answer = await runStages(ctx, runtime);
   if ('response' in answer) return (await runAfterStages(ctx, runtime, answer.response)) ?? answer.response;
   return new ChatStream(answer.stream, ctx, (end) => settleStream(ctx, runtime, end, answer.release), {
@@ -60,9 +74,11 @@ async function settleStream(ctx: RequestContext, runtime: GatewayRuntime, end: S
     return;
   }
   ctx.latencyMs = performance.now() - ctx.startedAt;
+  settleCost(ctx, runtime);
   if (end.kind === 'failed' && ctx.provider) {
     // The provider accepted the request but broke off: that counts against it too.
     runtime.health.record(ctx.provider, undefined, end.error.failure, ctx.latencyMs);
     runtime.logger.warn({ requestId: ctx.id, provider: ctx.provider, status: end.error.status, reason: end.error.message }, 'stream failed after it started');
   }
+  await recordInLedger(ctx, runtime, end.kind === 'failed' ? end.error.status : clientClosedRequest);
 }

@@ -5,6 +5,7 @@ import type { BaseAdapter } from '../providers/base-adapter.js';
 import type { HealthChecker } from '../routing/health-checker.js';
 import type { ProviderHealth } from '../routing/provider-health.js';
 import type { Router } from '../routing/router.js';
+import type { UsageLedger } from '../usage/ledger.js';
 import type { Pricing } from '../usage/pricing.js';
 
 /** Everything the stages read, built once from the config at start-up and never changed after. */
@@ -16,5 +17,6 @@ export interface GatewayRuntime {
   readonly healthChecker: HealthChecker;
   readonly hooks: Hooks;
   readonly pricing: Pricing;
+  readonly ledger: UsageLedger;
   readonly logger: Logger;
 }

@@ -29,11 +29,11 @@ export class Pricing {
     this.book = this.build(refreshed);
   }
 
-  static async load(config: PricingConfig, baseDir: string, logger: Logger): Promise<Pricing> {
+  static async load(config: PricingConfig, baseDir: string, logger: Logger, options: { refresh: boolean }): Promise<Pricing> {
     const { update_url: updateUrl, cache_path: cachePath, ...overrides } = config;
     const savedPath = path.resolve(baseDir, cachePath);
     const pricing = new Pricing(overrides as Record<string, ModelRates>, await readSavedPricingTable(savedPath), logger);
-    if (updateUrl) pricing.refreshDaily(updateUrl, savedPath);
+    if (updateUrl && options.refresh) pricing.refreshDaily(updateUrl, savedPath);
     return pricing;
   }
 

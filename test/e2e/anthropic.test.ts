@@ -274,7 +274,7 @@ describe('Anthropic token counting', () => {
 
   it('asks count_tokens once per request when a key is configured', async () => {
     const gateway = await createGateway({
-      config: { providers: { claude: { type: 'anthropic', base_url: `${anthropic.url}/v1`, api_key: 'k' } }, routing: { primary: 'claude' } },
+      config: { usage: { db_path: ':memory:' }, providers: { claude: { type: 'anthropic', base_url: `${anthropic.url}/v1`, api_key: 'k' } }, routing: { primary: 'claude' } },
       env: {},
       logger: pino({ level: 'silent' }),
     });
@@ -290,7 +290,7 @@ describe('Anthropic token counting', () => {
 
   it('estimates locally without a configured key', async () => {
     const gateway = await createGateway({
-      config: { providers: { claude: { type: 'anthropic', base_url: `${anthropic.url}/v1`, chars_per_token: 2 } }, routing: { primary: 'claude' } },
+      config: { usage: { db_path: ':memory:' }, providers: { claude: { type: 'anthropic', base_url: `${anthropic.url}/v1`, chars_per_token: 2 } }, routing: { primary: 'claude' } },
       env: {},
       logger: pino({ level: 'silent' }),
     });

@@ -54,7 +54,7 @@ describe('tokenpak serve', () => {
   });
 
   it('serves the embedded defaults, says what it routes where, and exits 0 on SIGTERM', async () => {
-    const server = run(['serve', '--port', '0'], { OPENAI_API_KEY: 'sk-test' });
+    const server = run(['serve', '--port', '0'], { OPENAI_API_KEY: 'sk-test', TOKENPAK_USAGE_DB: ':memory:' });
     await waitFor(() => server.output().includes('TokenPak listening'));
     const started = JSON.parse(server.output().split('\n')[0] ?? '{}');
     expect(started.msg).toMatch(/providers: openai \(openai\), ollama \(ollama\)/);

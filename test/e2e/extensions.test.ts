@@ -21,7 +21,7 @@ describe('the custom adapter and hooks of docs/examples, loaded from disk', () =
     mycorp = await startMyCorpFake({ pieces, input: 12, output: 4 });
     gateway = await createGateway({
       configPath: path.join(examples, 'proxy.yaml'),
-      env: { MYCORP_URL: mycorp.url, MYCORP_API_KEY: 'mycorp-secret' },
+      env: { MYCORP_URL: mycorp.url, MYCORP_API_KEY: 'mycorp-secret', TOKENPAK_USAGE_DB: ':memory:' },
       logger: pino({ level: 'silent' }),
     });
     server = await startHttpServer(gateway, { host: '127.0.0.1', port: 0 });

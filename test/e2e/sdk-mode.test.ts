@@ -19,6 +19,7 @@ describe('SDK mode: the same pipeline without the HTTP hop', () => {
     openai = await startOpenAIFake('openai/openai-text');
     ollama = await startOllamaFake({ pieces: ['Local', ' answer.'], promptEvalCount: 5, evalCount: 2 });
     const config: ConfigInput = {
+      usage: { db_path: ':memory:' },
       providers: { openai: { type: 'openai', base_url: `${openai.url}/v1` }, local: { type: 'ollama', base_url: ollama.url } },
       routing: { primary: 'openai', strategies: [{ provider: 'local', models: ['llama*'] }] },
     };

@@ -12,6 +12,7 @@ describe('countTokens on every built-in provider type', () => {
   beforeAll(async () => {
     gateway = await createGateway({
       config: {
+        usage: { db_path: ':memory:' },
         providers: {
           openai: { type: 'openai', api_key: 'k' },
           groq: { type: 'openai-compatible', base_url: 'http://127.0.0.1:9/v1', chars_per_token: 3 },

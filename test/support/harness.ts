@@ -18,7 +18,12 @@ export interface TestGateway {
 
 /** Starts the real gateway and HTTP server on a free loopback port with the given config. */
 export async function startTestGateway(config: ConfigInput, options: { baseDir?: string } = {}): Promise<TestGateway> {
-  const gateway = await createGateway({ config, baseDir: options.baseDir, env: {}, logger: pino({ level: 'silent' }) });
+  const gateway = await createGateway({
+    config: { usage: { db_path: ':memory:' }, ...config },
+    baseDir: options.baseDir,
+    env: {},
+    logger: pino({ level: 'silent' }),
+  });
   const server = await startHttpServer(gateway, { host: '127.0.0.1', port: 0 });
   const baseURL = `${server.url}/v1`;
   return {

@@ -1,0 +1,174 @@
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+
+export interface LedgerRow {
+  /** Unix milliseconds. */
+  time: number;
+  requestId: string;
+  /** A hash of the client's key, never the key. */
+  keyId: string;
+  user: string | null;
+  provider: string | null;
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  /** USD; null when the model's price is unknown. */
+  costUsd: number | null;
+  latencyMs: number;
+  status: number;
+  cache: 'hit' | 'miss' | 'bypass' | null;
+}
+
+export type UsageGrouping = 'hour' | 'model' | 'provider' | 'key' | 'user';
+
+export interface UsageGroup {
+  group: string | null;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  /** Null only when no row of the group had a known cost. */
+  cost_usd: number | null;
+  /** Rows whose cost is unknown: the group's cost leaves them out. */
+  unpriced_requests: number;
+}
+
+const hourMs = 3_600_000;
+
+const schema = `
+CREATE TABLE IF NOT EXISTS requests (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  request_id TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  user TEXT,
+  provider TEXT,
+  model TEXT NOT NULL,
+  prompt_tokens INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  cached_tokens INTEGER NOT NULL,
+  cost_usd REAL,
+  latency_ms REAL NOT NULL,
+  status INTEGER NOT NULL,
+  cache TEXT
+);
+CREATE INDEX IF NOT EXISTS requests_by_time ON requests (time);
+CREATE TABLE IF NOT EXISTS hourly (
+  hour INTEGER NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  cached_tokens INTEGER NOT NULL,
+  cost_usd REAL NOT NULL,
+  PRIMARY KEY (hour, provider, model, key_id)
+);`;
+
+/** The SQL that groups rows each way the API offers; fixed strings, never built from input. */
+const groupExpressions: Record<UsageGrouping, string> = {
+  hour: "strftime('%Y-%m-%dT%H:00:00Z', time / 1000, 'unixepoch')",
+  model: 'model',
+  provider: 'provider',
+  key: 'key_id',
+  user: 'user',
+};
+
+/**
+ * The durable record of every request, in SQLite (WAL). Rows are written in one
+ * transaction per event-loop tick; `record` resolves once its row is committed,
+ * so a caller that awaits it before answering never answers for a row a crash
+ * could lose.
+ */
+export class UsageLedger {
+  private readonly insertRow: Statement;
+  private readonly addToHour: Statement;
+  private readonly writeBatch: (rows: LedgerRow[]) => void;
+  private pending: Array<{ row: LedgerRow; done: (error?: Error) => void }> = [];
+  private flushScheduled = false;
+
+  private constructor(private readonly db: SqliteDatabase) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(schema);
+    this.insertRow = db.prepare(`INSERT INTO requests
+      (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache)
+      VALUES (@time, @requestId, @keyId, @user, @provider, @model, @promptTokens, @completionTokens, @cachedTokens, @costUsd, @latencyMs, @status, @cache)`);
+    this.addToHour = db.prepare(`INSERT INTO hourly (hour, provider, model, key_id, requests, prompt_tokens, completion_tokens, cached_tokens, cost_usd)
+      VALUES (@hour, @provider, @model, @keyId, 1, @promptTokens, @completionTokens, @cachedTokens, @cost)
+      ON CONFLICT (hour, provider, model, key_id) DO UPDATE SET
+        requests = requests + 1,
+        prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = completion_tokens + excluded.completion_tokens,
+        cached_tokens = cached_tokens + excluded.cached_tokens,
+        cost_usd = cost_usd + excluded.cost_usd`);
+    this.writeBatch = db.transaction((rows: LedgerRow[]) => {
+      for (const row of rows) {
+        this.insertRow.run(row);
+        this.addToHour.run({ ...row, hour: row.time - (row.time % hourMs), provider: row.provider ?? '', cost: row.costUsd ?? 0 });
+      }
+    });
+  }
+
+  static open(path: string): UsageLedger {
+    return new UsageLedger(new Database(path));
+  }
+
+  /** Queues a row; resolves when the transaction holding it has committed. */
+  record(row: LedgerRow): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ row, done: (error) => (error ? reject(error) : resolve()) });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Requests since `since` (Unix ms), grouped. */
+  usage(since: number, groupBy: UsageGrouping): UsageGroup[] {
+    const group = groupExpressions[groupBy];
+    return this.db
+      .prepare(
+        `SELECT ${group} AS "group", count(*) AS requests, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
+           sum(cached_tokens) AS cached_tokens, sum(cost_usd) AS cost_usd, sum(cost_usd IS NULL) AS unpriced_requests
+         FROM requests WHERE time >= ? GROUP BY 1 ORDER BY 1`,
+      )
+      .all(since) as UsageGroup[];
+  }
+
+  /** Known spend since `since`, in total and per key and per user: what budgets resume from after a restart. */
+  spendSince(since: number): { total: number; byKey: Map<string, number>; byUser: Map<string, number> } {
+    const rows = this.db
+      .prepare('SELECT key_id AS keyId, user, sum(cost_usd) AS cost FROM requests WHERE time >= ? AND cost_usd IS NOT NULL GROUP BY key_id, user')
+      .all(since) as Array<{ keyId: string; user: string | null; cost: number }>;
+    const byKey = new Map<string, number>();
+    const byUser = new Map<string, number>();
+    let total = 0;
+    for (const { keyId, user, cost } of rows) {
+      total += cost;
+      byKey.set(keyId, (byKey.get(keyId) ?? 0) + cost);
+      if (user !== null) byUser.set(user, (byUser.get(user) ?? 0) + cost);
+    }
+    return { total, byKey, byUser };
+  }
+
+  async close(): Promise<void> {
+    if (this.pending.length > 0) this.flush();
+    this.db.close();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    try {
+      this.writeBatch(batch.map((entry) => entry.row));
+      for (const entry of batch) entry.done();
+    } catch (error) {
+      for (const entry of batch) entry.done(error as Error);
+    }
+  }
+}
