@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import { checkCommand } from './check-command.js';
 import { pricingUpdateCommand } from './pricing-command.js';
+import { usageCommand } from './usage-command.js';
 import { serveCommand } from './serve-command.js';
 
 const usage = `Usage: tokenpak <command> [options]
@@ -11,12 +12,15 @@ Commands:
   serve                   Start the gateway (default)
   check                   Validate a config file; exit 1 on errors
   pricing update --from   Fetch a pricing table (file or URL) and save it at pricing.cache_path
+  usage                   Print usage and cost from the ledger (--since 24h --by model|hour|provider|key|user)
 
 Options:
   --config <file>   proxy.yaml to use (default: $TOKENPAK_CONFIG, ./proxy.yaml, or built-in defaults)
   --port <n>        Port to listen on (serve; overrides server.port)
   --host <addr>     Address to listen on (serve; overrides server.host)
   --from <src>      A pricing table's file or URL (pricing update)
+  --since <when>    24h, 7d, 30m or an ISO date (usage; default 24h)
+  --by <group>      hour, model, provider, key or user (usage; default model)
   -h, --help        Show this help`;
 
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       from: { type: 'string' },
+      since: { type: 'string' },
+      by: { type: 'string' },
     },
   });
   const command = positionals[0] ?? 'serve';
@@ -37,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'check') return checkCommand({ configPath: values.config });
+  if (command === 'usage') return usageCommand({ configPath: values.config, since: values.since, by: values.by });
   if (command === 'pricing' && positionals[1] === 'update') return pricingUpdateCommand({ configPath: values.config, from: values.from });
   if (command === 'serve') {
     const port = values.port === undefined ? undefined : Number(values.port);

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { GatewayError } from '../gateway/errors.js';
+import { parseUsageQuery, usageReport } from '../usage/usage-report.js';
 import { parseJsonBody, readBody } from './read-body.js';
 import { sendError, sendJson } from './respond.js';
 
@@ -24,6 +25,10 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, gat
     if (req.method !== 'GET') return methodNotAllowed(res, path, 'GET');
     return sendJson(res, 200, { object: 'list', data: [...gateway.runtime.adapters.values()].map((adapter) => describeProvider(gateway, adapter.name)) });
   }
+  if (path === '/admin/usage') {
+    if (req.method !== 'GET') return methodNotAllowed(res, path, 'GET');
+    return sendUsage(req, res, gateway);
+  }
   const match = providerState.exec(path);
   if (match) {
     if (req.method !== 'POST') return methodNotAllowed(res, path, 'POST');
@@ -44,6 +49,17 @@ async function setProviderState(req: IncomingMessage, res: ServerResponse, gatew
   gateway.runtime.health.force(provider, state as 'up' | 'down' | 'auto');
   gateway.runtime.logger.warn({ provider, state }, 'an operator set the provider state');
   sendJson(res, 200, describeProvider(gateway, provider));
+}
+
+function sendUsage(req: IncomingMessage, res: ServerResponse, gateway: Gateway): void {
+  const params = new URL(req.url ?? '/', 'http://gateway').searchParams;
+  let query;
+  try {
+    query = parseUsageQuery(params.get('since') ?? undefined, params.get('group_by') ?? undefined);
+  } catch (error) {
+    return sendError(res, new GatewayError(400, (error as Error).message, { code: 'invalid_query' }));
+  }
+  sendJson(res, 200, usageReport(gateway.runtime.ledger, query));
 }
 
 function describeProvider(gateway: Gateway, name: string) {
