@@ -89,6 +89,15 @@ const usageSchema = z.strictObject({
   db_path: z.string().min(1).default('./tokenpak-usage.db'),
 });
 
+const costControlSchema = z.strictObject({
+  daily_limit_usd: z.number().positive().optional(),
+  per_request_limit_usd: z.number().positive().optional(),
+  per_key_daily_limit_usd: z.number().positive().optional(),
+  per_user_daily_limit_usd: z.number().positive().optional(),
+  /** With a budget on, a request that sets no output limit is given this one, so that its worst case is known. */
+  default_max_output_tokens: positiveInt.default(4096),
+});
+
 const adminSchema = z.strictObject({
   api_key: optionalText,
 });
@@ -103,6 +112,7 @@ export const configSchema = z.strictObject({
   admin: adminSchema.default(() => adminSchema.parse({})),
   pricing: pricingSchema.default(() => pricingSchema.parse({})),
   usage: usageSchema.default(() => usageSchema.parse({})),
+  cost_control: costControlSchema.default(() => costControlSchema.parse({})),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, "_", "-" and "."'), providerSchema),
   routing: routingSchema.default(() => routingSchema.parse({})),
   adapters: z.record(z.string(), z.string().min(1)).default({}),
@@ -125,5 +135,6 @@ export type GatewayConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type RoutingConfig = GatewayConfig['routing'];
 export type PricingConfig = GatewayConfig['pricing'];
+export type CostControlConfig = GatewayConfig['cost_control'];
 export type CircuitBreakerConfig = ProviderConfig['circuit_breaker'];
 export type RetryBudgetConfig = ProviderConfig['retry_budget'];

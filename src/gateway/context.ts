@@ -1,6 +1,7 @@
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Usage } from '../types.js';
 import type { AttemptOutcome } from '../routing/attempt-outcome.js';
 import type { Candidate } from '../routing/router.js';
+import type { Reservation } from '../limits/budgets.js';
 import type { ChatStream } from './chat-stream.js';
 
 export type Operation = 'chat' | 'embeddings';
@@ -43,6 +44,8 @@ export interface RequestContext {
   usage: Usage | undefined;
   /** In USD; null when the model's price is unknown, undefined until settled. */
   cost: number | null | undefined;
+  /** What the request holds against the budgets until it is settled. */
+  reservation: Reservation | undefined;
   /** Whether the response cache answered (`hit`), was asked and missed, or was bypassed; undefined when it is off. */
   cacheStatus: 'hit' | 'miss' | 'bypass' | undefined;
 }
@@ -83,5 +86,6 @@ export function createContext(init: ContextInit): RequestContext {
     usage: undefined,
     cost: undefined,
     cacheStatus: undefined,
+    reservation: undefined,
   };
 }

@@ -12,21 +12,23 @@ import { settleCost, settleCostStage } from './stages/settle-cost.js';
 import type { AfterStage, Stage, StageAnswer } from './stages/stage.js';
 import { validateRequest } from './stages/validate-request.js';
 import { recordInLedger, recordInLedgerStage } from './stages/record-in-ledger.js';
+import { reserveBudget, settleBudget, settleBudgetStage } from './stages/reserve-budget.js';
 import { toGatewayError } from './errors.js';
 
 /** The status recorded for a stream its client abandoned (nginx's convention). */
 const clientClosedRequest = 499;
 
 /** The life of a request, in order. Both doors (HTTP and SDK) run exactly this. */
-const stages: Stage[] = [validateRequest, routeRequest, estimatePromptTokens, applyRequestHooks, dispatch];
+const stages: Stage[] = [validateRequest, routeRequest, estimatePromptTokens, applyRequestHooks, reserveBudget, dispatch];
 
 /** Run on the answer: at once for a response, when the stream ends for a stream. */
-const afterStages: AfterStage[] = [recordUsage, settleCostStage, applyResponseHooks, recordInLedgerStage];
+const afterStages: AfterStage[] = [recordUsage, settleCostStage, settleBudgetStage, applyResponseHooks, recordInLedgerStage];
 
 export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime): Promise<GatewayResult> {
   try {
     return await answerRequest(ctx, runtime);
   } catch (error) {
+    settleBudget(ctx, runtime);
     await recordInLedger(ctx, runtime, toGatewayError(error).status);
     throw error;
   }
@@ -75,6 +77,7 @@ async function settleStream(ctx: RequestContext, runtime: GatewayRuntime, end: S
   }
   ctx.latencyMs = performance.now() - ctx.startedAt;
   settleCost(ctx, runtime);
+  settleBudget(ctx, runtime);
   if (end.kind === 'failed' && ctx.provider) {
     // The provider accepted the request but broke off: that counts against it too.
     runtime.health.record(ctx.provider, undefined, end.error.failure, ctx.latencyMs);

@@ -5,6 +5,7 @@ import type { BaseAdapter } from '../providers/base-adapter.js';
 import type { HealthChecker } from '../routing/health-checker.js';
 import type { ProviderHealth } from '../routing/provider-health.js';
 import type { Router } from '../routing/router.js';
+import type { Budgets } from '../limits/budgets.js';
 import type { UsageLedger } from '../usage/ledger.js';
 import type { Pricing } from '../usage/pricing.js';
 
@@ -18,5 +19,6 @@ export interface GatewayRuntime {
   readonly hooks: Hooks;
   readonly pricing: Pricing;
   readonly ledger: UsageLedger;
+  readonly budgets: Budgets;
   readonly logger: Logger;
 }

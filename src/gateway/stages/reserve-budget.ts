@@ -1,0 +1,44 @@
+import type { ChatRequest } from '../../types.js';
+import { keyIdOf } from '../../usage/ledger-row.js';
+import type { RequestContext } from '../context.js';
+import type { GatewayRuntime } from '../runtime.js';
+import type { AfterStage } from './stage.js';
+
+/**
+ * Reserves the request's worst case (its prompt tokens, every output token it
+ * allows, at the dearest of the providers it may go to) against the budgets,
+ * before any upstream call. A request that sets no output limit is given
+ * `cost_control.default_max_output_tokens`, so that the worst case holds.
+ * A request whose every model is unpriced cannot be budgeted and goes through.
+ */
+export function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime): void {
+  if (!runtime.budgets.enabled || ctx.operation !== 'chat') return;
+  let request = ctx.request as ChatRequest;
+  let maxOutput = request.max_completion_tokens ?? request.max_tokens;
+  if (typeof maxOutput !== 'number') {
+    maxOutput = runtime.config.cost_control.default_max_output_tokens;
+    request = { ...request, max_completion_tokens: maxOutput };
+    ctx.request = request;
+    ctx.rawBody = undefined;
+  }
+  const promptTokens = ctx.estimatedPromptTokens ?? 0;
+  const worstCases = ctx.candidates.flatMap((candidate) => {
+    const type = runtime.adapters.get(candidate.provider)?.options.type ?? '';
+    const worst = runtime.pricing.worstCase(candidate.model, type, promptTokens, maxOutput);
+    return worst === null ? [] : [worst];
+  });
+  if (worstCases.length === 0) return;
+  ctx.reservation = runtime.budgets.reserve(Math.max(...worstCases), keyIdOf(ctx.clientApiKey), ctx.user);
+}
+
+/** Turns the reservation into the actual cost: what a failed request cost (nothing) or what the provider reported. */
+export function settleBudget(ctx: RequestContext, runtime: GatewayRuntime): void {
+  if (!ctx.reservation) return;
+  runtime.budgets.settle(ctx.reservation, ctx.cost ?? 0);
+  ctx.reservation = undefined;
+}
+
+export const settleBudgetStage: AfterStage = (ctx, runtime, response) => {
+  settleBudget(ctx, runtime);
+  return response;
+};
