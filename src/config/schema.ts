@@ -98,6 +98,14 @@ const costControlSchema = z.strictObject({
   default_max_output_tokens: positiveInt.default(4096),
 });
 
+const cacheSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Seconds an answer stays cached; `x-tokenpak-cache-ttl` sets it per request. */
+  ttl: z.number().int().min(0).default(3600),
+  max_entries: positiveInt.default(10_000),
+  max_bytes: positiveInt.default(64 * 1024 * 1024),
+});
+
 const adminSchema = z.strictObject({
   api_key: optionalText,
 });
@@ -113,6 +121,7 @@ export const configSchema = z.strictObject({
   pricing: pricingSchema.default(() => pricingSchema.parse({})),
   usage: usageSchema.default(() => usageSchema.parse({})),
   cost_control: costControlSchema.default(() => costControlSchema.parse({})),
+  cache: cacheSchema.default(() => cacheSchema.parse({})),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, "_", "-" and "."'), providerSchema),
   routing: routingSchema.default(() => routingSchema.parse({})),
   adapters: z.record(z.string(), z.string().min(1)).default({}),

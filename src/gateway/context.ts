@@ -44,6 +44,8 @@ export interface RequestContext {
   usage: Usage | undefined;
   /** In USD; null when the model's price is unknown, undefined until settled. */
   cost: number | null | undefined;
+  /** The request's key in the response cache, when the cache was asked. */
+  cacheKey: string | undefined;
   /** What the request holds against the budgets until it is settled. */
   reservation: Reservation | undefined;
   /** Whether the response cache answered (`hit`), was asked and missed, or was bypassed; undefined when it is off. */
@@ -87,5 +89,6 @@ export function createContext(init: ContextInit): RequestContext {
     cost: undefined,
     cacheStatus: undefined,
     reservation: undefined,
+    cacheKey: undefined,
   };
 }

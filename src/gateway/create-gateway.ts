@@ -10,6 +10,7 @@ import { builtinTypes, createAdapters, healthCheckEnabled } from '../providers/r
 import { HealthChecker } from '../routing/health-checker.js';
 import { ProviderHealth } from '../routing/provider-health.js';
 import { Router } from '../routing/router.js';
+import { MemoryResponseCache } from '../cache/memory-cache.js';
 import { Budgets } from '../limits/budgets.js';
 import { UsageLedger } from '../usage/ledger.js';
 import { Pricing } from '../usage/pricing.js';
@@ -132,7 +133,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const dbPath = config.usage.db_path;
   const ledger = UsageLedger.open(sideEffectFree || dbPath === ':memory:' ? ':memory:' : path.resolve(loaded.baseDir, dbPath));
   const budgets = new Budgets(config.cost_control, ledger.spendSince(Budgets.todayStart()));
+  const cache = config.cache.enabled ? new MemoryResponseCache(config.cache.max_entries, config.cache.max_bytes) : undefined;
   const healthChecker = new HealthChecker(health, logger);
   if (!sideEffectFree) healthChecker.start([...adapters.values()].filter((adapter) => healthCheckEnabled(adapter.options)));
-  return new Gateway({ config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, logger }, { file: loaded.file });
+  return new Gateway({ config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, cache, logger }, { file: loaded.file });
 }

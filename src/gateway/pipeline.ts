@@ -13,16 +13,17 @@ import type { AfterStage, Stage, StageAnswer } from './stages/stage.js';
 import { validateRequest } from './stages/validate-request.js';
 import { recordInLedger, recordInLedgerStage } from './stages/record-in-ledger.js';
 import { reserveBudget, settleBudget, settleBudgetStage } from './stages/reserve-budget.js';
+import { lookUpCache, storeInCache } from './stages/response-cache.js';
 import { toGatewayError } from './errors.js';
 
 /** The status recorded for a stream its client abandoned (nginx's convention). */
 const clientClosedRequest = 499;
 
 /** The life of a request, in order. Both doors (HTTP and SDK) run exactly this. */
-const stages: Stage[] = [validateRequest, routeRequest, estimatePromptTokens, applyRequestHooks, reserveBudget, dispatch];
+const stages: Stage[] = [validateRequest, routeRequest, estimatePromptTokens, applyRequestHooks, lookUpCache, reserveBudget, dispatch];
 
 /** Run on the answer: at once for a response, when the stream ends for a stream. */
-const afterStages: AfterStage[] = [recordUsage, settleCostStage, settleBudgetStage, applyResponseHooks, recordInLedgerStage];
+const afterStages: AfterStage[] = [recordUsage, settleCostStage, settleBudgetStage, storeInCache, applyResponseHooks, recordInLedgerStage];
 
 export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime): Promise<GatewayResult> {
   try {
@@ -38,7 +39,7 @@ async function answerRequest(ctx: RequestContext, runtime: GatewayRuntime): Prom
   const answer = await runStages(ctx, runtime);
   if ('response' in answer) return (await runAfterStages(ctx, runtime, answer.response)) ?? answer.response;
   return new ChatStream(answer.stream, ctx, (end) => settleStream(ctx, runtime, end, answer.release), {
-    assemble: runtime.hooks.onResponse.length > 0,
+    assemble: runtime.hooks.onResponse.length > 0 || ctx.cacheStatus === 'miss',
     priceUsage: (usage) => {
       settleCost(ctx, runtime);
       return typeof ctx.cost === 'number' ? { ...usage, cost_usd: ctx.cost } : usage;

@@ -5,6 +5,7 @@ import type { BaseAdapter } from '../providers/base-adapter.js';
 import type { HealthChecker } from '../routing/health-checker.js';
 import type { ProviderHealth } from '../routing/provider-health.js';
 import type { Router } from '../routing/router.js';
+import type { MemoryResponseCache } from '../cache/memory-cache.js';
 import type { Budgets } from '../limits/budgets.js';
 import type { UsageLedger } from '../usage/ledger.js';
 import type { Pricing } from '../usage/pricing.js';
@@ -20,5 +21,7 @@ export interface GatewayRuntime {
   readonly pricing: Pricing;
   readonly ledger: UsageLedger;
   readonly budgets: Budgets;
+  /** Undefined when `cache.enabled` is false. */
+  readonly cache: MemoryResponseCache | undefined;
   readonly logger: Logger;
 }

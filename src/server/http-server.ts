@@ -102,7 +102,8 @@ async function proxy(operation: Operation, req: IncomingMessage, res: ServerResp
       requestId,
     });
     ctx = executed.ctx;
-    const headers: Record<string, string> = ctx.provider ? { 'x-tokenpak-provider': ctx.provider } : {};
+    const headers: Record<string, string> = { 'x-tokenpak-cache': ctx.cacheStatus ?? 'bypass' };
+    if (ctx.provider) headers['x-tokenpak-provider'] = ctx.provider;
     if (typeof ctx.cost === 'number') headers['x-tokenpak-cost-usd'] = formatCost(ctx.cost);
     if (executed.result instanceof ChatStream) await sendSse(res, executed.result, headers);
     else sendJson(res, 200, executed.result, headers);

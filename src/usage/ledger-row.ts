@@ -11,7 +11,8 @@ export function keyIdOf(clientApiKey: string | undefined): string {
 }
 
 export function ledgerRow(ctx: RequestContext, status: number): LedgerRow {
-  const usage = ctx.usage;
+  // A cache hit used no provider tokens: its row counts the request, not the tokens of the answer it replayed.
+  const usage = ctx.cacheStatus === 'hit' ? undefined : ctx.usage;
   return {
     time: Date.now(),
     requestId: ctx.id,
@@ -22,7 +23,7 @@ export function ledgerRow(ctx: RequestContext, status: number): LedgerRow {
     promptTokens: usage?.prompt_tokens ?? 0,
     completionTokens: usage?.completion_tokens ?? 0,
     cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
-    costUsd: ctx.cost ?? (usage ? null : 0),
+    costUsd: ctx.cacheStatus === 'hit' ? 0 : (ctx.cost ?? (usage ? null : 0)),
     latencyMs: ctx.latencyMs ?? performance.now() - ctx.startedAt,
     status,
     cache: ctx.cacheStatus ?? null,

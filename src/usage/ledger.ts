@@ -20,7 +20,7 @@ export interface LedgerRow {
   cache: 'hit' | 'miss' | 'bypass' | null;
 }
 
-export type UsageGrouping = 'hour' | 'model' | 'provider' | 'key' | 'user';
+export type UsageGrouping = 'hour' | 'model' | 'provider' | 'key' | 'user' | 'cache';
 
 export interface UsageGroup {
   group: string | null;
@@ -74,6 +74,7 @@ const groupExpressions: Record<UsageGrouping, string> = {
   provider: 'provider',
   key: 'key_id',
   user: 'user',
+  cache: 'cache',
 };
 
 /**

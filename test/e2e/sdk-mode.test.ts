@@ -20,6 +20,7 @@ describe('SDK mode: the same pipeline without the HTTP hop', () => {
     ollama = await startOllamaFake({ pieces: ['Local', ' answer.'], promptEvalCount: 5, evalCount: 2 });
     const config: ConfigInput = {
       usage: { db_path: ':memory:' },
+      cache: { enabled: false },
       providers: { openai: { type: 'openai', base_url: `${openai.url}/v1` }, local: { type: 'ollama', base_url: ollama.url } },
       routing: { primary: 'openai', strategies: [{ provider: 'local', models: ['llama*'] }] },
     };

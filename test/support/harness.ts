@@ -19,7 +19,8 @@ export interface TestGateway {
 /** Starts the real gateway and HTTP server on a free loopback port with the given config. */
 export async function startTestGateway(config: ConfigInput, options: { baseDir?: string } = {}): Promise<TestGateway> {
   const gateway = await createGateway({
-    config: { usage: { db_path: ':memory:' }, ...config },
+    // Tests repeat identical requests; only the cache tests turn the cache on.
+    config: { usage: { db_path: ':memory:' }, cache: { enabled: false }, ...config },
     baseDir: options.baseDir,
     env: {},
     logger: pino({ level: 'silent' }),

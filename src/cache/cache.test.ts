@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatResponse } from '../types.js';
+import { cacheKey } from './cache-key.js';
+import { MemoryResponseCache } from './memory-cache.js';
+
+const answer = (content: string): ChatResponse => ({
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 0,
+  model: 'm',
+  choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+});
+
+describe('cacheKey', () => {
+  const request = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'hi' }], temperature: 0 };
+
+  it('does not depend on key order, delivery or attribution', () => {
+    const reordered = { temperature: 0, messages: [{ content: 'hi', role: 'user' as const }], model: 'gpt-4o', stream: true, user: 'ana', stream_options: { include_usage: true } };
+    expect(cacheKey(reordered)).toBe(cacheKey(request));
+  });
+
+  it('changes with anything that changes the answer', () => {
+    expect(cacheKey({ ...request, temperature: 0.5 })).not.toBe(cacheKey(request));
+    expect(cacheKey({ ...request, model: 'gpt-4o-mini' })).not.toBe(cacheKey(request));
+    expect(cacheKey({ ...request, seed: 1 })).not.toBe(cacheKey(request));
+    expect(cacheKey({ ...request, max_tokens: 5 })).not.toBe(cacheKey(request));
+  });
+});
+
+describe('MemoryResponseCache', () => {
+  it('forgets an entry after its TTL', () => {
+    let now = 0;
+    const cache = new MemoryResponseCache(10, 1e6, () => now);
+    cache.set('a', answer('x'), 1_000);
+    now = 999;
+    expect(cache.get('a')?.choices[0]?.message.content).toBe('x');
+    now = 1_000;
+    expect(cache.get('a')).toBeUndefined();
+    expect(cache.size.entries).toBe(0);
+  });
+
+  it('evicts the least recently used entry past max_entries', () => {
+    const cache = new MemoryResponseCache(2, 1e6);
+    cache.set('a', answer('a'), 60_000);
+    cache.set('b', answer('b'), 60_000);
+    cache.get('a');
+    cache.set('c', answer('c'), 60_000);
+    expect([cache.get('a'), cache.get('b'), cache.get('c')].map((hit) => hit?.choices[0]?.message.content)).toEqual(['a', undefined, 'c']);
+  });
+
+  it('stays within max_bytes, and never holds an entry larger than all of it', () => {
+    const size = Buffer.byteLength(JSON.stringify(answer('0123456789')));
+    const cache = new MemoryResponseCache(100, size * 2);
+    cache.set('a', answer('0123456789'), 60_000);
+    cache.set('b', answer('0123456789'), 60_000);
+    cache.set('c', answer('0123456789'), 60_000);
+    expect(cache.size).toEqual({ entries: 2, bytes: size * 2 });
+    cache.set('big', answer('x'.repeat(size * 3)), 60_000);
+    expect(cache.get('big')).toBeUndefined();
+  });
+});
