@@ -143,7 +143,12 @@ export type ConfigInput = Omit<z.input<typeof configSchema>, 'pricing'> & { pric
 export type GatewayConfig = z.output<typeof configSchema>;
 export type ProviderConfig = z.output<typeof providerSchema>;
 export type RoutingConfig = GatewayConfig['routing'];
-export type PricingConfig = GatewayConfig['pricing'];
+/** `pricing:` after validation: model names to rates, beside its two settings. */
+export interface PricingConfig {
+  update_url?: string;
+  cache_path: string;
+  [model: string]: z.output<typeof ratesSchema> | string | undefined;
+}
 export type CostControlConfig = GatewayConfig['cost_control'];
 export type CircuitBreakerConfig = ProviderConfig['circuit_breaker'];
 export type RetryBudgetConfig = ProviderConfig['retry_budget'];

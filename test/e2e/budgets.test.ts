@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { FakeServer } from '../fakes/fake-server.js';
@@ -94,6 +95,17 @@ describe('budgets', () => {
     expect(ana.error.code).toBe('per_user_daily_limit_exceeded');
     expect(ana.error.message).toContain('The daily budget of user "ana"');
     expect(ben.choices[0]?.finish_reason).toBe('stop');
+  });
+
+  it('keeps each API key to its own daily budget', async () => {
+    const gw = await startTestGateway(config({ per_key_daily_limit_usd: 0.0002 }));
+    const other = new OpenAI({ baseURL: gw.baseURL, apiKey: 'sk-other-team', maxRetries: 0 });
+    await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, max_tokens: 400 });
+    const mine = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, max_tokens: 400 }).catch((e) => e);
+    const theirs = await other.chat.completions.create({ model: 'gpt-4.1-nano', messages, max_tokens: 400 });
+    await gw.close();
+    expect(mine.error.code).toBe('per_key_daily_limit_exceeded');
+    expect(theirs.choices[0]?.finish_reason).toBe('stop');
   });
 
   it('gives a request with no output limit the default one, so that its worst case holds', async () => {
