@@ -49,7 +49,8 @@ describe('MemoryResponseCache', () => {
   });
 
   it('stays within max_bytes, and never holds an entry larger than all of it', () => {
-    const size = Buffer.byteLength(JSON.stringify(answer('0123456789')));
+    // Strings are UTF-16 in memory: two bytes a character.
+    const size = JSON.stringify(answer('0123456789')).length * 2;
     const cache = new MemoryResponseCache(100, size * 2);
     cache.set('a', answer('0123456789'), 60_000);
     cache.set('b', answer('0123456789'), 60_000);

@@ -1,7 +1,8 @@
 import type { ChatResponse } from '../types.js';
 
 interface Entry {
-  response: ChatResponse;
+  /** The answer as JSON: one serialisation on store, a fresh object on every hit, and `max_bytes` is what it occupies. */
+  json: string;
   expiresAt: number;
   bytes: number;
 }
@@ -20,6 +21,7 @@ export class MemoryResponseCache {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** A copy of the cached answer (callers may change it), or undefined. */
   get(key: string): ChatResponse | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
@@ -29,14 +31,15 @@ export class MemoryResponseCache {
       return undefined;
     }
     this.entries.set(key, entry);
-    return entry.response;
+    return JSON.parse(entry.json) as ChatResponse;
   }
 
   set(key: string, response: ChatResponse, ttlMs: number): void {
-    const bytes = Buffer.byteLength(JSON.stringify(response));
+    const json = JSON.stringify(response);
+    const bytes = json.length * 2;
     if (bytes > this.maxBytes || ttlMs <= 0) return;
     this.delete(key);
-    this.entries.set(key, { response, expiresAt: this.now() + ttlMs, bytes });
+    this.entries.set(key, { json, expiresAt: this.now() + ttlMs, bytes });
     this.bytes += bytes;
     for (const [oldest, entry] of this.entries) {
       if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;

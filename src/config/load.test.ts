@@ -23,7 +23,7 @@ describe('config loading', () => {
       connect_timeout_ms: 10_000,
       max_retries: 2,
       chars_per_token: 4,
-      max_connections: 128,
+      max_connections: 1024,
       circuit_breaker: { failure_threshold: 5, error_rate: 0.5, min_requests: 20, window_ms: 60_000, cooldown_ms: 30_000, half_open_requests: 1 },
       retry_budget: { ratio: 0.2, window_ms: 10_000, min_retries: 3 },
     });

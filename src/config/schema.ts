@@ -45,7 +45,8 @@ export const providerSchema = z.looseObject({
   retry_budget: retryBudgetSchema.default(() => retryBudgetSchema.parse({})),
   circuit_breaker: circuitBreakerSchema.default(() => circuitBreakerSchema.parse({})),
   health_check: healthCheckSchema.default(() => healthCheckSchema.parse({})),
-  max_connections: positiveInt.default(128),
+  /** Streams hold a connection for their whole length, so the pool is sized for many at once. */
+  max_connections: positiveInt.default(1024),
   chars_per_token: z.number().positive().default(4),
   /** OpenAI-format types: ask for usage in every stream (so its cost is known), hiding it from clients that did not ask. */
   stream_usage: z.boolean().default(true),

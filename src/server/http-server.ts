@@ -102,7 +102,7 @@ async function proxy(operation: Operation, req: IncomingMessage, res: ServerResp
       requestId,
     });
     ctx = executed.ctx;
-    const headers: Record<string, string> = { 'x-tokenpak-cache': ctx.cacheStatus ?? 'bypass' };
+    const headers: Record<string, string> = { 'x-tokenpak-cache': ctx.cacheStatus ?? 'bypass', 'server-timing': `tokenpak;dur=${ownTimeMs(ctx).toFixed(3)}` };
     if (ctx.provider) headers['x-tokenpak-provider'] = ctx.provider;
     if (typeof ctx.cost === 'number') headers['x-tokenpak-cost-usd'] = formatCost(ctx.cost);
     if (executed.result instanceof ChatStream) await sendSse(res, executed.result, headers);
@@ -121,6 +121,12 @@ async function listModels(req: IncomingMessage, res: ServerResponse, gateway: Ga
 function ready(_req: IncomingMessage, res: ServerResponse, gateway: Gateway): void {
   if (gateway.isReady()) sendJson(res, 200, { status: 'ready', providers: gateway.runtime.adapters.size });
   else sendError(res, new GatewayError(503, 'No provider is usable.', { code: 'not_ready' }));
+}
+
+/** The gateway's own time so far: everything but the waits on upstream attempts (for a stream, until its headers). */
+function ownTimeMs(ctx: RequestContext): number {
+  const upstream = ctx.attempts.reduce((total, attempt) => total + attempt.durationMs, 0);
+  return Math.max(0, performance.now() - ctx.startedAt - upstream);
 }
 
 /** Enough digits for the cheapest request, without float noise. */

@@ -67,6 +67,39 @@ CREATE TABLE IF NOT EXISTS hourly (
   PRIMARY KEY (hour, provider, model, key_id)
 );`;
 
+interface Rollup {
+  hour: number;
+  provider: string;
+  model: string;
+  keyId: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  cost: number;
+}
+
+/** A batch's rows summed per hour × provider × model × key: under load, one rollup write serves many rows. */
+function rollUp(rows: LedgerRow[]): Rollup[] {
+  const rollups = new Map<string, Rollup>();
+  for (const row of rows) {
+    const hour = row.time - (row.time % hourMs);
+    const provider = row.provider ?? '';
+    const id = `${hour}\u0000${provider}\u0000${row.model}\u0000${row.keyId}`;
+    let rollup = rollups.get(id);
+    if (!rollup) {
+      rollup = { hour, provider, model: row.model, keyId: row.keyId, requests: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, cost: 0 };
+      rollups.set(id, rollup);
+    }
+    rollup.requests++;
+    rollup.promptTokens += row.promptTokens;
+    rollup.completionTokens += row.completionTokens;
+    rollup.cachedTokens += row.cachedTokens;
+    rollup.cost += row.costUsd ?? 0;
+  }
+  return [...rollups.values()];
+}
+
 /** The SQL that groups rows each way the API offers; fixed strings, never built from input. */
 const groupExpressions: Record<UsageGrouping, string> = {
   hour: "strftime('%Y-%m-%dT%H:00:00Z', time / 1000, 'unixepoch')",
@@ -98,18 +131,16 @@ export class UsageLedger {
       (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache)
       VALUES (@time, @requestId, @keyId, @user, @provider, @model, @promptTokens, @completionTokens, @cachedTokens, @costUsd, @latencyMs, @status, @cache)`);
     this.addToHour = db.prepare(`INSERT INTO hourly (hour, provider, model, key_id, requests, prompt_tokens, completion_tokens, cached_tokens, cost_usd)
-      VALUES (@hour, @provider, @model, @keyId, 1, @promptTokens, @completionTokens, @cachedTokens, @cost)
+      VALUES (@hour, @provider, @model, @keyId, @requests, @promptTokens, @completionTokens, @cachedTokens, @cost)
       ON CONFLICT (hour, provider, model, key_id) DO UPDATE SET
-        requests = requests + 1,
+        requests = requests + excluded.requests,
         prompt_tokens = prompt_tokens + excluded.prompt_tokens,
         completion_tokens = completion_tokens + excluded.completion_tokens,
         cached_tokens = cached_tokens + excluded.cached_tokens,
         cost_usd = cost_usd + excluded.cost_usd`);
     this.writeBatch = db.transaction((rows: LedgerRow[]) => {
-      for (const row of rows) {
-        this.insertRow.run(row);
-        this.addToHour.run({ ...row, hour: row.time - (row.time % hourMs), provider: row.provider ?? '', cost: row.costUsd ?? 0 });
-      }
+      for (const row of rows) this.insertRow.run(row);
+      for (const rollup of rollUp(rows)) this.addToHour.run(rollup);
     });
   }
 

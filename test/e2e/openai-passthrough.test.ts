@@ -103,3 +103,28 @@ describe('OpenAI-format providers, through the gateway with the official openai 
     expect(ids).toEqual(expect.arrayContaining(['gpt-4.1-nano@openai', 'gpt-4o@openai', 'grok-3-mini@xai']));
   });
 });
+
+describe('server-timing', () => {
+  let upstream: FakeServer;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    upstream = await startOpenAIFake();
+    gw = await startTestGateway({ providers: { openai: { type: 'openai', base_url: `${upstream.url}/v1` } }, routing: { primary: 'openai' } });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  it('reports the gateway’s own time, apart from the upstream’s', async () => {
+    upstream.setHandler(async (_req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(recordedJson('openai/openai-text')));
+    });
+    const { response } = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const own = Number(/^tokenpak;dur=(\d+\.\d{3})$/.exec(response.headers.get('server-timing') ?? '')?.[1]);
+    expect(own).toBeGreaterThanOrEqual(0);
+    expect(own).toBeLessThan(100);
+  });
+});

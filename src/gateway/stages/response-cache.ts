@@ -19,6 +19,7 @@ export function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime): Stage
     return undefined;
   }
   ctx.cacheKey = cacheKey(ctx.request as ChatRequest);
+  // A fresh copy each time: hooks may change what they are given.
   const cached = runtime.cache.get(ctx.cacheKey);
   if (!cached) {
     ctx.cacheStatus = 'miss';
@@ -28,16 +29,14 @@ export function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime): Stage
   ctx.cost = 0;
   ctx.provider = undefined;
   ctx.upstreamModel = undefined;
-  // A copy: hooks may change what they are given.
-  const answer = structuredClone(cached);
-  if (!ctx.stream) return { response: answer };
-  return { stream: replay(responseToChunks(answer)), release: () => undefined };
+  if (!ctx.stream) return { response: cached };
+  return { stream: replay(responseToChunks(cached)), release: () => undefined };
 }
 
 /** Keeps a complete, successful answer for the requests that missed: a provider's own answer, before `onResponse` hooks. */
 export const storeInCache: AfterStage = (ctx, runtime, response) => {
   if (ctx.cacheStatus === 'miss' && ctx.cacheKey && runtime.cache && response && 'choices' in response) {
-    runtime.cache.set(ctx.cacheKey, structuredClone(response as ChatResponse), ttlMs(ctx, runtime));
+    runtime.cache.set(ctx.cacheKey, response as ChatResponse, ttlMs(ctx, runtime));
   }
   return response;
 };

@@ -1,0 +1,185 @@
+// npm run bench [-- --quick]: TokenPak beside the floor and a peer gateway, against one zero-delay upstream.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { closedLoop, concurrentStreams, openLoop } from './lib/load.mjs';
+import { freePort, rssMb, startServer, watchRss } from './lib/processes.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const quick = process.argv.includes('--quick');
+const plan = quick
+  ? { rates: [200], phaseMs: 500, warmupMs: 300, connections: 16, streams: 20, streamRepeats: 1 }
+  : { rates: [500, 1000, 2000], phaseMs: 10_000, warmupMs: 2_000, connections: 64, streams: 1000, streamRepeats: 2 };
+
+const ms = (value) => (Number.isFinite(value) ? value.toFixed(2) : '-');
+const messages = (text) => [{ role: 'user', content: text }];
+const uniquePrompt = (index) => ({ model: 'gpt-4.1-nano', messages: messages(`Invent holiday number ${index} ${Math.random()}`), max_tokens: 100 });
+const samePrompt = () => ({ model: 'gpt-4.1-nano', messages: messages('Invent a new holiday and describe its traditions.'), max_tokens: 100 });
+
+async function main() {
+  const started = new Date();
+  const work = await mkdtemp(path.join(tmpdir(), 'tokenpak-bench-'));
+  const servers = [];
+  try {
+    const upstreamPort = await freePort();
+    const slowIntervalMs = quick ? '2' : '50';
+    const upstream = await startServer('upstream', process.execPath, [path.join(here, 'servers/upstream.mjs'), String(upstreamPort), slowIntervalMs], upstreamPort);
+    servers.push(upstream);
+
+    const floorPort = await freePort();
+    const floor = await startServer('floor proxy', process.execPath, [path.join(here, 'servers/floor-proxy.mjs'), String(floorPort), upstream.url], floorPort);
+    servers.push(floor);
+
+    const tokenpakPort = await freePort();
+    const config = path.join(work, 'proxy.yaml');
+    await writeFile(
+      config,
+      [
+        `server: { host: 127.0.0.1, port: ${tokenpakPort} }`,
+        'logging: { level: info }',
+        `usage: { db_path: ${JSON.stringify(path.join(work, 'usage.db'))} }`,
+        'cache: { enabled: true }',
+        'cost_control: { daily_limit_usd: 1000000 }',
+        'providers:',
+        `  openai: { type: openai, base_url: "${upstream.url}/v1", api_key: bench }`,
+        'routing: { primary: openai }',
+        '',
+      ].join('\n'),
+    );
+    const tokenpak = await startServer('tokenpak', process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--config', config], tokenpakPort);
+    servers.push(tokenpak);
+
+    const portkeyPort = await freePort();
+    const portkey = await startServer(
+      'portkey',
+      process.execPath,
+      ['--import', path.join(here, 'peer/loopback-only.mjs'), path.join(root, 'node_modules/@portkey-ai/gateway/build/start-server.js'), `--port=${portkeyPort}`],
+      portkeyPort,
+    );
+    servers.push(portkey);
+
+    const direct = { name: 'direct', url: upstream.url, pid: upstream.pid, body: uniquePrompt };
+    const targets = [
+      direct,
+      { name: 'floor proxy', url: floor.url, pid: floor.pid, body: uniquePrompt },
+      { name: 'tokenpak', url: tokenpak.url, pid: tokenpak.pid, body: uniquePrompt },
+      { name: 'tokenpak (cache hits)', url: tokenpak.url, pid: tokenpak.pid, body: samePrompt },
+      {
+        name: 'portkey',
+        url: portkey.url,
+        pid: portkey.pid,
+        body: uniquePrompt,
+        headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${upstream.url}/v1` },
+      },
+    ];
+    const idleRss = Object.fromEntries(targets.map((target) => [target.name, rssMb(target.pid)]));
+
+    const rows = { open: [], closed: [], closedStream: [], streams: [] };
+    for (const target of targets) {
+      log(`${target.name}: warming up`);
+      await closedLoop(target, plan.connections, plan.warmupMs);
+      const peak = watchRss(target.pid);
+      for (const rate of plan.rates) {
+        log(`${target.name}: ${rate} requests/s open loop`);
+        rows.open.push({ target: target.name, rate, ...(await openLoop(target, rate, plan.phaseMs)) });
+      }
+      log(`${target.name}: closed loop, ${plan.connections} connections`);
+      rows.closed.push({ target: target.name, ...(await closedLoop(target, plan.connections, plan.phaseMs)), rss: peak() });
+      log(`${target.name}: closed loop, 100-chunk streams`);
+      rows.closedStream.push({ target: target.name, ...(await closedLoop({ ...target, body: (index) => ({ ...target.body(index), stream: true }) }, plan.connections, plan.phaseMs)) });
+      if (target.name !== 'tokenpak (cache hits)') {
+        for (let run = 1; run <= plan.streamRepeats; run++) {
+          log(`${target.name}: ${plan.streams} concurrent streams, run ${run}`);
+          const streamPeak = watchRss(target.pid);
+          const result = await concurrentStreams(target, plan.streams);
+          rows.streams.push({ target: target.name, run, ...result, rss: streamPeak(), rssAfter: rssMb(target.pid) });
+        }
+      }
+    }
+
+    const report = render(rows, idleRss, started);
+    console.log(report);
+    if (!quick) await writeFile(path.join(here, 'results.md'), report);
+    const failed = [...rows.open, ...rows.closed, ...rows.closedStream, ...rows.streams].filter((row) => row.errors > 0 && !row.target.startsWith('portkey'));
+    if (failed.length > 0) {
+      console.error(`errors in: ${failed.map((row) => row.target).join(', ')}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
+function log(message) {
+  if (!quick) console.error(`[bench] ${message}`);
+}
+
+function render(rows, idleRss, started) {
+  const directAt = (rate) => rows.open.find((row) => row.target === 'direct' && row.rate === rate);
+  const floorClosed = rows.closed.find((row) => row.target === 'floor proxy');
+  const floorStream = rows.closedStream.find((row) => row.target === 'floor proxy');
+  const peerClosed = rows.closed.find((row) => row.target === 'portkey');
+  const peerStream = rows.closedStream.find((row) => row.target === 'portkey');
+  const directStreams = rows.streams.find((row) => row.target === 'direct');
+  const lines = [];
+  lines.push('# TokenPak benchmark', '');
+  lines.push(`- Date: ${started.toISOString()}`);
+  lines.push(`- Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), Node ${process.version}, ${process.platform}`);
+  lines.push(`- Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (bench/run.mjs)`);
+  lines.push(
+    `- Method: one zero-delay OpenAI-format upstream (~500-byte answer; 100-chunk stream). Each server runs in its own process on loopback; the load generator runs in this one, on the same ${cpus().length} cores. ` +
+      'Open loop: requests leave at a fixed rate and latency counts from when each was due. Closed loop: each connection sends the next request as soon as the last is answered. ' +
+      'Added latency = the target\u2019s percentile minus the direct percentile at the same rate. TokenPak runs with cost tracking, the usage ledger (SQLite), a daily budget (every request token-counted), the cache on but missing (unique prompts), and per-request info logs; "cache hits" repeats one prompt.',
+    `- Phases: ${plan.phaseMs / 1000} s each; ${plan.connections} connections for closed loops; ${plan.streams} concurrent slow streams (98 chunks, ${quick ? 2 : 50} ms apart).`,
+    '',
+  );
+
+  lines.push('## Latency at fixed rates (non-stream, ms)', '', '| target | rate/s | p50 | p90 | p99 | added p50 | added p99 | errors |', '|---|---|---|---|---|---|---|---|');
+  for (const row of rows.open) {
+    const base = directAt(row.rate);
+    lines.push(`| ${row.target} | ${row.rate} | ${ms(row.p50)} | ${ms(row.p90)} | ${ms(row.p99)} | ${ms(row.p50 - base.p50)} | ${ms(row.p99 - base.p99)} | ${row.errors} |`);
+  }
+  lines.push('', '## Maximum throughput (closed loop)', '', '| target | non-stream req/s | % of floor | stream req/s | % of floor | p50 ms | errors | peak RSS MB (idle) |', '|---|---|---|---|---|---|---|---|');
+  for (const row of rows.closed) {
+    const stream = rows.closedStream.find((candidate) => candidate.target === row.target);
+    lines.push(
+      `| ${row.target} | ${row.throughput.toFixed(0)} | ${((100 * row.throughput) / floorClosed.throughput).toFixed(0)}% | ${stream.throughput.toFixed(0)} | ${((100 * stream.throughput) / floorStream.throughput).toFixed(0)}% | ${ms(row.p50)} | ${row.errors + stream.errors} | ${row.rss.toFixed(0)} (${idleRss[row.target].toFixed(0)}) |`,
+    );
+  }
+  lines.push('', `## ${plan.streams} concurrent streams`, '', '| target | run | TTFB p50 ms | TTFB p99 ms | added TTFB p50 | errors | peak RSS MB | RSS after MB |', '|---|---|---|---|---|---|---|---|');
+  for (const row of rows.streams) {
+    lines.push(`| ${row.target} | ${row.run} | ${ms(row.ttfbP50)} | ${ms(row.ttfbP99)} | ${ms(row.ttfbP50 - directStreams.ttfbP50)} | ${row.errors} | ${row.rss.toFixed(0)} | ${row.rssAfter.toFixed(0)} |`);
+  }
+
+  const tp = (name) => rows.closed.find((row) => row.target === name);
+  const tpStream = rows.closedStream.find((row) => row.target === 'tokenpak');
+  const at1000 = rows.open.find((row) => row.target === 'tokenpak' && row.rate === 1000);
+  const floorAt1000 = rows.open.find((row) => row.target === 'floor proxy' && row.rate === 1000);
+  const tokenpakStreams = rows.streams.filter((row) => row.target === 'tokenpak');
+  if (at1000 && floorAt1000) {
+    const base = directAt(1000);
+    const verdict = (ok) => (ok ? 'met' : '**missed**');
+    const addedP50 = at1000.p50 - base.p50;
+    const floorAddedP50 = floorAt1000.p50 - base.p50;
+    const addedP99 = at1000.p99 - base.p99;
+    const throughputShare = tp('tokenpak').throughput / floorClosed.throughput;
+    const streamShare = tpStream.throughput / floorStream.throughput;
+    const peerRatio = tp('tokenpak').throughput / peerClosed.throughput;
+    const peerStreamRatio = tpStream.throughput / peerStream.throughput;
+    const addedTtfb = tokenpakStreams[0].ttfbP50 - directStreams.ttfbP50;
+    const rssLoaded = Math.max(...tokenpakStreams.map((row) => row.rss));
+    lines.push('', '## Targets', '', '| target | measured | verdict |', '|---|---|---|');
+    lines.push(`| added p50 at 1,000/s within 0.1 ms of the floor's | ${ms(addedP50)} vs floor ${ms(floorAddedP50)} | ${verdict(addedP50 - floorAddedP50 <= 0.1)} |`);
+    lines.push(`| added p99 at 1,000/s ≤ 1 ms | ${ms(addedP99)} | ${verdict(addedP99 <= 1)} |`);
+    lines.push(`| max throughput ≥ 80% of the floor's (non-stream / stream) | ${(100 * throughputShare).toFixed(0)}% / ${(100 * streamShare).toFixed(0)}% | ${verdict(throughputShare >= 0.8 && streamShare >= 0.8)} |`);
+    lines.push(`| max throughput ≥ 5× the peer's (non-stream / stream) | ${peerRatio.toFixed(1)}× / ${peerStreamRatio.toFixed(1)}× | ${verdict(peerRatio >= 5 && peerStreamRatio >= 5)} |`);
+    lines.push(`| added time to first byte on streams ≤ 1 ms | ${ms(addedTtfb)} | ${verdict(addedTtfb <= 1)} |`);
+    lines.push(`| RSS ≤ 100 MB with ${plan.streams} open streams; no growth across runs | peak ${rssLoaded.toFixed(0)} MB; after runs ${tokenpakStreams.map((row) => row.rssAfter.toFixed(0)).join(' → ')} MB | ${verdict(rssLoaded <= 100)} |`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+await main();

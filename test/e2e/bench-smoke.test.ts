@@ -1,0 +1,19 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+describe('npm run bench -- --quick', () => {
+  it('runs the whole harness against every target and prints its tables', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'bench/run.mjs'), '--quick'], { cwd: root, env: { PATH: process.env.PATH } });
+    let output = '';
+    child.stdout.on('data', (data) => (output += data));
+    child.stderr.on('data', (data) => (output += data));
+    const [code] = await once(child, 'exit');
+    expect(code, output).toBe(0);
+    for (const heading of ['## Latency at fixed rates', '## Maximum throughput', '## 20 concurrent streams']) expect(output).toContain(heading);
+    for (const target of ['direct', 'floor proxy', 'tokenpak', 'tokenpak (cache hits)', 'portkey']) expect(output).toContain(`| ${target} | 200 |`);
+  }, 120_000);
+});
