@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatResponse } from '../types.js';
 import { cacheKey } from './cache-key.js';
-import { MemoryResponseCache } from './memory-cache.js';
+import { MemoryResponseCache, type CachedAnswer } from './memory-cache.js';
 
-const answer = (content: string): ChatResponse => ({
-  id: 'chatcmpl-1',
-  object: 'chat.completion',
-  created: 0,
-  model: 'm',
-  choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-});
+const answer = (content: string): CachedAnswer => ({ json: JSON.stringify({ id: 'chatcmpl-1', choices: [{ message: { content } }] }) });
+const contentOf = (cached: CachedAnswer | undefined) => (cached && 'json' in cached ? JSON.parse(cached.json).choices[0].message.content : undefined);
 
 describe('cacheKey', () => {
   const request = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'hi' }], temperature: 0 };
@@ -33,7 +27,7 @@ describe('MemoryResponseCache', () => {
     const cache = new MemoryResponseCache(10, 1e6, () => now);
     cache.set('a', answer('x'), 1_000);
     now = 999;
-    expect(cache.get('a')?.choices[0]?.message.content).toBe('x');
+    expect(contentOf(cache.get('a'))).toBe('x');
     now = 1_000;
     expect(cache.get('a')).toBeUndefined();
     expect(cache.size.entries).toBe(0);
@@ -45,12 +39,12 @@ describe('MemoryResponseCache', () => {
     cache.set('b', answer('b'), 60_000);
     cache.get('a');
     cache.set('c', answer('c'), 60_000);
-    expect([cache.get('a'), cache.get('b'), cache.get('c')].map((hit) => hit?.choices[0]?.message.content)).toEqual(['a', undefined, 'c']);
+    expect([cache.get('a'), cache.get('b'), cache.get('c')].map(contentOf)).toEqual(['a', undefined, 'c']);
   });
 
   it('stays within max_bytes, and never holds an entry larger than all of it', () => {
     // Strings are UTF-16 in memory: two bytes a character.
-    const size = JSON.stringify(answer('0123456789')).length * 2;
+    const size = (answer('0123456789') as { json: string }).json.length * 2;
     const cache = new MemoryResponseCache(100, size * 2);
     cache.set('a', answer('0123456789'), 60_000);
     cache.set('b', answer('0123456789'), 60_000);
@@ -58,5 +52,11 @@ describe('MemoryResponseCache', () => {
     expect(cache.size).toEqual({ entries: 2, bytes: size * 2 });
     cache.set('big', answer('x'.repeat(size * 3)), 60_000);
     expect(cache.get('big')).toBeUndefined();
+  });
+
+  it('counts a stream entry by its bytes', () => {
+    const cache = new MemoryResponseCache(100, 1e6);
+    cache.set('s', { sse: Buffer.from('data: {}\n\n') }, 60_000);
+    expect(cache.size).toEqual({ entries: 1, bytes: 10 });
   });
 });

@@ -1,15 +1,19 @@
-import type { ChatResponse } from '../types.js';
+/**
+ * A cached answer: a JSON answer as its serialised text, or a stream from an
+ * OpenAI-format provider as its upstream SSE bytes (replayed through the same
+ * passthrough as a live stream, so nothing is parsed to store it).
+ */
+export type CachedAnswer = { json: string } | { sse: Buffer };
 
 interface Entry {
-  /** The answer as JSON: one serialisation on store, a fresh object on every hit, and `max_bytes` is what it occupies. */
-  json: string;
+  answer: CachedAnswer;
   expiresAt: number;
   bytes: number;
 }
 
 /**
  * Cached answers in memory: least recently used first out, bounded by entry
- * count and by bytes, each entry expiring after its TTL.
+ * count and by the bytes the answers occupy, each entry expiring after its TTL.
  */
 export class MemoryResponseCache {
   private readonly entries = new Map<string, Entry>();
@@ -21,8 +25,7 @@ export class MemoryResponseCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A copy of the cached answer (callers may change it), or undefined. */
-  get(key: string): ChatResponse | undefined {
+  get(key: string): CachedAnswer | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
@@ -31,15 +34,15 @@ export class MemoryResponseCache {
       return undefined;
     }
     this.entries.set(key, entry);
-    return JSON.parse(entry.json) as ChatResponse;
+    return entry.answer;
   }
 
-  set(key: string, response: ChatResponse, ttlMs: number): void {
-    const json = JSON.stringify(response);
-    const bytes = json.length * 2;
+  set(key: string, answer: CachedAnswer, ttlMs: number): void {
+    // Strings are UTF-16 in memory: two bytes a character.
+    const bytes = 'json' in answer ? answer.json.length * 2 : answer.sse.length;
     if (bytes > this.maxBytes || ttlMs <= 0) return;
     this.delete(key);
-    this.entries.set(key, { json, expiresAt: this.now() + ttlMs, bytes });
+    this.entries.set(key, { answer, expiresAt: this.now() + ttlMs, bytes });
     this.bytes += bytes;
     for (const [oldest, entry] of this.entries) {
       if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;

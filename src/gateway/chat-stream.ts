@@ -7,7 +7,7 @@ import { hasRawSse, rawSse, type SseObserver } from './raw-sse.js';
 
 /** How a stream ended, for the stages that run after it. */
 export type StreamEnd =
-  | { kind: 'complete'; response: ChatResponse | undefined }
+  | { kind: 'complete'; response: ChatResponse | undefined; upstreamSse: Buffer | undefined }
   | { kind: 'failed'; error: UpstreamError }
   | { kind: 'cancelled' };
 
@@ -18,6 +18,12 @@ export interface ChatStreamOptions {
   assemble: boolean;
   /** The usage as the client sees it: with `cost_usd` when the price is known. */
   priceUsage: (usage: Usage) => Usage;
+  /**
+   * The response cache wants the complete answer: the passthrough keeps an
+   * OpenAI-format upstream's bytes as they came (nothing parsed), any other
+   * path assembles the chunks.
+   */
+  cacheable: boolean;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface ChatStreamOptions {
 export class ChatStream implements AsyncIterable<ChatChunk> {
   private consumed = false;
   private ended = false;
-  private readonly assembler: ChunkAssembler | undefined;
+  private assembler: ChunkAssembler | undefined;
   private readonly showUsage: boolean;
 
   constructor(
@@ -40,12 +46,12 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     private readonly onEnd: (end: StreamEnd) => Promise<void>,
     private readonly options: ChatStreamOptions,
   ) {
-    this.assembler = options.assemble ? new ChunkAssembler() : undefined;
     this.showUsage = (ctx.request as ChatRequest).stream_options?.include_usage === true;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
     this.claim();
+    if (this.options.assemble || this.options.cacheable) this.assembler = new ChunkAssembler();
     try {
       for await (const chunk of this.source) {
         this.assembler?.add(chunk);
@@ -57,7 +63,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
         if (shown) yield { ...chunk, usage: shown };
         else if (chunk.choices.length > 0) yield { ...chunk, usage: null };
       }
-      await this.end({ kind: 'complete', response: this.assembler?.result() });
+      await this.end({ kind: 'complete', response: this.assembler?.result(), upstreamSse: undefined });
     } catch (error) {
       throw await this.fail(error);
     } finally {
@@ -73,14 +79,17 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
       return;
     }
     this.claim();
+    if (this.options.assemble) this.assembler = new ChunkAssembler();
+    const captured: Buffer[] | undefined = this.options.cacheable ? [] : undefined;
     const observer: SseObserver = {
       wantsChunks: this.assembler !== undefined,
       chunk: (chunk) => this.assembler?.add(chunk),
       usage: (usage, model) => this.seeUsage(usage, model),
+      upstreamEvents: captured && ((events) => captured.push(events)),
     };
     try {
       yield* this.source[rawSse](observer);
-      await this.end({ kind: 'complete', response: this.assembler?.result() });
+      await this.end({ kind: 'complete', response: this.assembler?.result(), upstreamSse: captured && Buffer.concat(captured) });
     } catch (error) {
       throw await this.fail(error);
     } finally {

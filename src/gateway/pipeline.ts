@@ -13,7 +13,7 @@ import type { AfterStage, Stage, StageAnswer } from './stages/stage.js';
 import { validateRequest } from './stages/validate-request.js';
 import { recordInLedger, recordInLedgerStage } from './stages/record-in-ledger.js';
 import { reserveBudget, settleBudget, settleBudgetStage } from './stages/reserve-budget.js';
-import { lookUpCache, storeInCache } from './stages/response-cache.js';
+import { lookUpCache, storeInCache, storeStreamInCache } from './stages/response-cache.js';
 import { toGatewayError } from './errors.js';
 
 /** The status recorded for a stream its client abandoned (nginx's convention). */
@@ -39,7 +39,8 @@ async function answerRequest(ctx: RequestContext, runtime: GatewayRuntime): Prom
   const answer = await runStages(ctx, runtime);
   if ('response' in answer) return (await runAfterStages(ctx, runtime, answer.response)) ?? answer.response;
   return new ChatStream(answer.stream, ctx, (end) => settleStream(ctx, runtime, end, answer.release), {
-    assemble: runtime.hooks.onResponse.length > 0 || ctx.cacheStatus === 'miss',
+    assemble: runtime.hooks.onResponse.length > 0,
+    cacheable: ctx.cacheStatus === 'miss',
     priceUsage: (usage) => {
       settleCost(ctx, runtime);
       return typeof ctx.cost === 'number' ? { ...usage, cost_usd: ctx.cost } : usage;
@@ -71,6 +72,7 @@ async function settleStream(ctx: RequestContext, runtime: GatewayRuntime, end: S
   if (end.kind === 'complete') {
     try {
       await runAfterStages(ctx, runtime, end.response);
+      if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse);
     } catch (error) {
       runtime.logger.error({ err: error, requestId: ctx.id }, 'a stage after a completed stream failed');
     }

@@ -13,6 +13,8 @@ export interface SseObserver {
   chunk(chunk: ChatChunk): void;
   /** Told the stream's usage; answers what the client should see of it (with its cost), or undefined to leave the usage event out. */
   usage(usage: Usage, model: string | undefined): Usage | undefined;
+  /** When set, handed each buffer of complete upstream events before anything is changed in it (to cache the stream as it came). */
+  readonly upstreamEvents?: (events: Buffer) => void;
 }
 
 export interface RawSseSource {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faultStreamEvents, startFaultyUpstream, type FaultyUpstream } from '../fakes/fault-fake.js';
 import type { FakeServer } from '../fakes/fake-server.js';
-import { startOpenAIFake } from '../fakes/openai-fake.js';
+import { replayOpenAI, startOpenAIFake } from '../fakes/openai-fake.js';
 import { collectStream, postJson, readUntilFailure, startTestGateway, type TestGateway } from '../support/harness.js';
 
 const messages = [{ role: 'user' as const, content: 'Say a single word.' }];
@@ -99,6 +99,19 @@ describe('the response cache', () => {
     const again = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, seed: 7, stream: true }).withResponse();
     expect(again.response.headers.get('x-tokenpak-cache')).toBe('miss');
     expect((await collectStream(again.data)).text).toBe(faultStreamEvents.map((event) => JSON.parse(event).choices[0]?.delta?.content ?? '').join(''));
+  });
+
+  it('never stores a stream that carried the provider’s error event', async () => {
+    xai.setHandler((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end('data: {"id":"x","object":"chat.completion.chunk","created":0,"model":"grok-3-mini","choices":[{"index":0,"delta":{"content":"par"},"finish_reason":null}]}\n\ndata: {"error":{"message":"overloaded","type":"server_error"}}\n\ndata: [DONE]\n\n');
+    });
+    const body = { model: 'grok-3-mini', messages, temperature: 0.8, stream: true as const };
+    await readUntilFailure(await gw.client.chat.completions.create(body));
+    xai.setHandler(replayOpenAI('openai-compatible/xai-tool-call', ['grok-3-mini']));
+    const again = await gw.client.chat.completions.create(body).withResponse();
+    expect(again.response.headers.get('x-tokenpak-cache')).toBe('miss');
+    await collectStream(again.data);
   });
 
   it('records hits in the ledger as hits, with no tokens and no cost', async () => {

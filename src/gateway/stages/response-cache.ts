@@ -1,25 +1,27 @@
 import { cacheKey } from '../../cache/cache-key.js';
 import { responseToChunks } from '../../cache/response-to-chunks.js';
+import { OpenAISseStream } from '../../providers/openai/openai-sse-stream.js';
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../types.js';
+import { ChunkAssembler } from '../chunk-assembler.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { AfterStage, StageAnswer } from './stage.js';
 
 const wholeSeconds = /^\d+$/;
+const errorEvent = Buffer.from('data: {"error"');
 
 /**
  * Answers from the response cache when it holds this request's answer: as JSON,
  * or replayed as a stream. `Cache-Control: no-cache` (or `no-store`) and
  * `x-tokenpak-cache: off` bypass it. A hit costs nothing and goes nowhere.
  */
-export function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime): StageAnswer | undefined {
+export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer | undefined> {
   if (ctx.operation !== 'chat') return undefined;
   if (!runtime.cache || bypassRequested(ctx.headers)) {
     ctx.cacheStatus = 'bypass';
     return undefined;
   }
   ctx.cacheKey = cacheKey(ctx.request as ChatRequest);
-  // A fresh copy each time: hooks may change what they are given.
   const cached = runtime.cache.get(ctx.cacheKey);
   if (!cached) {
     ctx.cacheStatus = 'miss';
@@ -29,14 +31,25 @@ export function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime): Stage
   ctx.cost = 0;
   ctx.provider = undefined;
   ctx.upstreamModel = undefined;
-  if (!ctx.stream) return { response: cached };
-  return { stream: replay(responseToChunks(cached)), release: () => undefined };
+  if ('sse' in cached) {
+    const replayed = new OpenAISseStream(once(cached.sse), 'cache');
+    return ctx.stream ? { stream: replayed, release: () => undefined } : { response: await assemble(replayed) };
+  }
+  // Parsed afresh on every hit: hooks may change what they are given.
+  const response = JSON.parse(cached.json) as ChatResponse;
+  return ctx.stream ? { stream: replay(responseToChunks(response)), release: () => undefined } : { response };
+}
+
+/** Keeps a complete stream from an OpenAI-format provider as its upstream bytes, unless the provider put an error event in it. */
+export function storeStreamInCache(ctx: RequestContext, runtime: GatewayRuntime, upstreamSse: Buffer): void {
+  if (ctx.cacheStatus !== 'miss' || !ctx.cacheKey || !runtime.cache || upstreamSse.includes(errorEvent)) return;
+  runtime.cache.set(ctx.cacheKey, { sse: upstreamSse }, ttlMs(ctx, runtime));
 }
 
 /** Keeps a complete, successful answer for the requests that missed: a provider's own answer, before `onResponse` hooks. */
 export const storeInCache: AfterStage = (ctx, runtime, response) => {
   if (ctx.cacheStatus === 'miss' && ctx.cacheKey && runtime.cache && response && 'choices' in response) {
-    runtime.cache.set(ctx.cacheKey, response as ChatResponse, ttlMs(ctx, runtime));
+    runtime.cache.set(ctx.cacheKey, { json: JSON.stringify(response) }, ttlMs(ctx, runtime));
   }
   return response;
 };
@@ -55,4 +68,14 @@ function bypassRequested(headers: RequestContext['headers']): boolean {
 
 async function* replay(chunks: ChatChunk[]): AsyncGenerator<ChatChunk> {
   yield* chunks;
+}
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes;
+}
+
+async function assemble(chunks: AsyncIterable<ChatChunk>): Promise<ChatResponse> {
+  const assembler = new ChunkAssembler();
+  for await (const chunk of chunks) assembler.add(chunk);
+  return assembler.result() as ChatResponse;
 }

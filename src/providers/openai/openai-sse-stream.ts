@@ -38,12 +38,16 @@ export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
     const events = new CompleteEvents(this.provider);
     for await (const bytes of this.body) {
       const complete = events.push(bytes);
-      const out = complete && inspectEvents(complete, observer);
-      if (out && out.length > 0) yield out;
+      if (!complete) continue;
+      observer.upstreamEvents?.(complete);
+      const out = inspectEvents(complete, observer);
+      if (out.length > 0) yield out;
     }
     const rest = events.finish();
-    const out = rest && inspectEvents(rest, observer);
-    if (out && out.length > 0) yield out;
+    if (!rest) return;
+    observer.upstreamEvents?.(rest);
+    const out = inspectEvents(rest, observer);
+    if (out.length > 0) yield out;
   }
 
   private parse(payload: string): ChatChunk {
