@@ -1,5 +1,5 @@
 // npm run bench [-- --quick]: TokenPak beside the floor and a peer gateway, against one zero-delay upstream.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,7 +99,8 @@ async function main() {
       }
     }
 
-    const report = render(rows, idleRss, started);
+    const analysis = await readFile(path.join(here, 'analysis.md'), 'utf8').catch(() => '');
+    const report = `${render(rows, idleRss, started)}\n${analysis}`;
     console.log(report);
     if (!quick) await writeFile(path.join(here, 'results.md'), report);
     const failed = [...rows.open, ...rows.closed, ...rows.closedStream, ...rows.streams].filter((row) => row.errors > 0 && !row.target.startsWith('portkey'));
