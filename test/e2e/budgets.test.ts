@@ -5,13 +5,15 @@ import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { promptTokenBound } from '../../src/limits/prompt-bound.js';
 import type { FakeServer } from '../fakes/fake-server.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import { startTestGateway } from '../support/harness.js';
 
 const messages = [{ role: 'user' as const, content: 'Invent a new holiday and describe its traditions.' }];
 // gpt-4.1-nano at $0.10 in / $0.40 out per million. The prompt is 16 tokens; the capture answers with 363.
-const worstCaseAt400 = (16 * 0.1 + 400 * 0.4) / 1e6;
+// Reservations start from a tokenizer-free bound on the prompt and fall back to the exact count near a limit.
+const boundedWorstCaseAt400 = (promptTokenBound({ model: 'gpt-4.1-nano', messages }) * 0.1 + 400 * 0.4) / 1e6;
 const actualCost = (16 * 0.1 + 363 * 0.4) / 1e6;
 
 describe('budgets', () => {
@@ -59,7 +61,7 @@ describe('budgets', () => {
     const served = outcomes.filter((outcome) => outcome === 'ok').length;
     expect(outcomes.filter((outcome) => outcome !== 'ok' && outcome !== 'rejected')).toEqual([]);
     // Requests arrive in waves and settle below their worst case, so how many fit depends on timing; the bounds do not.
-    expect(served).toBeGreaterThanOrEqual(Math.floor(limit / worstCaseAt400));
+    expect(served).toBeGreaterThanOrEqual(Math.floor(limit / boundedWorstCaseAt400));
     expect(served).toBeLessThanOrEqual(Math.floor(limit / actualCost));
     expect(outcomes.filter((outcome) => outcome === 'rejected').length).toBe(200 - served);
     const db = new Database(dbPath, { readonly: true });

@@ -3,9 +3,10 @@ import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
 
 /**
- * Asks the chosen provider's adapter for the prompt's token count, for hooks
- * and budgets. Skipped when nothing reads it: for some providers counting is a
- * network call.
+ * Asks the chosen provider's adapter for the prompt's token count, for hooks.
+ * Skipped when no hook reads it: counting loads a tokenizer or, for some
+ * providers, is a network call (budgets bound the prompt without it and count
+ * only near a limit).
  */
 export async function estimatePromptTokens(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
   const chosen = ctx.candidates[0];
@@ -19,5 +20,5 @@ export async function estimatePromptTokens(ctx: RequestContext, runtime: Gateway
 }
 
 function needsEstimate(runtime: GatewayRuntime): boolean {
-  return runtime.hooks.onRequest.length > 0 || runtime.hooks.onResponse.length > 0 || runtime.budgets.enabled;
+  return runtime.hooks.onRequest.length > 0 || runtime.hooks.onResponse.length > 0;
 }

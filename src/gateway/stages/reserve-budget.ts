@@ -1,5 +1,7 @@
 import type { ChatRequest } from '../../types.js';
+import { promptTokenBound } from '../../limits/prompt-bound.js';
 import { keyIdOf } from '../../usage/ledger-row.js';
+import { GatewayError } from '../errors.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { AfterStage } from './stage.js';
@@ -7,11 +9,14 @@ import type { AfterStage } from './stage.js';
 /**
  * Reserves the request's worst case (its prompt tokens, every output token it
  * allows, at the dearest of the providers it may go to) against the budgets,
- * before any upstream call. A request that sets no output limit is given
- * `cost_control.default_max_output_tokens`, so that the worst case holds.
- * A request whose every model is unpriced cannot be budgeted and goes through.
+ * before any upstream call. The prompt is first bounded without a tokenizer
+ * (it has at most as many tokens as bytes); only when that bound would not fit
+ * a limit is it counted exactly and tried again, so that a rejection always
+ * rests on the exact count. A request that sets no output limit is given
+ * `cost_control.default_max_output_tokens`, so that the worst case holds. A
+ * request whose every model is unpriced cannot be budgeted and goes through.
  */
-export function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime): void {
+export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
   if (!runtime.budgets.enabled || ctx.operation !== 'chat') return;
   let request = ctx.request as ChatRequest;
   let maxOutput = request.max_completion_tokens ?? request.max_tokens;
@@ -21,14 +26,25 @@ export function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime): voi
     ctx.request = request;
     ctx.rawBody = undefined;
   }
-  const promptTokens = ctx.estimatedPromptTokens ?? 0;
-  const worstCases = ctx.candidates.flatMap((candidate) => {
-    const type = runtime.adapters.get(candidate.provider)?.options.type ?? '';
-    const worst = runtime.pricing.worstCase(candidate.model, type, promptTokens, maxOutput);
-    return worst === null ? [] : [worst];
-  });
-  if (worstCases.length === 0) return;
-  ctx.reservation = runtime.budgets.reserve(Math.max(...worstCases), keyIdOf(ctx.clientApiKey), ctx.user);
+  const worstCase = (promptTokens: number) => {
+    const costs = ctx.candidates.flatMap((candidate) => {
+      const type = runtime.adapters.get(candidate.provider)?.options.type ?? '';
+      const worst = runtime.pricing.worstCase(candidate.model, type, promptTokens, maxOutput);
+      return worst === null ? [] : [worst];
+    });
+    return costs.length === 0 ? undefined : Math.max(...costs);
+  };
+  const keyId = keyIdOf(ctx.clientApiKey);
+  const bounded = worstCase(promptTokenBound(request));
+  if (bounded === undefined) return;
+  try {
+    ctx.reservation = runtime.budgets.reserve(bounded, keyId, ctx.user);
+    return;
+  } catch (error) {
+    if (!GatewayError.is(error) || error.type !== 'budget_exceeded') throw error;
+  }
+  ctx.estimatedPromptTokens ??= await runtime.adapters.get(ctx.candidates[0]?.provider ?? '')?.countTokens(request);
+  ctx.reservation = runtime.budgets.reserve(worstCase(ctx.estimatedPromptTokens ?? 0) ?? bounded, keyId, ctx.user);
 }
 
 /** Turns the reservation into the actual cost: what a failed request cost (nothing) or what the provider reported. */
