@@ -90,6 +90,50 @@ export async function closedLoop(target, connections, durationMs) {
   return summary(latencies, errors, elapsed);
 }
 
+/**
+ * Streams at a fixed rate (open loop): time to first byte measured from when
+ * each stream was due, then each read to its end.
+ */
+export async function openLoopStreams(target, rate, durationMs) {
+  const pool = new Pool(target.url, { connections: 1024 });
+  const total = Math.round((rate * durationMs) / 1000);
+  const firstBytes = [];
+  const pending = [];
+  let errors = 0;
+  let sent = 0;
+  const start = performance.now() + 5;
+  const stream = async (index, due) => {
+    const { statusCode, body } = await pool.request({
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer bench', ...target.headers },
+      body: JSON.stringify({ ...target.body(index), stream: true }),
+    });
+    let first = true;
+    for await (const _ of body) {
+      if (first) firstBytes.push(performance.now() - due);
+      first = false;
+    }
+    if (statusCode !== 200) errors++;
+  };
+  await new Promise((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && start + (sent * 1000) / rate <= now) {
+        pending.push(stream(sent, start + (sent * 1000) / rate).catch(() => errors++));
+        sent++;
+      }
+      if (sent < total) setTimeout(tick, 1);
+      else resolve();
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  await pool.close();
+  const sorted = firstBytes.sort((a, b) => a - b);
+  return { rate, errors, ttfbP50: percentile(sorted, 0.5), ttfbP99: percentile(sorted, 0.99) };
+}
+
 /** Opens `count` slow streams at once and reads them to the end; reports time to first byte. */
 export async function concurrentStreams(target, count) {
   const pool = new Pool(target.url, { connections: count });

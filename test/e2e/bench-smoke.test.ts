@@ -13,7 +13,7 @@ describe('npm run bench -- --quick', () => {
     child.stderr.on('data', (data) => (output += data));
     const [code] = await once(child, 'exit');
     expect(code, output).toBe(0);
-    for (const heading of ['## Latency at fixed rates', '## Maximum throughput', '## 20 concurrent streams']) expect(output).toContain(heading);
+    for (const heading of ['## Latency at fixed rates', '## Time to first byte at 100 streams/s', '## Maximum throughput', '## 20 concurrent streams']) expect(output).toContain(heading);
     for (const target of ['direct', 'floor proxy', 'tokenpak', 'tokenpak (cache hits)', 'portkey']) expect(output).toContain(`| ${target} | 200 |`);
   }, 120_000);
 });
