@@ -29,29 +29,20 @@ async function send(pool, target, index) {
 }
 
 /**
- * Open loop: requests leave at a fixed rate whatever the answers do, and each
- * latency is measured from when the request was due, so a slow server cannot
- * hide its queueing (no coordinated omission).
+ * Calls `fire(index, due)` `total` times at `rate` per second, whatever the
+ * answers do, and resolves once every call has settled. `due` is when the call
+ * was scheduled: latencies measured from it cannot hide a server's queueing
+ * (no coordinated omission).
  */
-export async function openLoop(target, rate, durationMs) {
-  const pool = new Pool(target.url, { connections: 1024 });
-  const total = Math.round((rate * durationMs) / 1000);
-  const latencies = [];
+async function atFixedRate(rate, total, fire) {
   const pending = [];
-  let errors = 0;
   let sent = 0;
   const start = performance.now() + 5;
   await new Promise((resolve) => {
     const tick = () => {
       const now = performance.now();
       while (sent < total && start + (sent * 1000) / rate <= now) {
-        const due = start + (sent * 1000) / rate;
-        pending.push(
-          send(pool, target, sent).then(
-            (ok) => (ok ? latencies.push(performance.now() - due) : errors++),
-            () => errors++,
-          ),
-        );
+        pending.push(fire(sent, start + (sent * 1000) / rate));
         sent++;
       }
       if (sent < total) setTimeout(tick, 1);
@@ -60,6 +51,19 @@ export async function openLoop(target, rate, durationMs) {
     tick();
   });
   await Promise.all(pending);
+}
+
+/** Open loop: requests leave at a fixed rate, each latency measured from when it was due. */
+export async function openLoop(target, rate, durationMs) {
+  const pool = new Pool(target.url, { connections: 1024 });
+  const latencies = [];
+  let errors = 0;
+  await atFixedRate(rate, Math.round((rate * durationMs) / 1000), (index, due) =>
+    send(pool, target, index).then(
+      (ok) => (ok ? latencies.push(performance.now() - due) : errors++),
+      () => errors++,
+    ),
+  );
   await pool.close();
   return summary(latencies, errors, durationMs);
 }
@@ -91,76 +95,57 @@ export async function closedLoop(target, connections, durationMs) {
 }
 
 /**
- * Streams at a fixed rate (open loop): time to first byte measured from when
- * each stream was due, then each read to its end.
+ * Sends one streaming request and reads it to the end; answers its status and
+ * when its first body byte came, counted from `since`.
  */
+async function sendStream(pool, target, body, since) {
+  const { statusCode, body: stream } = await pool.request({
+    method: 'POST',
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer bench', ...target.headers },
+    body: JSON.stringify({ ...body, stream: true }),
+  });
+  let firstByteMs;
+  for await (const _ of stream) firstByteMs ??= performance.now() - since;
+  return { ok: statusCode === 200, firstByteMs };
+}
+
+/** Runs streams and gathers their times to first byte and their errors. */
+function firstByteTimes() {
+  const times = [];
+  let errors = 0;
+  return {
+    run: (streaming) =>
+      streaming.then(
+        ({ ok, firstByteMs }) => {
+          if (firstByteMs !== undefined) times.push(firstByteMs);
+          if (!ok) errors++;
+        },
+        () => errors++,
+      ),
+    summary: () => {
+      const sorted = times.sort((a, b) => a - b);
+      return { errors, ttfbP50: percentile(sorted, 0.5), ttfbP99: percentile(sorted, 0.99) };
+    },
+  };
+}
+
+/** Streams at a fixed rate (open loop): time to first byte measured from when each stream was due. */
 export async function openLoopStreams(target, rate, durationMs) {
   const pool = new Pool(target.url, { connections: 1024 });
-  const total = Math.round((rate * durationMs) / 1000);
-  const firstBytes = [];
-  const pending = [];
-  let errors = 0;
-  let sent = 0;
-  const start = performance.now() + 5;
-  const stream = async (index, due) => {
-    const { statusCode, body } = await pool.request({
-      method: 'POST',
-      path: '/v1/chat/completions',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer bench', ...target.headers },
-      body: JSON.stringify({ ...target.body(index), stream: true }),
-    });
-    let first = true;
-    for await (const _ of body) {
-      if (first) firstBytes.push(performance.now() - due);
-      first = false;
-    }
-    if (statusCode !== 200) errors++;
-  };
-  await new Promise((resolve) => {
-    const tick = () => {
-      const now = performance.now();
-      while (sent < total && start + (sent * 1000) / rate <= now) {
-        pending.push(stream(sent, start + (sent * 1000) / rate).catch(() => errors++));
-        sent++;
-      }
-      if (sent < total) setTimeout(tick, 1);
-      else resolve();
-    };
-    tick();
-  });
-  await Promise.all(pending);
+  const streams = firstByteTimes();
+  await atFixedRate(rate, Math.round((rate * durationMs) / 1000), (index, due) => streams.run(sendStream(pool, target, target.body(index), due)));
   await pool.close();
-  const sorted = firstBytes.sort((a, b) => a - b);
-  return { rate, errors, ttfbP50: percentile(sorted, 0.5), ttfbP99: percentile(sorted, 0.99) };
+  return { rate, ...streams.summary() };
 }
 
 /** Opens `count` slow streams at once and reads them to the end; reports time to first byte. */
 export async function concurrentStreams(target, count) {
   const pool = new Pool(target.url, { connections: count });
-  const firstBytes = [];
-  let errors = 0;
+  const streams = firstByteTimes();
   await Promise.all(
-    Array.from({ length: count }, async (_, index) => {
-      const begin = performance.now();
-      try {
-        const { statusCode, body } = await pool.request({
-          method: 'POST',
-          path: '/v1/chat/completions',
-          headers: { 'content-type': 'application/json', authorization: 'Bearer bench', ...target.headers },
-          body: JSON.stringify({ ...target.body(index), model: 'bench-slow', stream: true }),
-        });
-        let first = true;
-        for await (const _ of body) {
-          if (first) firstBytes.push(performance.now() - begin);
-          first = false;
-        }
-        if (statusCode !== 200) errors++;
-      } catch {
-        errors++;
-      }
-    }),
+    Array.from({ length: count }, (_, index) => streams.run(sendStream(pool, target, { ...target.body(index), model: 'bench-slow' }, performance.now()))),
   );
   await pool.close();
-  const sorted = firstBytes.sort((a, b) => a - b);
-  return { streams: count, errors, ttfbP50: percentile(sorted, 0.5), ttfbP99: percentile(sorted, 0.99) };
+  return { streams: count, ...streams.summary() };
 }
