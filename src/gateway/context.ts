@@ -2,6 +2,7 @@ import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Us
 import type { AttemptOutcome } from '../routing/attempt-outcome.js';
 import type { Candidate } from '../routing/router.js';
 import type { Reservation } from '../limits/budgets.js';
+import { keyIdOf } from '../usage/key-id.js';
 import type { ChatStream } from './chat-stream.js';
 
 export type Operation = 'chat' | 'embeddings';
@@ -20,6 +21,8 @@ export interface RequestContext {
   readonly user: string | undefined;
   /** The client's bearer token, forwarded to providers that have no `api_key` of their own. Never logged. */
   readonly clientApiKey: string | undefined;
+  /** A short hash of the client's key: its identity in the ledger and the budgets. */
+  readonly keyId: string;
   /** The client's request headers, lower-cased, for adapters that pass some through. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Aborted when the client goes away. */
@@ -73,6 +76,7 @@ export function createContext(init: ContextInit): RequestContext {
     stream: init.operation === 'chat' && (request as ChatRequest).stream === true,
     user: typeof request.user === 'string' ? request.user : undefined,
     clientApiKey: init.clientApiKey,
+    keyId: keyIdOf(init.clientApiKey),
     headers: init.headers ?? {},
     clientSignal,
     signal: clientSignal,

@@ -1,14 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { RequestContext } from '../gateway/context.js';
 import type { LedgerRow } from './ledger.js';
-
-/** Requests without a key share one id, so that "no key" is a group of its own. */
-const anonymous = 'anonymous';
-
-/** The client key's identity in the ledger and budgets: a short hash, so that the key itself is never stored. */
-export function keyIdOf(clientApiKey: string | undefined): string {
-  return clientApiKey ? createHash('sha256').update(clientApiKey).digest('hex').slice(0, 16) : anonymous;
-}
 
 export function ledgerRow(ctx: RequestContext, status: number): LedgerRow {
   // A cache hit used no provider tokens: its row counts the request, not the tokens of the answer it replayed.
@@ -16,7 +7,7 @@ export function ledgerRow(ctx: RequestContext, status: number): LedgerRow {
   return {
     time: Date.now(),
     requestId: ctx.id,
-    keyId: keyIdOf(ctx.clientApiKey),
+    keyId: ctx.keyId,
     user: ctx.user ?? null,
     provider: ctx.provider ?? null,
     model: ctx.servedModel ?? ctx.upstreamModel ?? ctx.model,

@@ -91,5 +91,3 @@ export class Pricing {
 }
 
 const free: ModelRates = { input_per_mtok: 0, output_per_mtok: 0 };
-
-export const shippedPricingDate: string = shipped.as_of;

@@ -1,6 +1,5 @@
 import type { ChatRequest } from '../../types.js';
 import { promptTokenBound } from '../../limits/prompt-bound.js';
-import { keyIdOf } from '../../usage/ledger-row.js';
 import { GatewayError } from '../errors.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
@@ -34,17 +33,16 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
     });
     return costs.length === 0 ? undefined : Math.max(...costs);
   };
-  const keyId = keyIdOf(ctx.clientApiKey);
   const bounded = worstCase(promptTokenBound(request));
   if (bounded === undefined) return;
   try {
-    ctx.reservation = runtime.budgets.reserve(bounded, keyId, ctx.user);
+    ctx.reservation = runtime.budgets.reserve(bounded, ctx.keyId, ctx.user);
     return;
   } catch (error) {
     if (!GatewayError.is(error) || error.type !== 'budget_exceeded') throw error;
   }
   ctx.estimatedPromptTokens ??= await runtime.adapters.get(ctx.candidates[0]?.provider ?? '')?.countTokens(request);
-  ctx.reservation = runtime.budgets.reserve(worstCase(ctx.estimatedPromptTokens ?? 0) ?? bounded, keyId, ctx.user);
+  ctx.reservation = runtime.budgets.reserve(worstCase(ctx.estimatedPromptTokens ?? 0) ?? bounded, ctx.keyId, ctx.user);
 }
 
 /** Turns the reservation into the actual cost: what a failed request cost (nothing) or what the provider reported. */
