@@ -2,6 +2,7 @@ import type { ProviderConfig } from '../../config/schema.js';
 import type { RequestContext } from '../../gateway/context.js';
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../types.js';
 import { BaseAdapter } from '../base-adapter.js';
+import { KeyHeaders } from '../http/key-headers.js';
 import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { countTimeoutMs, RemoteTokenCounter } from '../shared/remote-token-counter.js';
@@ -18,14 +19,14 @@ const defaultApiVersion = '2023-06-01';
 /** Anthropic's Messages API, translated both ways. */
 export class AnthropicAdapter extends BaseAdapter {
   private readonly client: UpstreamClient;
-  private readonly baseHeaders: Record<string, string>;
+  private readonly headers: KeyHeaders;
   private readonly tokenCounter: RemoteTokenCounter;
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? anthropicDefaultBaseUrl, options);
     const version = typeof options.anthropic_version === 'string' ? options.anthropic_version : defaultApiVersion;
-    this.baseHeaders = { ...options.headers, 'content-type': 'application/json', 'anthropic-version': version };
+    this.headers = new KeyHeaders(options.api_key, { ...options.headers, 'anthropic-version': version }, (key) => ({ 'x-api-key': key }));
     this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req) => this.countRemotely(req) : undefined, options.chars_per_token);
   }
 
@@ -87,11 +88,8 @@ export class AnthropicAdapter extends BaseAdapter {
   }
 
   private headersFor(clientApiKey: string | undefined, beta: string | string[] | undefined): Record<string, string> {
-    const headers = { ...this.baseHeaders };
-    const key = this.options.api_key ?? clientApiKey;
-    if (key) headers['x-api-key'] = key;
+    const headers = this.headers.for(clientApiKey);
     // Beta features are the client's to opt into, as with Anthropic's own SDK.
-    if (beta) headers['anthropic-beta'] = Array.isArray(beta) ? beta.join(',') : beta;
-    return headers;
+    return beta ? { ...headers, 'anthropic-beta': Array.isArray(beta) ? beta.join(',') : beta } : headers;
   }
 }

@@ -4,6 +4,7 @@ import { GatewayError } from '../../gateway/errors.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
 import { BaseAdapter } from '../base-adapter.js';
 import { encodeEmbedding } from '../encode-embedding.js';
+import { KeyHeaders } from '../http/key-headers.js';
 import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { countTimeoutMs, RemoteTokenCounter } from '../shared/remote-token-counter.js';
@@ -19,13 +20,13 @@ export const geminiDefaultBaseUrl = 'https://generativelanguage.googleapis.com/v
 /** Google's Gemini API (`generateContent`), translated both ways. */
 export class GeminiAdapter extends BaseAdapter {
   private readonly client: UpstreamClient;
-  private readonly baseHeaders: Record<string, string>;
+  private readonly headers: KeyHeaders;
   private readonly tokenCounter: RemoteTokenCounter;
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? geminiDefaultBaseUrl, options);
-    this.baseHeaders = { ...options.headers, 'content-type': 'application/json' };
+    this.headers = new KeyHeaders(options.api_key, options.headers, (key) => ({ 'x-goog-api-key': key }));
     this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req) => this.countRemotely(req) : undefined, options.chars_per_token);
   }
 
@@ -34,7 +35,7 @@ export class GeminiAdapter extends BaseAdapter {
     const response = await this.client.request({
       method: 'POST',
       path: modelPath(req.model, stream ? ':streamGenerateContent?alt=sse' : ':generateContent'),
-      headers: this.headersFor(ctx.clientApiKey),
+      headers: this.headers.for(ctx.clientApiKey),
       body: JSON.stringify(convertToGeminiRequest(req)),
       signal: ctx.signal,
     });
@@ -59,7 +60,7 @@ export class GeminiAdapter extends BaseAdapter {
       {
         method: 'POST',
         path: modelPath(req.model, ':batchEmbedContents'),
-        headers: this.headersFor(ctx.clientApiKey),
+        headers: this.headers.for(ctx.clientApiKey),
         body: JSON.stringify({
           requests: inputs.map((text) => ({ model, content: { parts: [{ text }] }, ...(req.dimensions ? { outputDimensionality: req.dimensions } : {}) })),
         }),
@@ -80,7 +81,7 @@ export class GeminiAdapter extends BaseAdapter {
     const configured = this.options.models ?? [];
     if (!this.options.api_key && !ctx.clientApiKey) return configured;
     const listing = await this.client.requestJson<{ models?: Array<{ name?: unknown }> }>(
-      { method: 'GET', path: '/models?pageSize=1000', headers: this.headersFor(ctx.clientApiKey), signal: ctx.signal },
+      { method: 'GET', path: '/models?pageSize=1000', headers: this.headers.for(ctx.clientApiKey), signal: ctx.signal },
       mapGeminiErrorBody,
     );
     const reported = (listing.models ?? []).flatMap((model) => (typeof model.name === 'string' ? [bareModel(model.name)] : []));
@@ -88,7 +89,7 @@ export class GeminiAdapter extends BaseAdapter {
   }
 
   override healthCheck(signal: AbortSignal): Promise<void> {
-    return this.client.probe('/models?pageSize=1', this.headersFor(undefined), signal);
+    return this.client.probe('/models?pageSize=1', this.headers.for(undefined), signal);
   }
 
   override close(): Promise<void> {
@@ -101,18 +102,13 @@ export class GeminiAdapter extends BaseAdapter {
       {
         method: 'POST',
         path: modelPath(req.model, ':countTokens'),
-        headers: this.headersFor(undefined),
+        headers: this.headers.for(undefined),
         body: JSON.stringify({ generateContentRequest: { model: `models/${bareModel(req.model)}`, contents, systemInstruction, tools } }),
         signal: AbortSignal.timeout(countTimeoutMs),
       },
       mapGeminiErrorBody,
     );
     return counted.totalTokens;
-  }
-
-  private headersFor(clientApiKey: string | undefined): Record<string, string> {
-    const key = this.options.api_key ?? clientApiKey;
-    return key ? { ...this.baseHeaders, 'x-goog-api-key': key } : this.baseHeaders;
   }
 }
 

@@ -6,7 +6,7 @@ import { BaseAdapter } from '../base-adapter.js';
 import { encodeEmbedding } from '../encode-embedding.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { readLines } from '../http/line-scanner.js';
-import { BearerHeaders } from '../http/bearer-headers.js';
+import { KeyHeaders } from '../http/key-headers.js';
 import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
 import { UpstreamError } from '../http/upstream-error.js';
 import { newIdentity } from '../shared/chunk-factory.js';
@@ -21,13 +21,13 @@ export const ollamaDefaultBaseUrl = 'http://127.0.0.1:11434';
 /** Ollama through its native API: `/api/chat` with NDJSON streaming, `/api/embed`, `/api/tags`. */
 export class OllamaAdapter extends BaseAdapter {
   private readonly client: UpstreamClient;
-  private readonly headers: BearerHeaders;
+  private readonly headers: KeyHeaders;
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? ollamaDefaultBaseUrl, options);
     // Ollama itself takes no key; one configured here (or the client's) is for an authenticating proxy in front of it.
-    this.headers = new BearerHeaders(options.api_key, options.headers);
+    this.headers = new KeyHeaders(options.api_key, options.headers);
   }
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {

@@ -3,7 +3,7 @@ import type { RequestContext } from '../../gateway/context.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
 import { BaseAdapter } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
-import { BearerHeaders } from '../http/bearer-headers.js';
+import { KeyHeaders } from '../http/key-headers.js';
 import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
 import { countOpenAIPromptTokens, openAIEncodingFor } from './count-openai-tokens.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
@@ -18,12 +18,12 @@ export const openAIDefaultBaseUrl = 'https://api.openai.com/v1';
  */
 export class OpenAIAdapter extends BaseAdapter {
   private readonly client: UpstreamClient;
-  private readonly headers: BearerHeaders;
+  private readonly headers: KeyHeaders;
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? openAIDefaultBaseUrl, options);
-    this.headers = new BearerHeaders(options.api_key, options.headers);
+    this.headers = new KeyHeaders(options.api_key, options.headers);
   }
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {

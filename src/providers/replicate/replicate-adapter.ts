@@ -5,7 +5,7 @@ import type { RequestContext } from '../../gateway/context.js';
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../types.js';
 import { BaseAdapter } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
-import { BearerHeaders } from '../http/bearer-headers.js';
+import { KeyHeaders } from '../http/key-headers.js';
 import { connectionOptions, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
 import { UpstreamError, upstreamErrorFromNetwork } from '../http/upstream-error.js';
 import { newIdentity } from '../shared/chunk-factory.js';
@@ -30,7 +30,7 @@ export class ReplicateAdapter extends BaseAdapter {
   /** Stream URLs live on another host than the API; one keep-alive agent serves them. */
   private readonly streams: Agent;
   private readonly apiProtocol: string;
-  private readonly headers: BearerHeaders;
+  private readonly headers: KeyHeaders;
 
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
@@ -38,7 +38,7 @@ export class ReplicateAdapter extends BaseAdapter {
     this.client = new UpstreamClient(name, baseUrl, options);
     this.streams = new Agent(connectionOptions(options));
     this.apiProtocol = new URL(baseUrl).protocol;
-    this.headers = new BearerHeaders(options.api_key, options.headers);
+    this.headers = new KeyHeaders(options.api_key, options.headers);
   }
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
