@@ -12,6 +12,7 @@ export async function serveCommand(options: { configPath?: string; port?: number
     { url: `${running.url}/v1`, config: gateway.source.file ?? 'built-in defaults' },
     `TokenPak listening on ${running.url}/v1 — providers: ${providers}; routes: ${router.describe()}`,
   );
+  logger.flush();
 
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

@@ -64,6 +64,8 @@ export class Gateway {
   constructor(
     readonly runtime: GatewayRuntime,
     readonly source: { file?: string },
+    /** Writes buffered log lines; also stops the logger's flush timer when the gateway created it. */
+    private readonly closeLogger: () => void,
   ) {
     this.chat = { completions: { create: ((body: ChatRequest, options?: RequestOptions) => this.handle('chat', body, options)) as ChatCompletions['create'] } };
     this.embeddings = { create: (body, options) => this.handle('embeddings', body, options) as Promise<EmbeddingResponse> };
@@ -113,7 +115,7 @@ export class Gateway {
     this.runtime.pricing.stop();
     await Promise.all([...this.runtime.adapters.values()].map((adapter) => adapter.close()));
     await this.runtime.ledger.close();
-    this.runtime.logger.flush();
+    this.closeLogger();
   }
 }
 
@@ -123,7 +125,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     ? validatedInCode(validateConfig(options.config, { builtinTypes, env }), options.baseDir ?? process.cwd())
     : await loadConfigFromSource({ configPath: options.configPath, env, builtinTypes });
   const { config } = loaded;
-  const logger = options.logger ?? createLogger(config.logging.level);
+  const suppliedLogger = options.logger;
+  const { logger, close: closeLogger } = suppliedLogger ? { logger: suppliedLogger, close: () => suppliedLogger.flush() } : createLogger(config.logging.level);
   const hooks = await loadHooks(loaded);
   const adapters = await createAdapters(loaded);
   const router = new Router(config.routing, new Set(adapters.keys()));
@@ -136,5 +139,5 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const cache = config.cache.enabled ? new MemoryResponseCache(config.cache.max_entries, config.cache.max_bytes) : undefined;
   const healthChecker = new HealthChecker(health, logger);
   if (!sideEffectFree) healthChecker.start([...adapters.values()].filter((adapter) => healthCheckEnabled(adapter.options)));
-  return new Gateway({ config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, cache, logger }, { file: loaded.file });
+  return new Gateway({ config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, cache, logger }, { file: loaded.file }, closeLogger);
 }
