@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ChatRequest } from '../types.js';
 
 /**
@@ -10,17 +10,26 @@ const notAffectingOutput = new Set(['stream', 'stream_options', 'user', 'metadat
 
 /** SHA-256 of the canonical JSON (keys sorted at every level) of the model and every field that affects the answer. */
 export function cacheKey(request: ChatRequest): string {
-  const relevant = Object.fromEntries(Object.entries(request).filter(([field]) => !notAffectingOutput.has(field)));
-  return createHash('sha256').update(canonicalJson(relevant)).digest('hex');
+  return hash('sha256', canonicalObject(request as unknown as Record<string, unknown>, notAffectingOutput), 'hex');
 }
 
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let index = 0; index < value.length; index++) text += (index > 0 ? ',' : '') + canonicalJson(value[index]);
+    return text + ']';
   }
+  if (value !== null && typeof value === 'object') return canonicalObject(value as Record<string, unknown>);
   return JSON.stringify(value) ?? 'null';
+}
+
+/** Built by concatenation rather than arrays of entries: this runs on every request, and allocation is most of its cost. */
+function canonicalObject(value: Record<string, unknown>, skipped?: ReadonlySet<string>): string {
+  let text = '{';
+  for (const key of Object.keys(value).sort()) {
+    const item = value[key];
+    if (item === undefined || skipped?.has(key)) continue;
+    text += (text.length > 1 ? ',' : '') + JSON.stringify(key) + ':' + canonicalJson(item);
+  }
+  return text + '}';
 }

@@ -13,6 +13,14 @@ describe('cacheKey', () => {
     expect(cacheKey(reordered)).toBe(cacheKey(request));
   });
 
+  it('sorts keys at every level, and skips the ignored fields only at the top', () => {
+    const nested = { ...request, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { b: 1, a: 2 } } } };
+    const reordered = { ...request, response_format: { json_schema: { schema: { a: 2, b: 1 }, name: 'x' }, type: 'json_schema' } };
+    expect(cacheKey(reordered)).toBe(cacheKey(nested));
+    const toolWithUserField = (user: string) => ({ ...request, tools: [{ type: 'function' as const, function: { name: 'f', parameters: { properties: { user: { const: user } } } } }] });
+    expect(cacheKey(toolWithUserField('a'))).not.toBe(cacheKey(toolWithUserField('b')));
+  });
+
   it('changes with anything that changes the answer', () => {
     expect(cacheKey({ ...request, temperature: 0.5 })).not.toBe(cacheKey(request));
     expect(cacheKey({ ...request, model: 'gpt-4o-mini' })).not.toBe(cacheKey(request));
@@ -40,6 +48,32 @@ describe('MemoryResponseCache', () => {
     cache.get('a');
     cache.set('c', answer('c'), 60_000);
     expect([cache.get('a'), cache.get('b'), cache.get('c')].map(contentOf)).toEqual(['a', undefined, 'c']);
+  });
+
+  it('keeps exactly the most recently used entries through long churn', () => {
+    const capacity = 50;
+    const cache = new MemoryResponseCache(capacity, 1e9);
+    const model: string[] = [];
+    const use = (key: string) => {
+      model.splice(model.indexOf(key), 1);
+      model.push(key);
+    };
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let step = 0; step < 20_000; step++) {
+      if (random() < 0.3 && model.length > 0) {
+        const key = model[Math.floor(random() * model.length)]!;
+        expect(contentOf(cache.get(key))).toBe(key);
+        use(key);
+      } else {
+        const key = `k${step}`;
+        cache.set(key, answer(key), 60_000);
+        model.push(key);
+        if (model.length > capacity) model.shift();
+      }
+    }
+    expect(cache.size.entries).toBe(capacity);
+    for (const key of model) expect(contentOf(cache.get(key))).toBe(key);
   });
 
   it('stays within max_bytes, and never holds an entry larger than all of it', () => {

@@ -18,6 +18,13 @@ interface Entry {
 export class MemoryResponseCache {
   private readonly entries = new Map<string, Entry>();
   private bytes = 0;
+  /**
+   * Where eviction resumes. A Map iterator is live: it skips deleted entries and
+   * reaches entries added later. A fresh iterator per eviction would step over
+   * every tombstone the evictions left at the front of the table, which made
+   * `set` quadratic between the Map's rehashes.
+   */
+  private oldestFirst: Iterator<[string, Entry]> = this.entries.entries();
 
   constructor(
     private readonly maxEntries: number,
@@ -44,8 +51,13 @@ export class MemoryResponseCache {
     this.delete(key);
     this.entries.set(key, { answer, expiresAt: this.now() + ttlMs, bytes });
     this.bytes += bytes;
-    for (const [oldest, entry] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
+      let next = this.oldestFirst.next();
+      if (next.done) {
+        this.oldestFirst = this.entries.entries();
+        next = this.oldestFirst.next();
+      }
+      const [oldest, entry] = next.value as [string, Entry];
       this.entries.delete(oldest);
       this.bytes -= entry.bytes;
     }
