@@ -14,8 +14,8 @@ describe('cacheKey', () => {
   });
 
   it('sorts keys at every level, and skips the ignored fields only at the top', () => {
-    const nested = { ...request, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { b: 1, a: 2 } } } };
-    const reordered = { ...request, response_format: { json_schema: { schema: { a: 2, b: 1 }, name: 'x' }, type: 'json_schema' } };
+    const nested = { ...request, response_format: { type: 'json_schema' as const, json_schema: { name: 'x', schema: { b: 1, a: 2 } } } };
+    const reordered = { ...request, response_format: { json_schema: { schema: { a: 2, b: 1 }, name: 'x' }, type: 'json_schema' as const } };
     expect(cacheKey(reordered)).toBe(cacheKey(nested));
     const toolWithUserField = (user: string) => ({ ...request, tools: [{ type: 'function' as const, function: { name: 'f', parameters: { properties: { user: { const: user } } } } }] });
     expect(cacheKey(toolWithUserField('a'))).not.toBe(cacheKey(toolWithUserField('b')));

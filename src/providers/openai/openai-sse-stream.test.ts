@@ -51,6 +51,17 @@ describe('OpenAISseStream passthrough', () => {
     expect(seen.usage).toHaveLength(1);
   });
 
+  it('in one buffer of many events, keeps every other event byte for byte and replaces only usage and [DONE]', async () => {
+    const { value, seen } = observer({ show: (shown) => ({ ...shown, cost_usd: 1 }) });
+    const comment = ': keep-alive\r\n\r\n';
+    const unspaced = 'data:{"id":"1","choices":[{"index":0,"delta":{"content":"x"}}],"usage":null}\n\n';
+    const events = content.repeat(50) + comment + unspaced + usage + done;
+    const out = await raw(new OpenAISseStream(bytes(events), 'p'), value);
+    const rewritten = 'data: {"id":"1","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3,"cost_usd":1}}\n\n';
+    expect(out).toBe(content.repeat(50) + comment + unspaced + rewritten);
+    expect(seen.usage).toHaveLength(1);
+  });
+
   it('hands every parsed chunk to an observer that wants them', async () => {
     const { value, seen } = observer({ wantsChunks: true });
     await raw(new OpenAISseStream(bytes(content, usage), 'p'), value);

@@ -71,40 +71,50 @@ export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
 
 /**
  * Complete events → what the client gets. Buffers with nothing to change (the
- * usual case) pass as they are; only the usage event and `[DONE]` are taken
- * apart, and only a line that carries usage, or every line when the observer
- * wants chunks, is parsed.
+ * usual case) pass as they are; otherwise the unchanged runs of events are kept
+ * as slices and only the usage event and `[DONE]` are replaced. Nothing is
+ * decoded or parsed but a line that carries a usage object, or every data line
+ * when the observer wants chunks. Usage objects are found by one forward scan of
+ * the buffer, because OpenAI puts `"usage":null` in every chunk.
  */
 function inspectEvents(events: Buffer, observer: SseObserver): Buffer {
-  if (!observer.wantsChunks && !events.includes(usageKey) && !events.includes(doneBytes)) return events;
-  const kept: Buffer[] = [];
-  let start = 0;
-  while (start < events.length) {
+  let nextUsage = usageObjectAt(events, 0);
+  if (!observer.wantsChunks && nextUsage === -1 && !events.includes(doneBytes)) return events;
+  let out: Buffer[] | undefined;
+  let keptFrom = 0;
+  for (let start = 0; start < events.length; ) {
     const end = nextEventEnd(events, start);
-    const event = events.subarray(start, end);
+    const carriesUsage = nextUsage !== -1 && nextUsage < end;
+    if (carriesUsage) nextUsage = usageObjectAt(events, end);
+    const replacement = rewriteEvent(events, start, end, carriesUsage, observer);
+    if (replacement) {
+      out ??= [];
+      if (keptFrom < start) out.push(events.subarray(keptFrom, start));
+      if (replacement.length > 0) out.push(replacement);
+      keptFrom = end;
+    }
     start = end;
-    const line = trimEnd(event);
-    if (!line.subarray(0, dataPrefix.length).equals(dataPrefix)) {
-      kept.push(event);
-      continue;
-    }
-    const payload = dataPayload(line);
-    if (payload === doneMarker) continue;
-    const wanted = observer.wantsChunks || carriesUsage(line);
-    const chunk = wanted && payload !== undefined ? parseQuietly(payload) : undefined;
-    if (!chunk) {
-      kept.push(event);
-      continue;
-    }
-    if (observer.wantsChunks) observer.chunk(chunk);
-    if (!chunk.usage) {
-      kept.push(event);
-      continue;
-    }
-    const shown = observer.usage(chunk.usage, chunk.model);
-    if (shown) kept.push(Buffer.from(`data: ${JSON.stringify({ ...chunk, usage: shown })}\n\n`));
   }
-  return kept.length === 1 ? (kept[0] as Buffer) : Buffer.concat(kept);
+  if (!out) return events;
+  if (keptFrom < events.length) out.push(events.subarray(keptFrom));
+  return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+}
+
+const dropped = Buffer.alloc(0);
+
+/** What replaces the event at [start, end): nothing when it stays as it is, an empty buffer when it is left out. */
+function rewriteEvent(events: Buffer, start: number, end: number, carriesUsage: boolean, observer: SseObserver): Buffer | undefined {
+  const lineEnd = trimmedEnd(events, start, end);
+  if (lineEnd - start < dataPrefix.length || events.compare(dataPrefix, 0, dataPrefix.length, start, start + dataPrefix.length) !== 0) return undefined;
+  const payloadStart = events[start + dataPrefix.length] === space ? start + dataPrefix.length + 1 : start + dataPrefix.length;
+  if (lineEnd - payloadStart === doneBytes.length && events.compare(doneBytes, 0, doneBytes.length, payloadStart, lineEnd) === 0) return dropped;
+  if (!carriesUsage && !observer.wantsChunks) return undefined;
+  const chunk = parseQuietly(events.toString('utf8', payloadStart, lineEnd));
+  if (!chunk) return undefined;
+  if (observer.wantsChunks) observer.chunk(chunk);
+  if (!chunk.usage) return undefined;
+  const shown = observer.usage(chunk.usage, chunk.model);
+  return shown ? Buffer.from(`data: ${JSON.stringify({ ...chunk, usage: shown })}\n\n`) : dropped;
 }
 
 /** The end of the event starting at `start`: just past its blank line. */
@@ -118,10 +128,21 @@ function nextEventEnd(events: Buffer, start: number): number {
   return events.length;
 }
 
-function trimEnd(event: Buffer): Buffer {
-  let end = event.length;
-  while (end > 0 && (event[end - 1] === newline || event[end - 1] === 0x0d)) end--;
-  return event.subarray(0, end);
+function trimmedEnd(events: Buffer, start: number, end: number): number {
+  while (end > start && (events[end - 1] === newline || events[end - 1] === 0x0d)) end--;
+  return end;
+}
+
+/** Where the next `"usage":` key followed by an object (not `null`) starts, at or after `from`; -1 if none. */
+function usageObjectAt(events: Buffer, from: number): number {
+  let index = events.indexOf(usageKey, from);
+  while (index !== -1) {
+    let next = index + usageKey.length;
+    while (events[next] === space) next++;
+    if (events[next] === openBrace) return index;
+    index = events.indexOf(usageKey, next);
+  }
+  return -1;
 }
 
 // Bytes pass through whatever they hold; an unreadable line is the client's to see, not a reason to cut the stream.
@@ -138,16 +159,4 @@ function dataPayload(line: Buffer): string | undefined {
   if (!line.subarray(0, dataPrefix.length).equals(dataPrefix)) return undefined;
   const start = line[dataPrefix.length] === space ? dataPrefix.length + 1 : dataPrefix.length;
   return line.toString('utf8', start);
-}
-
-/** True when the line has a `"usage":` key followed by an object (not `null`). */
-function carriesUsage(line: Buffer): boolean {
-  let index = line.indexOf(usageKey);
-  while (index !== -1) {
-    let next = index + usageKey.length;
-    while (line[next] === space) next++;
-    if (line[next] === openBrace) return true;
-    index = line.indexOf(usageKey, next);
-  }
-  return false;
 }
