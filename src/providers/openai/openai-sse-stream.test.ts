@@ -62,6 +62,15 @@ describe('OpenAISseStream passthrough', () => {
     expect(seen.usage).toHaveLength(1);
   });
 
+  it('finds a usage object written with spaces, and [DONE] inside a multi-line event', async () => {
+    const { value, seen } = observer({ show: () => undefined });
+    const spacedNull = 'data: {"id":"1","choices":[{"index":0,"delta":{"content":"[DONE]"}}],"usage": null}\n\n';
+    const spacedUsage = 'event: chunk\ndata: {"id":"1","choices":[],"usage":  {"prompt_tokens":4,"completion_tokens":5,"total_tokens":9}}\n\n';
+    const out = await raw(new OpenAISseStream(bytes(spacedNull.repeat(3) + spacedUsage + done), 'p'), value);
+    expect(out).toBe(spacedNull.repeat(3));
+    expect(seen.usage).toEqual([{ prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 }]);
+  });
+
   it('hands every parsed chunk to an observer that wants them', async () => {
     const { value, seen } = observer({ wantsChunks: true });
     await raw(new OpenAISseStream(bytes(content, usage), 'p'), value);

@@ -9,6 +9,8 @@ const dataPrefix = Buffer.from('data:');
 const doneMarker = '[DONE]';
 const doneBytes = Buffer.from(doneMarker);
 const usageKey = Buffer.from('"usage":');
+const compactUsageObject = Buffer.from('"usage":{');
+const spacedUsageKey = Buffer.from('"usage": ');
 const newline = 0x0a;
 const space = 0x20;
 const openBrace = 0x7b;
@@ -79,10 +81,12 @@ export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
  */
 function inspectEvents(events: Buffer, observer: SseObserver): Buffer {
   let nextUsage = usageObjectAt(events, 0);
-  if (!observer.wantsChunks && nextUsage === -1 && !events.includes(doneBytes)) return events;
+  const done = events.indexOf(doneBytes);
+  if (!observer.wantsChunks && nextUsage === -1 && done === -1) return events;
+  const firstChange = observer.wantsChunks ? 0 : eventStartBefore(events, earliestFound(nextUsage, done));
   let out: Buffer[] | undefined;
   let keptFrom = 0;
-  for (let start = 0; start < events.length; ) {
+  for (let start = firstChange; start < events.length; ) {
     const end = nextEventEnd(events, start);
     const carriesUsage = nextUsage !== -1 && nextUsage < end;
     if (carriesUsage) nextUsage = usageObjectAt(events, end);
@@ -104,9 +108,10 @@ const dropped = Buffer.alloc(0);
 
 /** What replaces the event at [start, end): nothing when it stays as it is, an empty buffer when it is left out. */
 function rewriteEvent(events: Buffer, start: number, end: number, carriesUsage: boolean, observer: SseObserver): Buffer | undefined {
-  const lineEnd = trimmedEnd(events, start, end);
-  if (lineEnd - start < dataPrefix.length || events.compare(dataPrefix, 0, dataPrefix.length, start, start + dataPrefix.length) !== 0) return undefined;
-  const payloadStart = events[start + dataPrefix.length] === space ? start + dataPrefix.length + 1 : start + dataPrefix.length;
+  const lineStart = dataLineStart(events, start, end);
+  if (lineStart === -1) return undefined;
+  const lineEnd = lineEndBefore(events, lineStart, end);
+  const payloadStart = events[lineStart + dataPrefix.length] === space ? lineStart + dataPrefix.length + 1 : lineStart + dataPrefix.length;
   if (lineEnd - payloadStart === doneBytes.length && events.compare(doneBytes, 0, doneBytes.length, payloadStart, lineEnd) === 0) return dropped;
   if (!carriesUsage && !observer.wantsChunks) return undefined;
   const chunk = parseQuietly(events.toString('utf8', payloadStart, lineEnd));
@@ -115,6 +120,25 @@ function rewriteEvent(events: Buffer, start: number, end: number, carriesUsage: 
   if (!chunk.usage) return undefined;
   const shown = observer.usage(chunk.usage, chunk.model);
   return shown ? Buffer.from(`data: ${JSON.stringify({ ...chunk, usage: shown })}\n\n`) : dropped;
+}
+
+/** Where the event's `data:` line starts (usually the event's first line), or -1. */
+function dataLineStart(events: Buffer, start: number, end: number): number {
+  for (let line = start; line < end; ) {
+    if (end - line >= dataPrefix.length && events.compare(dataPrefix, 0, dataPrefix.length, line, line + dataPrefix.length) === 0) return line;
+    const next = events.indexOf(newline, line);
+    if (next === -1 || next >= end) return -1;
+    line = next + 1;
+  }
+  return -1;
+}
+
+/** The end of the line starting at `start`, before its line break. */
+function lineEndBefore(events: Buffer, start: number, end: number): number {
+  const next = events.indexOf(newline, start);
+  let lineEnd = next === -1 || next > end ? end : next;
+  if (lineEnd > start && events[lineEnd - 1] === 0x0d) lineEnd--;
+  return lineEnd;
 }
 
 /** The end of the event starting at `start`: just past its blank line. */
@@ -128,13 +152,29 @@ function nextEventEnd(events: Buffer, start: number): number {
   return events.length;
 }
 
-function trimmedEnd(events: Buffer, start: number, end: number): number {
-  while (end > start && (events[end - 1] === newline || events[end - 1] === 0x0d)) end--;
-  return end;
+/** The smaller of two search results, -1 meaning "not found". */
+function earliestFound(a: number, b: number): number {
+  if (a === -1) return b;
+  return b === -1 ? a : Math.min(a, b);
 }
 
-/** Where the next `"usage":` key followed by an object (not `null`) starts, at or after `from`; -1 if none. */
+/** The start of the event that holds byte `position`: just past the blank line before it. */
+function eventStartBefore(events: Buffer, position: number): number {
+  let index = events.lastIndexOf(newline, position);
+  while (index > 0) {
+    if (events[index - 1] === newline || (events[index - 1] === 0x0d && events[index - 2] === newline)) return index + 1;
+    index = events.lastIndexOf(newline, index - 1);
+  }
+  return 0;
+}
+
+/**
+ * Where the next `"usage":` key followed by an object (not `null`) starts, at or
+ * after `from`; -1 if none. Compact JSON (what OpenAI sends) is settled by one
+ * search for `"usage":{`; only JSON with a space after the colon is walked key by key.
+ */
 function usageObjectAt(events: Buffer, from: number): number {
+  if (events.indexOf(spacedUsageKey, from) === -1) return events.indexOf(compactUsageObject, from);
   let index = events.indexOf(usageKey, from);
   while (index !== -1) {
     let next = index + usageKey.length;
