@@ -104,7 +104,8 @@ const cacheSchema = z.strictObject({
   /** Seconds an answer stays cached; `x-tokenpak-cache-ttl` sets it per request. */
   ttl: z.number().int().min(0).default(3600),
   max_entries: positiveInt.default(10_000),
-  max_bytes: positiveInt.default(64 * 1024 * 1024),
+  /** 16 MiB: the cache is most of the gateway's memory once full, and a small container should not have to say so. */
+  max_bytes: positiveInt.default(16 * 1024 * 1024),
 });
 
 const adminSchema = z.strictObject({
