@@ -67,3 +67,13 @@ export function watchRss(pid) {
     return Math.max(peak, rssMb(pid));
   };
 }
+
+/** CPU time (user + system) a process has used so far, in microseconds (Linux, 100 clock ticks a second). */
+export function cpuMicros(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { ChatStream } from '../gateway/chat-stream.js';
 import type { Operation, RequestContext } from '../gateway/context.js';
 import type { Gateway } from '../gateway/create-gateway.js';
@@ -141,14 +142,31 @@ function clientApiKey(req: IncomingMessage): string | undefined {
   return typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined;
 }
 
+/**
+ * The per-request line holds only what the gateway itself sets (ids, names,
+ * numbers; the path without its query string), never headers, keys or content,
+ * so it goes through a child logger without the redaction paths, which cost
+ * about 4 µs a line.
+ */
+const requestLoggers = new WeakMap<Logger, Logger>();
+
+function requestLogger(logger: Logger): Logger {
+  let child = requestLoggers.get(logger);
+  if (!child) {
+    child = logger.child({}, { redact: [] });
+    requestLoggers.set(logger, child);
+  }
+  return child;
+}
+
 function logRequest(gateway: Gateway, req: IncomingMessage, res: ServerResponse, ctx: RequestContext | undefined): void {
   const { logger } = gateway.runtime;
   if (!logger.isLevelEnabled('info')) return;
-  logger.info(
+  requestLogger(logger).info(
     {
       requestId: res.getHeader('x-request-id'),
       method: req.method,
-      path: req.url,
+      path: pathOf(req.url ?? '/'),
       status: res.statusCode,
       model: ctx?.model,
       provider: ctx?.provider,

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { once } from 'node:events';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { startOpenAIFake } from '../fakes/openai-fake.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(root, 'dist/cli/main.js');
@@ -63,6 +66,36 @@ describe('tokenpak serve', () => {
     expect(health.status).toBe(200);
     server.child.kill('SIGTERM');
     expect((await server.exited).code).toBe(0);
+  });
+
+  it('logs one line per request within the flush interval: the path without its query, no keys, no prompt text', async () => {
+    const upstream = await startOpenAIFake();
+    const config = path.join(await mkdtemp(path.join(tmpdir(), 'tokenpak-cli-')), 'proxy.yaml');
+    await writeFile(
+      config,
+      `usage: { db_path: ":memory:" }\nproviders:\n  openai: { type: openai, base_url: "${upstream.url}/v1", api_key: "\${OPENAI_API_KEY}" }\nrouting: { primary: openai }\n`,
+    );
+    const server = run(['serve', '--port', '0', '--config', config], { OPENAI_API_KEY: 'sk-provider-secret' });
+    try {
+      await waitFor(() => server.output().includes('TokenPak listening'));
+      const { url } = JSON.parse(server.output().split('\n')[0] ?? '{}') as { url: string };
+      const response = await fetch(`${url}/chat/completions?key=query-secret`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-client-secret' },
+        body: JSON.stringify({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'a confidential prompt' }] }),
+      });
+      expect(response.status).toBe(200);
+      await waitFor(() => server.output().includes('"msg":"request"'), 2_000);
+      const line = JSON.parse(server.output().split('\n').find((text) => text.includes('"msg":"request"')) ?? '{}');
+      expect(line).toMatchObject({ method: 'POST', path: '/v1/chat/completions', status: 200, model: 'gpt-4.1-nano', provider: 'openai', attempts: 1 });
+      server.child.kill('SIGTERM');
+      const { stdout } = await server.exited;
+      expect(stdout).toContain('"msg":"stopped"');
+      for (const secret of ['query-secret', 'sk-client-secret', 'sk-provider-secret', 'confidential']) expect(stdout).not.toContain(secret);
+    } finally {
+      server.child.kill('SIGKILL');
+      await upstream.close();
+    }
   });
 });
 
