@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export interface LedgerRow {
   /** Unix milliseconds. */
@@ -35,6 +36,9 @@ export interface UsageGroup {
 }
 
 const hourMs = 3_600_000;
+
+/** SQLite's own `wal_autocheckpoint`, restored if the checkpoint thread fails. */
+const sqliteDefaultCheckpointPages = 1000;
 
 const schema = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -112,7 +116,7 @@ const groupExpressions: Record<UsageGrouping, string> = {
 
 /**
  * The durable record of every request, in SQLite (WAL). Rows are written in one
- * transaction per event-loop tick; `record` resolves once its row is committed,
+ * transaction per event-loop tick, and checkpoints run on a thread of their own; `record` resolves once its row is committed,
  * so a caller that awaits it before answering never answers for a row a crash
  * could lose.
  */
@@ -122,11 +126,19 @@ export class UsageLedger {
   private readonly writeBatch: (rows: LedgerRow[]) => void;
   private pending: Array<{ row: LedgerRow; done: (error?: Error) => void }> = [];
   private flushScheduled = false;
+  private readonly checkpointer: WalCheckpointer | undefined;
 
-  private constructor(private readonly db: SqliteDatabase) {
+  private constructor(
+    private readonly db: SqliteDatabase,
+    path: string,
+  ) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(schema);
+    if (path !== ':memory:') {
+      db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = WalCheckpointer.start(path, () => db.pragma(`wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`));
+    }
     this.insertRow = db.prepare(`INSERT INTO requests
       (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -151,7 +163,7 @@ export class UsageLedger {
   }
 
   static open(path: string): UsageLedger {
-    return new UsageLedger(new Database(path));
+    return new UsageLedger(new Database(path), path);
   }
 
   /** Queues a row; resolves when the transaction holding it has committed. */
@@ -195,6 +207,7 @@ export class UsageLedger {
 
   async close(): Promise<void> {
     if (this.pending.length > 0) this.flush();
+    await this.checkpointer?.stop();
     this.db.close();
   }
 
