@@ -3,7 +3,7 @@ import type { RequestContext } from '../../gateway/context.js';
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../types.js';
 import { BaseAdapter } from '../base-adapter.js';
 import { KeyHeaders } from '../http/key-headers.js';
-import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
+import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { countTimeoutMs, RemoteTokenCounter } from '../shared/remote-token-counter.js';
 import { readJsonEvents } from '../shared/sse-events.js';
@@ -32,19 +32,19 @@ export class AnthropicAdapter extends BaseAdapter {
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
     const { body, jsonTool } = convertToAnthropicRequest(req);
-    const response = await this.client.request({
+    const request = {
       method: 'POST',
       path: '/messages',
       headers: this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']),
       body: JSON.stringify(body),
       signal: ctx.signal,
-    });
-    if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapAnthropicErrorBody);
+    } as const;
     const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) {
-      return convertAnthropicStream(readJsonEvents<AnthropicStreamEvent>(response.body, this.name), identity, this.name, { jsonTool });
+      const events = readJsonEvents<AnthropicStreamEvent>(await this.client.requestStream(request, mapAnthropicErrorBody), this.name);
+      return convertAnthropicStream(events, identity, this.name, { jsonTool });
     }
-    return convertAnthropicResponse(await readJsonBody<AnthropicResponse>(this.name, response, ctx.signal), identity, { jsonTool });
+    return convertAnthropicResponse(await this.client.requestJson<AnthropicResponse>(request, mapAnthropicErrorBody), identity, { jsonTool });
   }
 
   /** Exact, from Anthropic's count_tokens endpoint, when a key is configured; a local estimate otherwise or if that call fails. */

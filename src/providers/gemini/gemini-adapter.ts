@@ -5,7 +5,7 @@ import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingR
 import { BaseAdapter } from '../base-adapter.js';
 import { encodeEmbedding } from '../encode-embedding.js';
 import { KeyHeaders } from '../http/key-headers.js';
-import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
+import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { countTimeoutMs, RemoteTokenCounter } from '../shared/remote-token-counter.js';
 import { readJsonEvents } from '../shared/sse-events.js';
@@ -32,17 +32,16 @@ export class GeminiAdapter extends BaseAdapter {
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
     const stream = req.stream === true;
-    const response = await this.client.request({
+    const request = {
       method: 'POST',
       path: modelPath(req.model, stream ? ':streamGenerateContent?alt=sse' : ':generateContent'),
       headers: this.headers.for(ctx.clientApiKey),
       body: JSON.stringify(convertToGeminiRequest(req)),
       signal: ctx.signal,
-    });
-    if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapGeminiErrorBody);
+    } as const;
     const identity = newIdentity(ctx.id, req.model);
-    if (stream) return convertGeminiStream(readJsonEvents<GeminiResponse>(response.body, this.name), identity, this.name);
-    return convertGeminiResponse(await readJsonBody<GeminiResponse>(this.name, response, ctx.signal), identity);
+    if (stream) return convertGeminiStream(readJsonEvents<GeminiResponse>(await this.client.requestStream(request, mapGeminiErrorBody), this.name), identity, this.name);
+    return convertGeminiResponse(await this.client.requestJson<GeminiResponse>(request, mapGeminiErrorBody), identity);
   }
 
   /** Exact, from Gemini's countTokens endpoint, when a key is configured; a local estimate otherwise or if that call fails. */

@@ -7,7 +7,7 @@ import { encodeEmbedding } from '../encode-embedding.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { readLines } from '../http/line-scanner.js';
 import { KeyHeaders } from '../http/key-headers.js';
-import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
+import { UpstreamClient } from '../http/upstream-client.js';
 import { UpstreamError } from '../http/upstream-error.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { convertOllamaResponse } from './convert-ollama-response.js';
@@ -32,11 +32,10 @@ export class OllamaAdapter extends BaseAdapter {
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
     const body = JSON.stringify(convertToOllamaRequest(req));
-    const response = await this.client.request({ method: 'POST', path: '/api/chat', headers: this.headers.for(ctx.clientApiKey), body, signal: ctx.signal });
-    if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapOllamaErrorBody);
+    const request = { method: 'POST', path: '/api/chat', headers: this.headers.for(ctx.clientApiKey), body, signal: ctx.signal } as const;
     const identity = newIdentity(ctx.id, req.model);
-    if (req.stream === true) return convertOllamaStream(this.parseEvents(response.body), identity, this.name);
-    return convertOllamaResponse(await readJsonBody<OllamaChatResponse>(this.name, response, ctx.signal), identity);
+    if (req.stream === true) return convertOllamaStream(this.parseEvents(await this.client.requestStream(request, mapOllamaErrorBody)), identity, this.name);
+    return convertOllamaResponse(await this.client.requestJson<OllamaChatResponse>(request, mapOllamaErrorBody), identity);
   }
 
   countTokens(req: ChatRequest): number {

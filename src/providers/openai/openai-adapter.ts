@@ -4,7 +4,7 @@ import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingR
 import { BaseAdapter } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { KeyHeaders } from '../http/key-headers.js';
-import { readJsonBody, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
+import { UpstreamClient } from '../http/upstream-client.js';
 import { countOpenAIPromptTokens, openAIEncodingFor } from './count-openai-tokens.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
 import { OpenAISseStream } from './openai-sse-stream.js';
@@ -27,16 +27,9 @@ export class OpenAIAdapter extends BaseAdapter {
   }
 
   async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
-    const response = await this.client.request({
-      method: 'POST',
-      path: '/chat/completions',
-      headers: this.headers.for(ctx.clientApiKey),
-      body: this.chatBody(req, ctx),
-      signal: ctx.signal,
-    });
-    if (response.statusCode >= 400) throw await readUpstreamError(this.name, response, mapOpenAIErrorBody);
-    if (req.stream === true) return new OpenAISseStream(response.body, this.name);
-    return readJsonBody<ChatResponse>(this.name, response, ctx.signal);
+    const request = { method: 'POST', path: '/chat/completions', headers: this.headers.for(ctx.clientApiKey), body: this.chatBody(req, ctx), signal: ctx.signal } as const;
+    if (req.stream === true) return new OpenAISseStream(await this.client.requestStream(request, mapOpenAIErrorBody), this.name);
+    return this.client.requestJson<ChatResponse>(request, mapOpenAIErrorBody);
   }
 
   /** Exact with OpenAI's tokenizer for OpenAI's model families; a local estimate for any other model. */
