@@ -84,32 +84,37 @@ export class UpstreamClient {
       let size = 0;
       const onAbort = () => controller?.abort(signal.reason as Error);
       signal.addEventListener('abort', onAbort, { once: true });
-      this.pool.dispatch(
-        { method: request.method, path: this.basePath + request.path, headers: request.headers, body: request.body },
-        {
-          onRequestStart: (started) => {
-            controller = started;
-            if (signal.aborted) started.abort(signal.reason as Error);
+      const fail = (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(upstreamErrorFromNetwork(this.providerName, error, signal));
+      };
+      try {
+        this.pool.dispatch(
+          { method: request.method, path: this.basePath + request.path, headers: request.headers, body: request.body },
+          {
+            onRequestStart: (started) => {
+              controller = started;
+              if (signal.aborted) started.abort(signal.reason as Error);
+            },
+            onResponseStart: (_, status, responseHeaders) => {
+              statusCode = status;
+              headers = responseHeaders;
+            },
+            onResponseData: (_, chunk) => {
+              if (statusCode >= 400 && size >= maxErrorBodyBytes) return;
+              chunks.push(chunk);
+              size += chunk.length;
+            },
+            onResponseEnd: () => {
+              signal.removeEventListener('abort', onAbort);
+              resolve({ statusCode, headers, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) });
+            },
+            onResponseError: (_, error) => fail(error),
           },
-          onResponseStart: (_, status, responseHeaders) => {
-            statusCode = status;
-            headers = responseHeaders;
-          },
-          onResponseData: (_, chunk) => {
-            if (statusCode >= 400 && size >= maxErrorBodyBytes) return;
-            chunks.push(chunk);
-            size += chunk.length;
-          },
-          onResponseEnd: () => {
-            signal.removeEventListener('abort', onAbort);
-            resolve({ statusCode, headers, body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) });
-          },
-          onResponseError: (_, error) => {
-            signal.removeEventListener('abort', onAbort);
-            reject(upstreamErrorFromNetwork(this.providerName, error, signal));
-          },
-        },
-      );
+        );
+      } catch (error) {
+        fail(error);
+      }
     });
   }
 
