@@ -1,8 +1,9 @@
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { UsageLedger, type LedgerRow } from './ledger.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 const row = (index: number): LedgerRow => ({
   time: Date.now(),
@@ -32,5 +33,15 @@ describe('UsageLedger on a file', () => {
     expect((await stat(file)).size).toBeGreaterThan(sizeBefore);
     expect(ledger.usage(0, 'model')).toMatchObject([{ group: 'gpt-4.1-nano', requests: 2000 }]);
     await ledger.close();
+  });
+});
+
+describe('WalCheckpointer', () => {
+  it('reports a thread that cannot run, and stops at once afterwards', async () => {
+    const failures: Error[] = [];
+    const checkpointer = WalCheckpointer.start(path.join(tmpdir(), 'no-such-directory', 'usage.db'), (error) => failures.push(error));
+    await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 5_000 });
+    expect(failures[0]?.message).toMatch(/unable to open database file|directory does not exist/);
+    await checkpointer.stop();
   });
 });

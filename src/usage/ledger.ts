@@ -126,19 +126,16 @@ export class UsageLedger {
   private readonly writeBatch: (rows: LedgerRow[]) => void;
   private pending: Array<{ row: LedgerRow; done: (error?: Error) => void }> = [];
   private flushScheduled = false;
-  private readonly checkpointer: WalCheckpointer | undefined;
+  /** Started with the first write, so that a ledger opened only to report (`tokenpak usage`) starts no thread. */
+  private checkpointer: WalCheckpointer | undefined;
 
   private constructor(
     private readonly db: SqliteDatabase,
-    path: string,
+    private readonly path: string,
   ) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(schema);
-    if (path !== ':memory:') {
-      db.pragma('wal_autocheckpoint = 0');
-      this.checkpointer = WalCheckpointer.start(path, () => db.pragma(`wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`));
-    }
     this.insertRow = db.prepare(`INSERT INTO requests
       (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -172,6 +169,7 @@ export class UsageLedger {
       this.pending.push({ row, done: (error) => (error ? reject(error) : resolve()) });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
+        if (!this.checkpointer && this.path !== ':memory:') this.startCheckpointer();
         setImmediate(() => this.flush());
       }
     });
@@ -209,6 +207,11 @@ export class UsageLedger {
     if (this.pending.length > 0) this.flush();
     await this.checkpointer?.stop();
     this.db.close();
+  }
+
+  private startCheckpointer(): void {
+    this.db.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = WalCheckpointer.start(this.path, () => this.db.pragma(`wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`));
   }
 
   private flush(): void {

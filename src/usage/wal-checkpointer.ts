@@ -39,25 +39,32 @@ function checkpointerThread(): void {
 export class WalCheckpointer {
   private stopping = false;
 
-  private constructor(private readonly worker: Worker) {}
+  private constructor(
+    private readonly worker: Worker,
+    private readonly exited: Promise<unknown>,
+  ) {}
 
   static start(path: string, onFailure: (error: Error) => void): WalCheckpointer {
     const setup: CheckpointerSetup = { driver: createRequire(import.meta.url).resolve('better-sqlite3'), path, intervalMs: checkpointIntervalMs };
     const worker = new Worker(`(${checkpointerThread.toString()})()`, { eval: true, workerData: setup });
     worker.unref();
-    const checkpointer = new WalCheckpointer(worker);
-    worker.on('error', (error) => onFailure(error));
-    worker.on('exit', (code) => {
-      if (!checkpointer.stopping) onFailure(new Error(`the ledger's checkpoint thread exited (code ${code})`));
-    });
+    const checkpointer = new WalCheckpointer(worker, new Promise((resolve) => worker.once('exit', resolve)));
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed || checkpointer.stopping) return;
+      failed = true;
+      onFailure(error);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the ledger's checkpoint thread exited (code ${code})`)));
     return checkpointer;
   }
 
+  /** Stops the thread (at once if it has already died). */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.postMessage('stop');
-    await exited;
+    await this.exited;
   }
 }
