@@ -192,7 +192,9 @@ function render(rows, idleRss, started) {
     lines.push(`| added p50 at 1,000/s within 0.1 ms of the floor's | ${ms(addedP50)} vs floor ${ms(floorAddedP50)} | ${verdict(addedP50 - floorAddedP50 <= 0.1)} |`);
     lines.push(`| added p99 at 1,000/s ≤ 1 ms | ${ms(addedP99)} | ${verdict(addedP99 <= 1)} |`);
     lines.push(`| max throughput ≥ 80% of the floor's (non-stream / stream) | ${(100 * throughputShare).toFixed(0)}% / ${(100 * streamShare).toFixed(0)}% | ${verdict(throughputShare >= 0.8 && streamShare >= 0.8)} |`);
-    lines.push(`| max throughput ≥ 5× the peer's (non-stream / stream) | ${peerRatio.toFixed(1)}× / ${peerStreamRatio.toFixed(1)}× | ${verdict(peerRatio >= 5 && peerStreamRatio >= 5)} |`);
+    // Truncated, not rounded, so that 4.997× never reads as 5.0× beside "missed".
+    const ratio = (value) => (Math.floor(value * 100) / 100).toFixed(2);
+    lines.push(`| max throughput ≥ 5× the peer's (non-stream / stream) | ${ratio(peerRatio)}× / ${ratio(peerStreamRatio)}× | ${verdict(peerRatio >= 5 && peerStreamRatio >= 5)} |`);
     lines.push(`| added time to first byte on streams ≤ 1 ms (p50 at ${plan.streamRate} streams/s) | ${ms(addedTtfb)} | ${verdict(addedTtfb <= 1)} |`);
     const floorStreamsPeak = Math.max(...rows.streams.filter((row) => row.target === 'floor proxy').map((row) => row.rss));
     const [firstRun, lastRun] = [tokenpakStreams[0], tokenpakStreams[tokenpakStreams.length - 1]];
