@@ -134,7 +134,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const sideEffectFree = options.validateOnly === true;
   const pricing = await Pricing.load(config.pricing, loaded.baseDir, logger, { refresh: !sideEffectFree });
   const dbPath = config.usage.db_path;
-  const ledger = UsageLedger.open(sideEffectFree || dbPath === ':memory:' ? ':memory:' : path.resolve(loaded.baseDir, dbPath));
+  const ledger = UsageLedger.open(sideEffectFree || dbPath === ':memory:' ? ':memory:' : path.resolve(loaded.baseDir, dbPath), (error) =>
+    logger.warn({ err: error }, 'the usage ledger checkpoints on the request path from now on: its checkpoint thread stopped'),
+  );
   const budgets = new Budgets(config.cost_control, ledger.spendSince(Budgets.todayStart()));
   const cache = config.cache.enabled ? new MemoryResponseCache(config.cache.max_entries, config.cache.max_bytes) : undefined;
   const healthChecker = new HealthChecker(health, logger);

@@ -116,9 +116,9 @@ const groupExpressions: Record<UsageGrouping, string> = {
 
 /**
  * The durable record of every request, in SQLite (WAL). Rows are written in one
- * transaction per event-loop tick, and checkpoints run on a thread of their own; `record` resolves once its row is committed,
- * so a caller that awaits it before answering never answers for a row a crash
- * could lose.
+ * transaction per event-loop tick, and checkpoints run on a thread of their
+ * own; `record` resolves once its row is committed, so a caller that awaits it
+ * before answering never answers for a row a crash could lose.
  */
 export class UsageLedger {
   private readonly insertRow: Statement;
@@ -132,6 +132,7 @@ export class UsageLedger {
   private constructor(
     private readonly db: SqliteDatabase,
     private readonly path: string,
+    private readonly onCheckpointFailure: (error: Error) => void,
   ) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -159,8 +160,9 @@ export class UsageLedger {
     });
   }
 
-  static open(path: string): UsageLedger {
-    return new UsageLedger(new Database(path), path);
+  /** `onCheckpointFailure` hears when the checkpoint thread dies (checkpoints then run on commit, as SQLite does by default). */
+  static open(path: string, onCheckpointFailure: (error: Error) => void = () => {}): UsageLedger {
+    return new UsageLedger(new Database(path), path, onCheckpointFailure);
   }
 
   /** Queues a row; resolves when the transaction holding it has committed. */
@@ -211,7 +213,10 @@ export class UsageLedger {
 
   private startCheckpointer(): void {
     this.db.pragma('wal_autocheckpoint = 0');
-    this.checkpointer = WalCheckpointer.start(this.path, () => this.db.pragma(`wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`));
+    this.checkpointer = WalCheckpointer.start(this.path, (error) => {
+      this.db.pragma(`wal_autocheckpoint = ${sqliteDefaultCheckpointPages}`);
+      this.onCheckpointFailure(error);
+    });
   }
 
   private flush(): void {
