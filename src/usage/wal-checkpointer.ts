@@ -64,6 +64,8 @@ export class WalCheckpointer {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    // Unreferenced, the thread would let the process exit while close() still waits for it.
+    this.worker.ref();
     this.worker.postMessage('stop');
     await this.exited;
   }

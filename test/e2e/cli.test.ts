@@ -68,12 +68,12 @@ describe('tokenpak serve', () => {
     expect((await server.exited).code).toBe(0);
   });
 
-  it('logs one line per request within the flush interval: the path without its query, no keys, no prompt text', async () => {
+  it('logs one line per request within the flush interval (path without its query, no keys, no prompt text), and its last line on SIGTERM', async () => {
     const upstream = await startOpenAIFake();
     const config = path.join(await mkdtemp(path.join(tmpdir(), 'tokenpak-cli-')), 'proxy.yaml');
     await writeFile(
       config,
-      `usage: { db_path: ":memory:" }\nproviders:\n  openai: { type: openai, base_url: "${upstream.url}/v1", api_key: "\${OPENAI_API_KEY}" }\nrouting: { primary: openai }\n`,
+      `usage: { db_path: ./usage.db }\nproviders:\n  openai: { type: openai, base_url: "${upstream.url}/v1", api_key: "\${OPENAI_API_KEY}" }\nrouting: { primary: openai }\n`,
     );
     const server = run(['serve', '--port', '0', '--config', config], { OPENAI_API_KEY: 'sk-provider-secret' });
     try {
