@@ -24,6 +24,8 @@ export interface ChatStreamOptions {
    * path assembles the chunks.
    */
   cacheable: boolean;
+  /** The largest answer the cache would take: a passthrough stream's bytes stop being kept past it. */
+  cacheMaxBytes: number;
 }
 
 /**
@@ -80,12 +82,18 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     }
     this.claim();
     if (this.options.assemble) this.assembler = new ChunkAssembler();
-    const captured: Buffer[] | undefined = this.options.cacheable ? [] : undefined;
+    let captured: Buffer[] | undefined = this.options.cacheable ? [] : undefined;
+    let capturedBytes = 0;
     const observer: SseObserver = {
       wantsChunks: this.assembler !== undefined,
       chunk: (chunk) => this.assembler?.add(chunk),
       usage: (usage, model) => this.seeUsage(usage, model),
-      upstreamEvents: captured && ((events) => captured.push(events)),
+      upstreamEvents: captured && ((events) => {
+        capturedBytes += events.length;
+        // Too large for the cache: stop holding it rather than keep it to the end.
+        if (capturedBytes > this.options.cacheMaxBytes) captured = undefined;
+        else captured?.push(events);
+      }),
     };
     try {
       yield* this.source[rawSse](observer);

@@ -41,6 +41,7 @@ async function answerRequest(ctx: RequestContext, runtime: GatewayRuntime): Prom
   return new ChatStream(answer.stream, ctx, (end) => settleStream(ctx, runtime, end, answer.release), {
     assemble: runtime.hooks.onResponse.length > 0,
     cacheable: ctx.cacheStatus === 'miss',
+    cacheMaxBytes: runtime.config.cache.max_bytes,
     priceUsage: (usage) => {
       settleCost(ctx, runtime);
       return typeof ctx.cost === 'number' ? { ...usage, cost_usd: ctx.cost } : usage;
