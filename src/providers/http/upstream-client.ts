@@ -63,7 +63,7 @@ export class UpstreamClient {
     const response = await this.requestBuffered(request);
     if (response.statusCode >= 400) {
       const header = response.headers['retry-after'];
-      throw upstreamError(this.providerName, response.statusCode, typeof header === 'string' ? header : undefined, response.body.toString('utf8'), toError);
+      throw upstreamError(this.providerName, response.statusCode, typeof header === 'string' ? header : undefined, response.body.toString('utf8', 0, maxErrorBodyBytes), toError);
     }
     return parseJsonBody<T>(this.providerName, response.body);
   }
@@ -159,7 +159,7 @@ export async function readUpstreamError(provider: string, response: UpstreamResp
 }
 
 function upstreamError(provider: string, statusCode: number, retryAfterHeader: string | undefined, body: string, toError: ErrorBodyMapper): UpstreamError {
-  const mapped = toError(statusCode, body.slice(0, maxErrorBodyBytes));
+  const mapped = toError(statusCode, body);
   const retryAfter = retryAfterHeader ?? mapped.retryAfter;
   return new UpstreamError(provider, mapped.status ?? statusCode, mapped.message, {
     type: mapped.type,
