@@ -42,6 +42,8 @@ async function main() {
         `usage: { db_path: ${JSON.stringify(path.join(work, 'usage.db'))} }`,
         'cache: { enabled: true }',
         'cost_control: { daily_limit_usd: 1000000 }',
+        // The slow-stream model is the fake's; priced as gpt-4.1-nano so that the budget holds it as it holds every request.
+        'pricing: { bench-slow: { input_per_mtok: 0.1, output_per_mtok: 0.4 } }',
         'providers:',
         `  openai: { type: openai, base_url: "${upstream.url}/v1", api_key: bench }`,
         'routing: { primary: openai }',

@@ -3,12 +3,15 @@ import { GatewayError } from 'tokenpak';
 
 const maxPromptTokens = Number(process.env.MAX_PROMPT_TOKENS ?? 8000);
 
-// Runs before the upstream call, after routing: ctx.provider and
-// ctx.estimatedPromptTokens are known. Return a new request to replace it.
-export function onRequest(request, ctx) {
+// Runs before the upstream call, after routing: ctx.provider is known, and
+// ctx.countPromptTokens() asks the chosen provider for the prompt's tokens
+// (once per request; ctx.estimatedPromptTokens is a free local estimate).
+// Return a new request to replace it.
+export async function onRequest(request, ctx) {
   if (ctx.operation !== 'chat') return;
-  if (ctx.estimatedPromptTokens > maxPromptTokens) {
-    throw new GatewayError(400, `This prompt is about ${ctx.estimatedPromptTokens} tokens; this gateway accepts up to ${maxPromptTokens}.`, {
+  const promptTokens = await ctx.countPromptTokens();
+  if (promptTokens > maxPromptTokens) {
+    throw new GatewayError(400, `This prompt is ${promptTokens} tokens; this gateway accepts up to ${maxPromptTokens}.`, {
       code: 'prompt_too_long',
       param: 'messages',
     });

@@ -20,8 +20,8 @@ export default class MyCorpAdapter extends BaseAdapter {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        // A configured api_key wins; otherwise forward the client's own key.
-        authorization: `Bearer ${this.options.api_key ?? ctx.clientApiKey ?? ''}`,
+        // A configured api_key wins; the client's own key goes only where the operator set forward_client_key.
+        authorization: `Bearer ${this.options.api_key ?? (this.options.forward_client_key ? ctx.clientApiKey : undefined) ?? ''}`,
       },
       body: JSON.stringify(toMyCorpRequest(req, this.options.default_max_tokens ?? 512)),
       // Aborts when the client disconnects or the provider's timeout_ms passes.

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { ChatRequest } from '../types.js';
+import type { ChatRequest } from '../core/types.js';
 
 /**
  * Fields that change how an answer is delivered or attributed, not what it
@@ -8,9 +8,13 @@ import type { ChatRequest } from '../types.js';
  */
 const notAffectingOutput = new Set(['stream', 'stream_options', 'user', 'metadata', 'store', 'service_tier']);
 
-/** SHA-256 of the canonical JSON (keys sorted at every level) of the model and every field that affects the answer. */
-export function cacheKey(request: ChatRequest): string {
-  return hash('sha256', canonicalObject(request as unknown as Record<string, unknown>, notAffectingOutput), 'hex');
+/**
+ * SHA-256 of the scope (the client key's id, or nothing for a cache shared by
+ * every client) and the canonical JSON (keys sorted at every level) of the
+ * model and every field that affects the answer.
+ */
+export function cacheKey(request: ChatRequest, scope: string): string {
+  return hash('sha256', `${scope}\n${canonicalObject(request as unknown as Record<string, unknown>, notAffectingOutput)}`, 'hex');
 }
 
 function canonicalJson(value: unknown): string {

@@ -10,22 +10,22 @@ describe('cacheKey', () => {
 
   it('does not depend on key order, delivery or attribution', () => {
     const reordered = { temperature: 0, messages: [{ content: 'hi', role: 'user' as const }], model: 'gpt-4o', stream: true, user: 'ana', stream_options: { include_usage: true } };
-    expect(cacheKey(reordered)).toBe(cacheKey(request));
+    expect(cacheKey(reordered, 'key')).toBe(cacheKey(request, 'key'));
   });
 
   it('sorts keys at every level, and skips the ignored fields only at the top', () => {
     const nested = { ...request, response_format: { type: 'json_schema' as const, json_schema: { name: 'x', schema: { b: 1, a: 2 } } } };
     const reordered = { ...request, response_format: { json_schema: { schema: { a: 2, b: 1 }, name: 'x' }, type: 'json_schema' as const } };
-    expect(cacheKey(reordered)).toBe(cacheKey(nested));
+    expect(cacheKey(reordered, 'key')).toBe(cacheKey(nested, 'key'));
     const toolWithUserField = (user: string) => ({ ...request, tools: [{ type: 'function' as const, function: { name: 'f', parameters: { properties: { user: { const: user } } } } }] });
-    expect(cacheKey(toolWithUserField('a'))).not.toBe(cacheKey(toolWithUserField('b')));
+    expect(cacheKey(toolWithUserField('a'), 'key')).not.toBe(cacheKey(toolWithUserField('b'), 'key'));
   });
 
   it('changes with anything that changes the answer', () => {
-    expect(cacheKey({ ...request, temperature: 0.5 })).not.toBe(cacheKey(request));
-    expect(cacheKey({ ...request, model: 'gpt-4o-mini' })).not.toBe(cacheKey(request));
-    expect(cacheKey({ ...request, seed: 1 })).not.toBe(cacheKey(request));
-    expect(cacheKey({ ...request, max_tokens: 5 })).not.toBe(cacheKey(request));
+    expect(cacheKey({ ...request, temperature: 0.5 }, 'key')).not.toBe(cacheKey(request, 'key'));
+    expect(cacheKey({ ...request, model: 'gpt-4o-mini' }, 'key')).not.toBe(cacheKey(request, 'key'));
+    expect(cacheKey({ ...request, seed: 1 }, 'key')).not.toBe(cacheKey(request, 'key'));
+    expect(cacheKey({ ...request, max_tokens: 5 }, 'key')).not.toBe(cacheKey(request, 'key'));
   });
 });
 

@@ -1,4 +1,4 @@
-import type { ChatChunk, ChatResponse } from '../types.js';
+import type { ChatChunk, ChatResponse } from '../core/types.js';
 
 /**
  * A complete answer as the stream that delivers it: a role chunk, the content

@@ -2,8 +2,9 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config-error.js';
 import { checkCommand } from './check-command.js';
-import { pricingUpdateCommand } from './pricing-command.js';
-import { usageCommand } from './usage-command.js';
+import { groupings } from '../usage/usage-report.js';
+import { pricingHelp, pricingUpdateCommand } from './pricing-command.js';
+import { usageCommand, usageHelp } from './usage-command.js';
 import { serveCommand } from './serve-command.js';
 
 const usage = `Usage: tokenpak <command> [options]
@@ -12,7 +13,7 @@ Commands:
   serve                   Start the gateway (default)
   check                   Validate a config file; exit 1 on errors
   pricing update --from   Fetch a pricing table (file or URL) and save it at pricing.cache_path
-  usage                   Print usage and cost from the ledger (--since 24h --by model|hour|provider|key|user)
+  usage                   Print usage and cost from the ledger (--since 24h --by ${groupings.join('|')})
 
 Options:
   --config <file>   proxy.yaml to use (default: $TOKENPAK_CONFIG, ./proxy.yaml, or built-in defaults)
@@ -20,7 +21,7 @@ Options:
   --host <addr>     Address to listen on (serve; overrides server.host)
   --from <src>      A pricing table's file or URL (pricing update)
   --since <when>    24h, 7d, 30m or an ISO date (usage; default 24h)
-  --by <group>      hour, model, provider, key or user (usage; default model)
+  --by <group>      ${groupings.join(', ')} (usage; default model)
   -h, --help        Show this help`;
 
 async function main(argv: string[]): Promise<number> {
@@ -38,13 +39,16 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const command = positionals[0] ?? 'serve';
-  if (values.help) {
-    console.log(usage);
-    return 0;
+  if (command === 'usage') return values.help ? printHelp(usageHelp) : usageCommand({ configPath: values.config, since: values.since, by: values.by });
+  if (command === 'pricing') {
+    const subcommand = positionals[1];
+    if (values.help || subcommand === undefined) return printHelp(pricingHelp);
+    if (subcommand === 'update') return pricingUpdateCommand({ configPath: values.config, from: values.from });
+    console.error(`Unknown pricing command "${subcommand}".\n\n${pricingHelp}`);
+    return 1;
   }
+  if (values.help) return printHelp(usage);
   if (command === 'check') return checkCommand({ configPath: values.config });
-  if (command === 'usage') return usageCommand({ configPath: values.config, since: values.since, by: values.by });
-  if (command === 'pricing' && positionals[1] === 'update') return pricingUpdateCommand({ configPath: values.config, from: values.from });
   if (command === 'serve') {
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
@@ -55,6 +59,11 @@ async function main(argv: string[]): Promise<number> {
   }
   console.error(`Unknown command "${command}".\n\n${usage}`);
   return 1;
+}
+
+function printHelp(text: string): number {
+  console.log(text);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(

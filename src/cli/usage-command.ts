@@ -1,22 +1,43 @@
 import path from 'node:path';
 import { loadConfigFromSource } from '../config/resolve-source.js';
 import { builtinTypes } from '../providers/registry.js';
-import { UsageLedger } from '../usage/ledger.js';
-import { parseUsageQuery, usageReport } from '../usage/usage-report.js';
+import { LedgerNotFoundError, UsageLedger } from '../usage/ledger.js';
+import { groupings, parseUsageQuery, usageReport } from '../usage/usage-report.js';
 
 const columns = ['group', 'requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd'] as const;
+
+export const usageHelp = `Usage: tokenpak usage [options]
+
+Prints requests, tokens and cost from the usage ledger (usage.db_path): the figures of GET /admin/usage.
+
+Options:
+  --since <when>    A duration (30m, 24h, 7d) or an ISO date (default 24h)
+  --by <group>      ${groupings.join(', ')} (default model)
+  --config <file>   proxy.yaml to use (default: $TOKENPAK_CONFIG, ./proxy.yaml, or built-in defaults)
+  -h, --help        Show this help`;
 
 /** Prints the usage ledger of the config's `usage.db_path` as a table: the same figures as `GET /admin/usage`. */
 export async function usageCommand(options: { configPath?: string; since?: string; by?: string }): Promise<number> {
   let query;
   try {
-    query = parseUsageQuery(options.since, options.by);
+    query = parseUsageQuery(options.since, options.by, { since: '--since', groupBy: '--by' });
   } catch (error) {
     console.error((error as Error).message);
     return 1;
   }
   const loaded = await loadConfigFromSource({ configPath: options.configPath, builtinTypes });
-  const ledger = UsageLedger.open(path.resolve(loaded.baseDir, loaded.config.usage.db_path));
+  if (loaded.config.usage.db_path === ':memory:') {
+    console.error('usage.db_path is ":memory:": that ledger lives only inside the running gateway; ask it with GET /admin/usage.');
+    return 1;
+  }
+  let ledger;
+  try {
+    ledger = UsageLedger.openExisting(path.resolve(loaded.baseDir, loaded.config.usage.db_path));
+  } catch (error) {
+    if (!(error instanceof LedgerNotFoundError)) throw error;
+    console.error(error.message);
+    return 1;
+  }
   try {
     const report = usageReport(ledger, query);
     const rows = [...report.data, { ...report.totals, group: 'total' }].map((row) =>

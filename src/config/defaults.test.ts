@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { builtinTypes } from '../providers/registry.js';
 import { embeddedDefaults } from './defaults.js';
 import { validateConfig } from './load.js';
+import { loadConfigFromSource } from './resolve-source.js';
 
 describe('embedded defaults', () => {
   it('has only a local Ollama that takes every model when no key is set', () => {
@@ -17,5 +18,11 @@ describe('embedded defaults', () => {
     expect(config.providers.anthropic).toMatchObject({ type: 'anthropic', api_key: 'b' });
     expect(config.providers.gemini).toMatchObject({ type: 'gemini', api_key: 'c' });
     expect(config.routing.strategies.map((strategy) => strategy.provider)).toEqual(['openai', 'anthropic', 'gemini']);
+  });
+
+  it('takes keys from the environment as they are, never as ${VAR} references', async () => {
+    const env = { OPENAI_API_KEY: 'sk-${NOT_A_REFERENCE}' };
+    const loaded = await loadConfigFromSource({ env, cwd: import.meta.dirname, builtinTypes });
+    expect(loaded.config.providers.openai?.api_key).toBe('sk-${NOT_A_REFERENCE}');
   });
 });

@@ -16,7 +16,7 @@ function problemsOf(text: string): string[] {
 describe('config loading', () => {
   it('fills every default', () => {
     const config = validateConfig({ providers: { local: { type: 'ollama' } } }, { builtinTypes, env: {} });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8766, max_body_bytes: 10 * 1024 * 1024, shutdown_grace_ms: 30_000 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8766, max_body_bytes: 10 * 1024 * 1024, shutdown_grace_ms: 30_000, request_timeout_ms: 60_000 });
     expect(config.admin).toEqual({});
     expect(config.providers.local).toMatchObject({
       timeout_ms: 600_000,
@@ -30,9 +30,41 @@ describe('config loading', () => {
     expect(config.routing).toEqual({ strategies: [] });
   });
 
-  it('treats an api_key whose variable is unset as not configured', () => {
-    const config = validateConfig({ providers: { openai: { type: 'openai', api_key: '${OPENAI_API_KEY}' } } }, { builtinTypes, env: {} });
+  it('treats an api_key with an empty default and an unset variable as not configured', () => {
+    const config = validateConfig({ providers: { openai: { type: 'openai', api_key: '${OPENAI_API_KEY:-}' } } }, { builtinTypes, env: {} });
     expect(config.providers.openai?.api_key).toBeUndefined();
+  });
+
+  it('refuses an in-code config whose ${VAR} is unset, naming the variable and the key', () => {
+    expect(() => validateConfig({ providers: { openai: { type: 'openai', api_key: '${OPENAI_API_KEY}' } } }, { builtinTypes, env: {} })).toThrow(
+      /^providers\.openai\.api_key: environment variable OPENAI_API_KEY is not set/,
+    );
+  });
+
+  it('names an unset ${VAR} with its line, alongside every other problem', () => {
+    expect(problemsOf('providers:\n  groq:\n    type: openai-compatible\n    base_url: http://127.0.0.1:9/v1\n    api_key: ${GROQ_API_KEY}\nrouting:\n  primary: grok\n')).toEqual([
+      'providers.groq.api_key: environment variable GROQ_API_KEY is not set; set it, or write ${GROQ_API_KEY:-default} to give a default (${GROQ_API_KEY:-} for none) (proxy.yaml:5)',
+      'routing.primary: unknown provider "grok" (configured: groq) (proxy.yaml:7)',
+    ]);
+  });
+
+  it('reports an unset ${VAR} instead of what its empty value then fails', () => {
+    expect(problemsOf('providers:\n  groq:\n    type: openai-compatible\n    base_url: ${GROQ_URL}\n')).toEqual([
+      'providers.groq.base_url: environment variable GROQ_URL is not set; set it, or write ${GROQ_URL:-default} to give a default (${GROQ_URL:-} for none) (proxy.yaml:4)',
+    ]);
+  });
+
+  it('keeps a quoted ${VAR} a string, so a numeric value still validates as text', () => {
+    const { config } = parseConfigText('providers:\n  corp:\n    type: corp\n    org: "${ORG}"\n    port: ${PORT}\nadapters:\n  corp: ./corp.mjs\n', {
+      builtinTypes,
+      env: { ORG: '12345', PORT: '9000' },
+    });
+    expect(config.providers.corp).toMatchObject({ org: '12345', port: 9000 });
+  });
+
+  it('sends no client key unless the provider asks for it', () => {
+    const config = validateConfig({ providers: { a: { type: 'ollama' }, b: { type: 'ollama', forward_client_key: true } } }, { builtinTypes, env: {} });
+    expect([config.providers.a?.forward_client_key, config.providers.b?.forward_client_key]).toEqual([false, true]);
   });
 
   it('keeps unknown provider keys for custom adapters', () => {

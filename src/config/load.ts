@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, formatKeyPath, type ConfigProblem } from './config-error.js';
-import { interpolateEnv } from './interpolate.js';
+import { interpolateDocument, interpolateEnv, type UnsetVariable } from './interpolate.js';
 import { findReferenceProblems, type BuiltinTypes } from './references.js';
 import { configSchema, type GatewayConfig } from './schema.js';
 
@@ -62,20 +62,43 @@ export function parseConfigText(
     const offset = findOffset(document, segments);
     return offset === undefined ? undefined : lineCounter.linePos(offset).line;
   };
-  return { config: validateConfig(document.toJS() ?? {}, { ...options, locateLine }), locateLine };
+  const unset = interpolateDocument(document, options.env ?? process.env);
+  return { config: validateLiteralConfig(document.toJS() ?? {}, { ...options, locateLine }, unset), locateLine };
 }
 
+/** Validates an in-code config, after replacing its `${VAR}` references as a file's are. */
 export function validateConfig(input: unknown, options: ValidateOptions): GatewayConfig {
-  const interpolated = interpolateEnv(input, options.env ?? process.env);
-  const parsed = configSchema.safeParse(interpolated);
+  const { value, unset } = interpolateEnv(input, options.env ?? process.env);
+  return validateLiteralConfig(value, options, unset);
+}
+
+/**
+ * Validates a config whose references are already replaced (or that has none to
+ * replace, like the embedded defaults, which read the environment themselves).
+ * Every problem is reported at once; an unset variable is reported instead of
+ * what its empty value then fails in the schema.
+ */
+export function validateLiteralConfig(input: unknown, options: ValidateOptions, unset: UnsetVariable[] = []): GatewayConfig {
+  const unsetProblems = unset.map((variable) => describeUnset(variable, options.locateLine));
+  const unsetPaths = new Set(unsetProblems.map((problem) => problem.path));
+  const parsed = configSchema.safeParse(input);
   const problems: ConfigProblem[] = parsed.success
     ? findReferenceProblems(parsed.data, options.builtinTypes).map((problem) => ({
         ...problem,
         line: options.locateLine?.(splitKeyPath(problem.path)),
       }))
-    : parsed.error.issues.flatMap((issue) => describeIssue(issue, options.locateLine));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, options.file);
+    : parsed.error.issues.flatMap((issue) => describeIssue(issue, options.locateLine)).filter((problem) => !unsetPaths.has(problem.path));
+  if (unsetProblems.length > 0 || problems.length > 0 || !parsed.success) throw new ConfigError([...unsetProblems, ...problems], options.file);
   return parsed.data;
+}
+
+function describeUnset(variable: UnsetVariable, locateLine: ValidateOptions['locateLine']): ConfigProblem {
+  const { name, path } = variable;
+  return {
+    path: formatKeyPath(path),
+    message: `environment variable ${name} is not set; set it, or write \${${name}:-default} to give a default (\${${name}:-} for none)`,
+    line: locateLine?.(path),
+  };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, locateLine: ValidateOptions['locateLine']): ConfigProblem[] {

@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { embeddedDefaults } from './defaults.js';
 import type { BuiltinTypes } from './references.js';
-import { loadConfigFile, validateConfig, validatedInCode, type LoadedConfig } from './load.js';
+import { loadConfigFile, validateLiteralConfig, validatedInCode, type LoadedConfig } from './load.js';
 
 export interface ConfigSource {
   /** `--config` on the command line or `configPath` in code. */
@@ -17,7 +17,7 @@ export async function loadConfigFromSource(source: ConfigSource): Promise<Loaded
   const cwd = source.cwd ?? process.cwd();
   const file = source.configPath ?? (env.TOKENPAK_CONFIG || undefined) ?? (await existingDefaultFile(cwd));
   if (file) return loadConfigFile(file, { builtinTypes: source.builtinTypes, env });
-  const config = validateConfig(embeddedDefaults(env), { builtinTypes: source.builtinTypes, env });
+  const config = validateLiteralConfig(embeddedDefaults(env), { builtinTypes: source.builtinTypes, env });
   return validatedInCode(config, cwd);
 }
 

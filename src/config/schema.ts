@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { modelRatesSchema } from '../usage/price-schema.js';
 
 const positiveInt = z.number().int().positive();
 
-/** An interpolated `${VAR}` that was unset reads as "not configured", not as an empty credential. */
+/** An empty value (e.g. `${VAR:-}` with VAR unset) reads as "not configured", not as an empty credential. */
 const optionalText = z
   .string()
   .optional()
@@ -32,6 +33,8 @@ const retryBudgetSchema = z.strictObject({
 export const providerSchema = z.looseObject({
   type: z.string().min(1),
   api_key: optionalText,
+  /** Without its own `api_key`, send the client's key upstream. Off by default: a client's key goes only where the operator says. */
+  forward_client_key: z.boolean().default(false),
   base_url: z.url({ protocol: /^https?$/ }).optional(),
   models: z.array(z.string().min(1)).optional(),
   headers: z.record(z.string(), z.string()).optional(),
@@ -39,6 +42,8 @@ export const providerSchema = z.looseObject({
   connect_timeout_ms: positiveInt.default(10_000),
   first_byte_timeout_ms: positiveInt.default(600_000),
   idle_timeout_ms: positiveInt.default(300_000),
+  /** A successful non-stream answer larger than this fails (502) instead of being held in memory. */
+  max_response_bytes: positiveInt.default(32 * 1024 * 1024),
   max_retries: z.number().int().min(0).max(10).default(2),
   retry_base_delay_ms: positiveInt.default(250),
   retry_max_delay_ms: positiveInt.default(10_000),
@@ -68,13 +73,8 @@ const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).default(8766),
   max_body_bytes: positiveInt.default(10 * 1024 * 1024),
   shutdown_grace_ms: z.number().int().min(0).default(30_000),
-});
-
-const ratesSchema = z.strictObject({
-  input_per_mtok: z.number().min(0),
-  output_per_mtok: z.number().min(0),
-  cached_input_per_mtok: z.number().min(0).optional(),
-  cache_write_per_mtok: z.number().min(0).optional(),
+  /** A client must send its whole request (headers and body) within this; a slower one gets 408. */
+  request_timeout_ms: positiveInt.default(60_000),
 });
 
 /** Model names map to rates; `update_url` and `cache_path` are the two settings among them. */
@@ -83,7 +83,7 @@ const pricingSchema = z
     update_url: z.url({ protocol: /^https?$/ }).optional(),
     cache_path: z.string().min(1).default('./tokenpak-pricing.json'),
   })
-  .catchall(ratesSchema);
+  .catchall(modelRatesSchema);
 
 const usageSchema = z.strictObject({
   /** The SQLite file of the usage ledger, relative to the config file; ":memory:" keeps it in memory (tests). */
@@ -97,6 +97,8 @@ const costControlSchema = z.strictObject({
   per_user_daily_limit_usd: z.number().positive().optional(),
   /** With a budget on, a request that sets no output limit is given this one, so that its worst case is known. */
   default_max_output_tokens: positiveInt.default(4096),
+  /** With a budget on, whether a request to a model with no known price is rejected (its cost cannot be bounded) or let through. */
+  unpriced: z.enum(['reject', 'allow']).default('reject'),
 });
 
 const cacheSchema = z.strictObject({
@@ -104,6 +106,8 @@ const cacheSchema = z.strictObject({
   /** Seconds an answer stays cached; `x-tokenpak-cache-ttl` sets it per request. */
   ttl: z.number().int().min(0).default(3600),
   max_entries: positiveInt.default(10_000),
+  /** `key`: each client key (its hash) has a cache of its own; `global`: every client shares one. */
+  scope: z.enum(['key', 'global']).default('key'),
   /** 16 MiB: the cache is most of the gateway's memory once full, and a small container should not have to say so. */
   max_bytes: positiveInt.default(16 * 1024 * 1024),
 });
@@ -130,7 +134,7 @@ export const configSchema = z.strictObject({
   hooks: z.array(z.string().min(1)).default([]),
 });
 
-type ModelRatesInput = z.input<typeof ratesSchema>;
+type ModelRatesInput = z.input<typeof modelRatesSchema>;
 
 /** `pricing:` as written: model names to rates, plus its two settings (which zod's inferred index signature cannot express). */
 export interface PricingInput {
@@ -149,7 +153,7 @@ export type RoutingConfig = GatewayConfig['routing'];
 export interface PricingConfig {
   update_url?: string;
   cache_path: string;
-  [model: string]: z.output<typeof ratesSchema> | string | undefined;
+  [model: string]: z.output<typeof modelRatesSchema> | string | undefined;
 }
 export type CostControlConfig = GatewayConfig['cost_control'];
 export type CircuitBreakerConfig = ProviderConfig['circuit_breaker'];

@@ -14,11 +14,15 @@ async function* upstream(count: number) {
 async function cachedBytes(count: number, cacheMaxBytes: number): Promise<{ sent: string; cached: string | undefined }> {
   const ctx = createContext({ id: 'r1', operation: 'chat', request: { model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], stream: true } });
   let ended: StreamEnd | undefined;
-  const stream = new ChatStream(new OpenAISseStream(upstream(count), 'p'), ctx, async (end) => void (ended = end), {
+  const stream = new ChatStream(new OpenAISseStream(upstream(count), 'p'), ctx, {
     assemble: false,
     cacheable: true,
     cacheMaxBytes,
     priceUsage: (usage) => usage,
+    onEnd: async (end) => {
+      ended = end;
+      return undefined;
+    },
   });
   let sent = '';
   for await (const frame of stream.sse()) sent += frame.toString();
@@ -36,5 +40,54 @@ describe('ChatStream passthrough capture for the cache', () => {
     const { sent, cached } = await cachedBytes(100, 2_000);
     expect(cached).toBeUndefined();
     expect(sent).toBe(Array.from({ length: 100 }, (_, index) => event(`word${index}`)).join('') + 'data: [DONE]\n\n');
+  });
+});
+
+const withUsage =
+  'data: {"id":"1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"bye"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}\n\n';
+
+async function* finalChunkWithUsage() {
+  yield Buffer.from(event('hi'));
+  yield Buffer.from(withUsage);
+  yield Buffer.from('data: [DONE]\n\n');
+}
+
+function streamFor(source: AsyncIterable<Buffer>, request: Record<string, unknown>, onEnd: ConstructorParameters<typeof ChatStream>[2]['onEnd'] = async () => undefined) {
+  const ctx = createContext({ id: 'r2', operation: 'chat', request: { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true, ...request } });
+  return { ctx, stream: new ChatStream(new OpenAISseStream(source, 'p'), ctx, { assemble: false, cacheable: false, cacheMaxBytes: 0, priceUsage: (usage) => usage, onEnd }) };
+}
+
+describe('ChatStream: the SDK and HTTP doors see the same stream', () => {
+  it('keeps the content and finish_reason of a chunk that carries usage the client did not ask for, through both doors', async () => {
+    const sdk: unknown[] = [];
+    for await (const chunk of streamFor(finalChunkWithUsage(), {}).stream) sdk.push(chunk);
+    let http = '';
+    for await (const frame of streamFor(finalChunkWithUsage(), {}).stream.sse()) http += frame.toString();
+    const relayed = http.split('\n\n').filter((frame) => frame.startsWith('data: {')).map((frame) => JSON.parse(frame.slice(6)));
+    expect(relayed).toEqual(sdk);
+    expect(relayed[1]).toMatchObject({ choices: [{ delta: { content: 'bye' }, finish_reason: 'stop' }] });
+    expect(relayed[1]).not.toHaveProperty('usage');
+  });
+
+  it('records the usage either way, and shows it only to a client that asked', async () => {
+    const { ctx, stream } = streamFor(finalChunkWithUsage(), { stream_options: { include_usage: true } });
+    let http = '';
+    for await (const frame of stream.sse()) http += frame.toString();
+    expect(ctx.usage).toEqual({ prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 });
+    expect(http).toContain('"usage":{"prompt_tokens":3');
+  });
+
+  it('hands the end what the stream produced when the client leaves before the usage', async () => {
+    async function* neverEnding() {
+      for (let index = 0; ; index++) yield Buffer.from(event('abcdefgh'));
+    }
+    let produced = 0;
+    const { stream } = streamFor(neverEnding(), {}, async (end, output) => {
+      if (end.kind === 'cancelled') produced = output.tokens(4);
+      return undefined;
+    });
+    let frames = 0;
+    for await (const _frame of stream.sse()) if (++frames === 10) break;
+    expect(produced).toBe(20);
   });
 });

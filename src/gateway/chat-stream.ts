@@ -1,14 +1,14 @@
-import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../types.js';
-import { asUpstreamError } from '../routing/failover.js';
+import { hasRawSse, rawSse, type SseObserver } from '../core/raw-sse.js';
+import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../core/types.js';
 import { ChunkAssembler } from './chunk-assembler.js';
 import type { RequestContext } from './context.js';
-import type { UpstreamError } from '../providers/http/upstream-error.js';
-import { hasRawSse, rawSse, type SseObserver } from './raw-sse.js';
+import type { GatewayError } from '../core/errors.js';
+import { OutputTally } from './output-tally.js';
 
 /** How a stream ended, for the stages that run after it. */
 export type StreamEnd =
   | { kind: 'complete'; response: ChatResponse | undefined; upstreamSse: Buffer | undefined }
-  | { kind: 'failed'; error: UpstreamError }
+  | { kind: 'failed'; thrown: unknown }
   | { kind: 'cancelled' };
 
 const doneEvent = 'data: [DONE]\n\n';
@@ -26,26 +26,29 @@ export interface ChatStreamOptions {
   cacheable: boolean;
   /** The largest answer the cache would take: a passthrough stream's bytes stop being kept past it. */
   cacheMaxBytes: number;
+  /** Called once when the stream ends, however it ends, before the final `[DONE]`; `onEnd` turns the ending into the request's outcome. */
+  onEnd: (end: StreamEnd, output: OutputTally) => Promise<GatewayError | undefined>;
 }
 
 /**
  * A streamed chat response as the pipeline returns it. The SDK door iterates it
  * for chunks; the HTTP door calls `sse()` for SSE frames, which for OpenAI-format
- * upstreams are the provider's bytes. Providers always report usage; clients
- * see the usage chunk (with its cost) only if they asked for it. `onEnd` runs
- * exactly once, when the stream completes, fails or is abandoned by the client,
- * and before the final `[DONE]`.
+ * upstreams are the provider's bytes. Both pass every chunk the gateway looks
+ * at through one view (`see`: record usage, price it, hide it from clients that
+ * did not ask, feed the assembler), so the doors cannot disagree. Providers
+ * always report usage; what the stream produced is tallied too, for streams
+ * that end without it.
  */
 export class ChatStream implements AsyncIterable<ChatChunk> {
   private consumed = false;
   private ended = false;
   private assembler: ChunkAssembler | undefined;
+  private readonly output = new OutputTally();
   private readonly showUsage: boolean;
 
   constructor(
     private readonly source: AsyncIterable<ChatChunk>,
     private readonly ctx: RequestContext,
-    private readonly onEnd: (end: StreamEnd) => Promise<void>,
     private readonly options: ChatStreamOptions,
   ) {
     this.showUsage = (ctx.request as ChatRequest).stream_options?.include_usage === true;
@@ -56,18 +59,13 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     if (this.options.assemble || this.options.cacheable) this.assembler = new ChunkAssembler();
     try {
       for await (const chunk of this.source) {
-        this.assembler?.add(chunk);
-        if (!chunk.usage) {
-          yield chunk;
-          continue;
-        }
-        const shown = this.seeUsage(chunk.usage, chunk.model);
-        if (shown) yield { ...chunk, usage: shown };
-        else if (chunk.choices.length > 0) yield { ...chunk, usage: null };
+        this.output.addChunk(chunk);
+        const shown = this.see(chunk);
+        if (shown) yield shown;
       }
       await this.end({ kind: 'complete', response: this.assembler?.result(), upstreamSse: undefined });
-    } catch (error) {
-      throw await this.fail(error);
+    } catch (thrown) {
+      throw await this.fail(thrown);
     } finally {
       await this.end({ kind: 'cancelled' });
     }
@@ -86,31 +84,42 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     let capturedBytes = 0;
     const observer: SseObserver = {
       wantsChunks: this.assembler !== undefined,
-      chunk: (chunk) => this.assembler?.add(chunk),
-      usage: (usage, model) => this.seeUsage(usage, model),
-      upstreamEvents: captured && ((events) => {
+      see: (chunk) => this.see(chunk),
+      events: (events) => {
+        this.output.addSse(events);
+        if (!captured) return;
         capturedBytes += events.length;
         // Too large for the cache: stop holding it rather than keep it to the end.
         if (capturedBytes > this.options.cacheMaxBytes) captured = undefined;
-        else captured?.push(events);
-      }),
+        else captured.push(events);
+      },
     };
     try {
       yield* this.source[rawSse](observer);
       await this.end({ kind: 'complete', response: this.assembler?.result(), upstreamSse: captured && Buffer.concat(captured) });
-    } catch (error) {
-      throw await this.fail(error);
+    } catch (thrown) {
+      throw await this.fail(thrown);
     } finally {
       await this.end({ kind: 'cancelled' });
     }
     yield doneEvent;
   }
 
-  /** Records the provider's usage; answers what the client sees of it, if anything. */
-  private seeUsage(usage: Usage, model: string | undefined): Usage | undefined {
-    this.ctx.usage = usage;
-    this.ctx.servedModel = model || this.ctx.servedModel;
-    return this.showUsage ? this.options.priceUsage(usage) : undefined;
+  /**
+   * What the client sees of a chunk: the chunk itself, a priced copy of its
+   * usage when the client asked for usage, the chunk without its usage when it
+   * did not (its content and finish_reason still count), or nothing when the
+   * chunk held only usage the client did not ask for.
+   */
+  private see(chunk: ChatChunk): ChatChunk | undefined {
+    this.assembler?.add(chunk);
+    if (!chunk.usage) return chunk;
+    this.ctx.usage = chunk.usage;
+    this.ctx.servedModel = chunk.model || this.ctx.servedModel;
+    if (this.showUsage) return { ...chunk, usage: this.options.priceUsage(chunk.usage) };
+    if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) return undefined;
+    const { usage: _hidden, ...withoutUsage } = chunk;
+    return withoutUsage as ChatChunk;
   }
 
   private claim(): void {
@@ -118,15 +127,16 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     this.consumed = true;
   }
 
-  private async fail(thrown: unknown): Promise<UpstreamError> {
-    const error = asUpstreamError(this.ctx.provider ?? 'unknown', thrown, this.ctx.signal);
-    await this.end({ kind: 'failed', error });
-    return error;
+  /** Ends the stream as failed; answers the error the client gets (the provider's, with no secret in it). */
+  private async fail(thrown: unknown): Promise<unknown> {
+    if (this.ended) return thrown;
+    this.ended = true;
+    return (await this.options.onEnd({ kind: 'failed', thrown }, this.output)) ?? thrown;
   }
 
   private async end(end: StreamEnd): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    await this.onEnd(end);
+    await this.options.onEnd(end, this.output);
   }
 }

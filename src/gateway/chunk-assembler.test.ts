@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordedChunks, recordedJson } from '../../test/fakes/recordings.js';
-import type { ChatChunk, ChatResponse } from '../types.js';
+import type { ChatChunk, ChatResponse } from '../core/types.js';
 import { ChunkAssembler } from './chunk-assembler.js';
 
 function assemble(recording: string): ChatResponse | undefined {

@@ -1,4 +1,4 @@
-import type { ChatChunk, ChatResponse, ToolCall } from '../types.js';
+import type { ChatChunk, ChatResponse, ToolCall } from '../core/types.js';
 
 type Choice = ChatResponse['choices'][number];
 

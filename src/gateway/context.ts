@@ -1,15 +1,16 @@
-import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, Usage } from '../types.js';
+import type { ChatRequest, EmbeddingRequest, Usage } from '../core/types.js';
 import type { AttemptOutcome } from '../routing/attempt-outcome.js';
 import type { Candidate } from '../routing/router.js';
 import type { Reservation } from '../limits/budgets.js';
 import { keyIdOf } from '../usage/key-id.js';
-import type { ChatStream } from './chat-stream.js';
 
 export type Operation = 'chat' | 'embeddings';
 
-export type GatewayResult = ChatResponse | ChatStream | EmbeddingResponse;
 
-/** What one request carries through the pipeline stages. Hooks and adapters receive it as `ctx`. */
+/**
+ * What one request carries through the pipeline stages. Internal: hooks see a
+ * `HookContext` and adapters an `AdapterContext`, read-only views of it.
+ */
 export interface RequestContext {
   readonly id: string;
   readonly operation: Operation;
@@ -41,7 +42,10 @@ export interface RequestContext {
   upstreamModel: string | undefined;
   /** The model the provider says answered (e.g. a dated snapshot), when it says. */
   servedModel: string | undefined;
+  /** The chosen provider's count of the prompt's tokens, once one was made. */
   estimatedPromptTokens: number | undefined;
+  /** The count in progress or made, so that a request is counted once (see prompt-tokens.ts). */
+  promptTokenCount: Promise<number | undefined> | undefined;
   attempts: AttemptOutcome[];
   latencyMs: number | undefined;
   usage: Usage | undefined;
@@ -87,6 +91,7 @@ export function createContext(init: ContextInit): RequestContext {
     upstreamModel: undefined,
     servedModel: undefined,
     estimatedPromptTokens: undefined,
+    promptTokenCount: undefined,
     attempts: [],
     latencyMs: undefined,
     usage: undefined,

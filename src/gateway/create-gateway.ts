@@ -14,12 +14,13 @@ import { MemoryResponseCache } from '../cache/memory-cache.js';
 import { Budgets } from '../limits/budgets.js';
 import { UsageLedger } from '../usage/ledger.js';
 import { Pricing } from '../usage/pricing.js';
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../types.js';
-import { createContext, type GatewayResult, type Operation, type RequestContext } from './context.js';
-import { GatewayError } from './errors.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../core/types.js';
+import { createContext, type Operation, type RequestContext } from './context.js';
+import { GatewayError } from '../core/errors.js';
 import { listRoutableModels } from './list-models.js';
-import { runPipeline } from './pipeline.js';
+import { runPipeline, type GatewayResult } from './pipeline.js';
 import type { GatewayRuntime } from './runtime.js';
+import { SecretRedactor } from '../observability/secret-redactor.js';
 
 export interface GatewayOptions {
   /** A proxy.yaml to load. Without it and without `config`: `$TOKENPAK_CONFIG`, `./proxy.yaml`, or the embedded defaults. */
@@ -128,7 +129,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const suppliedLogger = options.logger;
   const { logger, close: closeLogger } = suppliedLogger ? { logger: suppliedLogger, close: () => suppliedLogger.flush() } : createLogger(config.logging.level);
   const hooks = await loadHooks(loaded);
-  const adapters = await createAdapters(loaded);
+  const adapters = await createAdapters(loaded, logger);
   const router = new Router(config.routing, new Set(adapters.keys()));
   const health = new ProviderHealth(config.providers);
   const sideEffectFree = options.validateOnly === true;
@@ -141,5 +142,6 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const cache = config.cache.enabled ? new MemoryResponseCache(config.cache.max_entries, config.cache.max_bytes) : undefined;
   const healthChecker = new HealthChecker(health, logger);
   if (!sideEffectFree) healthChecker.start([...adapters.values()].filter((adapter) => healthCheckEnabled(adapter.options)));
-  return new Gateway({ config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, cache, logger }, { file: loaded.file }, closeLogger);
+  const secrets = new SecretRedactor(config);
+  return new Gateway({ config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, cache, logger, secrets }, { file: loaded.file }, closeLogger);
 }

@@ -1,4 +1,4 @@
-import type { ModelInfo } from '../types.js';
+import type { ModelInfo } from '../core/types.js';
 import type { GatewayRuntime } from './runtime.js';
 
 const listingTimeoutMs = 5_000;

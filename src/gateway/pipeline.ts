@@ -1,44 +1,44 @@
-import type { ChatResponse, EmbeddingResponse } from '../types.js';
+import type { ChatRequest, ChatResponse, EmbeddingResponse } from '../core/types.js';
+import { withoutMessage } from '../observability/error-trace.js';
+import { estimatePromptTokens } from '../providers/estimate-tokens.js';
+import { asUpstreamError } from '../routing/failover.js';
 import { ChatStream, type StreamEnd } from './chat-stream.js';
-import type { GatewayResult, RequestContext } from './context.js';
+import type { RequestContext } from './context.js';
+import { GatewayError } from '../core/errors.js';
+import type { OutputTally } from './output-tally.js';
 import type { GatewayRuntime } from './runtime.js';
 import { applyRequestHooks } from './stages/request-hooks.js';
 import { applyResponseHooks } from './stages/response-hooks.js';
 import { dispatch } from './stages/dispatch.js';
-import { estimatePromptTokens } from './stages/estimate-prompt-tokens.js';
+import { recordInLedger } from './stages/record-in-ledger.js';
 import { recordUsage } from './stages/record-usage.js';
-import { routeRequest } from './stages/route-request.js';
-import { settleCost, settleCostStage } from './stages/settle-cost.js';
-import type { AfterStage, Stage, StageAnswer } from './stages/stage.js';
-import { validateRequest } from './stages/validate-request.js';
-import { recordInLedger, recordInLedgerStage } from './stages/record-in-ledger.js';
-import { reserveBudget, settleBudget, settleBudgetStage } from './stages/reserve-budget.js';
+import { reserveBudget, settleBudget } from './stages/reserve-budget.js';
 import { lookUpCache, storeInCache, storeStreamInCache } from './stages/response-cache.js';
-import { toGatewayError } from './errors.js';
+import { routeRequest } from './stages/route-request.js';
+import { settleCost } from './stages/settle-cost.js';
+import type { StageAnswer } from './stages/stage.js';
+import { validateRequest } from './stages/validate-request.js';
+
+/** What a request comes to: a response, or a stream that is answered as it is read. */
+export type GatewayResult = ChatResponse | ChatStream | EmbeddingResponse;
 
 /** The status recorded for a stream its client abandoned (nginx's convention). */
 const clientClosedRequest = 499;
 
-/** The life of a request, in order. Both doors (HTTP and SDK) run exactly this. */
-const stages: Stage[] = [validateRequest, routeRequest, estimatePromptTokens, applyRequestHooks, lookUpCache, reserveBudget, dispatch];
-
-/** Run on the answer: at once for a response, when the stream ends for a stream. */
-const afterStages: AfterStage[] = [recordUsage, settleCostStage, settleBudgetStage, storeInCache, applyResponseHooks, recordInLedgerStage];
-
+/**
+ * The life of a request, in order. Both doors (HTTP and SDK) run exactly this.
+ * A request ends in one of five ways, each handled below: answered, stream
+ * completed, stream failed, client gone, or rejected (an error before any answer).
+ */
 export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime): Promise<GatewayResult> {
+  let answer: StageAnswer;
   try {
-    return await answerRequest(ctx, runtime);
-  } catch (error) {
-    settleBudget(ctx, runtime);
-    await recordInLedger(ctx, runtime, toGatewayError(error).status);
-    throw error;
+    answer = await runStages(ctx, runtime);
+  } catch (thrown) {
+    throw await rejected(ctx, runtime, thrown);
   }
-}
-
-async function answerRequest(ctx: RequestContext, runtime: GatewayRuntime): Promise<GatewayResult> {
-  const answer = await runStages(ctx, runtime);
-  if ('response' in answer) return (await runAfterStages(ctx, runtime, answer.response)) ?? answer.response;
-  return new ChatStream(answer.stream, ctx, (end) => settleStream(ctx, runtime, end, answer.release), {
+  if ('response' in answer) return answered(ctx, runtime, answer.response);
+  return new ChatStream(answer.stream, ctx, {
     assemble: runtime.hooks.onResponse.length > 0,
     cacheable: ctx.cacheStatus === 'miss',
     cacheMaxBytes: runtime.config.cache.max_bytes,
@@ -46,46 +46,96 @@ async function answerRequest(ctx: RequestContext, runtime: GatewayRuntime): Prom
       settleCost(ctx, runtime);
       return typeof ctx.cost === 'number' ? { ...usage, cost_usd: ctx.cost } : usage;
     },
+    onEnd: async (end, output) => {
+      answer.release();
+      return streamEnded(ctx, runtime, end, output);
+    },
   });
 }
 
+/** Every stage before the answer: each passes the request on, answers it early, or throws a GatewayError. */
 async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
-  for (const stage of stages) {
-    const answer = await stage(ctx, runtime);
-    if (answer) return answer;
+  validateRequest(ctx);
+  routeRequest(ctx, runtime);
+  if (await applyRequestHooks(ctx, runtime)) {
+    // What a hook left is checked and routed as the client's request was.
+    validateRequest(ctx);
+    routeRequest(ctx, runtime);
   }
-  throw new Error('the pipeline ended without an answer: its last stage must answer');
+  const cached = await lookUpCache(ctx, runtime);
+  if (cached) return cached;
+  await reserveBudget(ctx, runtime);
+  return dispatch(ctx, runtime);
 }
 
-async function runAfterStages(
-  ctx: RequestContext,
-  runtime: GatewayRuntime,
-  response: ChatResponse | EmbeddingResponse | undefined,
-): Promise<ChatResponse | EmbeddingResponse | undefined> {
-  let current = response;
-  for (const stage of afterStages) current = await stage(ctx, runtime, current);
-  return current;
-}
-
-/** The bytes have left already, so what the after-stages return is not sent; what they record is kept. */
-async function settleStream(ctx: RequestContext, runtime: GatewayRuntime, end: StreamEnd, release: () => void): Promise<void> {
-  release();
-  if (end.kind === 'complete') {
-    try {
-      await runAfterStages(ctx, runtime, end.response);
-      if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse);
-    } catch (error) {
-      runtime.logger.error({ err: error, requestId: ctx.id }, 'a stage after a completed stream failed');
-    }
-    return;
-  }
-  ctx.latencyMs = performance.now() - ctx.startedAt;
+/** Answered: the response is priced, settled, cached, shown to hooks and recorded before it leaves. */
+async function answered(ctx: RequestContext, runtime: GatewayRuntime, response: ChatResponse | EmbeddingResponse): Promise<ChatResponse | EmbeddingResponse> {
+  recordUsage(ctx, response);
   settleCost(ctx, runtime);
   settleBudget(ctx, runtime);
-  if (end.kind === 'failed' && ctx.provider) {
-    // The provider accepted the request but broke off: that counts against it too.
-    runtime.health.record(ctx.provider, undefined, end.error.failure, ctx.latencyMs);
-    runtime.logger.warn({ requestId: ctx.id, provider: ctx.provider, status: end.error.status, reason: end.error.message }, 'stream failed after it started');
+  storeInCache(ctx, runtime, response);
+  const shown = await applyResponseHooks(ctx, runtime, response);
+  await recordInLedger(ctx, runtime, 200);
+  return shown;
+}
+
+/** A stream's end; the bytes have left already, so what hooks return is not sent, but what is recorded is kept. */
+async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: StreamEnd, output: OutputTally): Promise<GatewayError | undefined> {
+  if (end.kind === 'complete') {
+    try {
+      recordUsage(ctx, end.response);
+      if (!ctx.usage) chargeProducedOutput(ctx, runtime, output);
+      settleCost(ctx, runtime);
+      settleBudget(ctx, runtime);
+      if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse);
+      else if (end.response) storeInCache(ctx, runtime, end.response);
+      if (end.response) await applyResponseHooks(ctx, runtime, end.response);
+    } catch (error) {
+      runtime.logger.error({ requestId: ctx.id, cause: withoutMessage(error) }, 'a stage after a completed stream failed');
+    }
+    await recordInLedger(ctx, runtime, 200);
+    return undefined;
   }
-  await recordInLedger(ctx, runtime, end.kind === 'failed' ? end.error.status : clientClosedRequest);
+  // Stream failed or client gone: the provider bills what it produced, so that is what is charged.
+  recordUsage(ctx, undefined);
+  chargeProducedOutput(ctx, runtime, output);
+  settleCost(ctx, runtime);
+  settleBudget(ctx, runtime);
+  if (end.kind === 'cancelled') {
+    await recordInLedger(ctx, runtime, clientClosedRequest);
+    return undefined;
+  }
+  const error = runtime.secrets.upstreamError(asUpstreamError(ctx.provider ?? 'unknown', end.thrown, ctx.signal), ctx.clientApiKey);
+  if (ctx.provider) {
+    // The provider accepted the request but broke off: that counts against it too.
+    runtime.health.record(ctx.provider, undefined, error.failure, ctx.latencyMs ?? 0);
+    const line = { requestId: ctx.id, provider: ctx.provider, status: error.status, type: error.type, code: error.code };
+    if (error.failure === 'internal') runtime.logger.error({ ...line, cause: withoutMessage(error.cause) }, 'the gateway failed on a stream after it started');
+    else runtime.logger.warn(line, 'stream failed after it started');
+  }
+  await recordInLedger(ctx, runtime, error.status);
+  return error;
+}
+
+/** Rejected before any answer: a reservation is released, the request recorded, and a failure of the gateway's own logged. */
+async function rejected(ctx: RequestContext, runtime: GatewayRuntime, thrown: unknown): Promise<GatewayError> {
+  const error = GatewayError.is(thrown) ? thrown : new GatewayError(500, 'Internal gateway error; see the gateway log for details.', { code: 'internal_error' });
+  if (!GatewayError.is(thrown)) runtime.logger.error({ requestId: ctx.id, cause: withoutMessage(thrown) }, 'the gateway failed on a request');
+  recordUsage(ctx, undefined);
+  settleBudget(ctx, runtime);
+  await recordInLedger(ctx, runtime, error.status);
+  return error;
+}
+
+/**
+ * For a stream that ended without the provider's usage: the prompt (the count
+ * if one was made, else the local estimate) and the output relayed so far,
+ * tallied without a tokenizer. A cache hit produced nothing upstream.
+ */
+function chargeProducedOutput(ctx: RequestContext, runtime: GatewayRuntime, output: OutputTally): void {
+  if (ctx.usage || !ctx.provider || ctx.cacheStatus === 'hit') return;
+  const charsPerToken = runtime.adapters.get(ctx.provider)?.options.chars_per_token ?? 4;
+  const promptTokens = ctx.estimatedPromptTokens ?? estimatePromptTokens(ctx.request as ChatRequest, charsPerToken);
+  const completionTokens = output.tokens(charsPerToken);
+  ctx.usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
 }

@@ -9,6 +9,7 @@ import type { MemoryResponseCache } from '../cache/memory-cache.js';
 import type { Budgets } from '../limits/budgets.js';
 import type { UsageLedger } from '../usage/ledger.js';
 import type { Pricing } from '../usage/pricing.js';
+import type { SecretRedactor } from '../observability/secret-redactor.js';
 
 /** Everything the stages read, built once from the config at start-up and never changed after. */
 export interface GatewayRuntime {
@@ -24,4 +25,6 @@ export interface GatewayRuntime {
   /** Undefined when `cache.enabled` is false. */
   readonly cache: MemoryResponseCache | undefined;
   readonly logger: Logger;
+  /** Cleans upstream text of every secret before it reaches a client or a log. */
+  readonly secrets: SecretRedactor;
 }

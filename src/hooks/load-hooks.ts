@@ -1,8 +1,8 @@
 import { ConfigError, type ConfigProblem } from '../config/config-error.js';
 import { describeImportFailure, importConfiguredModule } from '../config/load-module.js';
 import type { LoadedConfig } from '../config/load.js';
-import type { RequestContext } from '../gateway/context.js';
-import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../types.js';
+import type { HookContext } from './hook-context.js';
+import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../core/types.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -12,8 +12,8 @@ type Awaitable<T> = T | Promise<T>;
  * `GatewayError` to answer the client with that error.
  */
 export interface HookModule {
-  onRequest?(request: ChatRequest | EmbeddingRequest, ctx: RequestContext): Awaitable<ChatRequest | EmbeddingRequest | void | undefined>;
-  onResponse?(response: ChatResponse | EmbeddingResponse, ctx: RequestContext): Awaitable<ChatResponse | EmbeddingResponse | void | undefined>;
+  onRequest?(request: ChatRequest | EmbeddingRequest, ctx: HookContext): Awaitable<ChatRequest | EmbeddingRequest | void | undefined>;
+  onResponse?(response: ChatResponse | EmbeddingResponse, ctx: HookContext): Awaitable<ChatResponse | EmbeddingResponse | void | undefined>;
 }
 
 export interface Hooks {

@@ -1,7 +1,9 @@
 import type { CostControlConfig } from '../config/schema.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 
 const dayMs = 86_400_000;
+/** Accounts kept per kind (keys, users). Past it, the idle account used least recently is forgotten first. */
+export const maxAccounts = 100_000;
 
 /** Spent and reserved within one budget, for the current UTC day. */
 interface Account {
@@ -56,6 +58,8 @@ export class Budgets {
 
   /** Reserves `amount` against every budget that applies, or throws a 429 naming the one it would pass. */
   reserve(amount: number, keyId: string, user: string | undefined): Reservation {
+    // The amount comes from client-sized numbers: one that is not a finite cost is a bug upstream of here, and must not switch budgets off.
+    if (!Number.isFinite(amount) || amount < 0) throw new Error(`a budget reservation must be a finite, non-negative cost, not ${amount}`);
     this.rollOver();
     const { per_request_limit_usd: perRequest } = this.limits;
     if (perRequest !== undefined && amount > perRequest) {
@@ -82,34 +86,56 @@ export class Budgets {
     return { amount, keyId, user };
   }
 
-  /** Turns a reservation into what the request cost (0 when it failed or its price is unknown). */
+  /** Turns a reservation into what the request cost (0 when it failed or its price is unknown); a cost that is no number charges the whole reservation. */
   settle(reservation: Reservation, actual: number): void {
+    const charged = Number.isFinite(actual) && actual >= 0 ? actual : reservation.amount;
     this.rollOver();
     const budgets = [this.total, account(this.keys, reservation.keyId)];
     if (reservation.user !== undefined) budgets.push(account(this.users, reservation.user));
     for (const budget of budgets) {
       budget.reserved = Math.max(0, budget.reserved - reservation.amount);
-      budget.spent += actual;
+      budget.spent += charged;
     }
   }
 
-  /** A new UTC day starts every budget from nothing; reservations in flight carry over. */
+  /** A new UTC day starts every budget from nothing; reservations in flight carry over, idle accounts are dropped. */
   private rollOver(): void {
     const today = dayStart(this.now());
     if (today === this.day) return;
     this.day = today;
     this.total.spent = 0;
-    for (const budget of [...this.keys.values(), ...this.users.values()]) budget.spent = 0;
+    for (const accounts of [this.keys, this.users]) {
+      for (const [id, budget] of accounts) {
+        if (budget.reserved === 0) accounts.delete(id);
+        else budget.spent = 0;
+      }
+    }
   }
 }
 
+/** The account, moved to the back of the map's order: the front holds the ones used least recently. */
 function account(accounts: Map<string, Account>, id: string): Account {
   let found = accounts.get(id);
-  if (!found) {
+  if (found) accounts.delete(id);
+  else {
+    if (accounts.size >= maxAccounts) forgetLeastRecentlyUsed(accounts);
     found = { spent: 0, reserved: 0 };
-    accounts.set(id, found);
   }
+  accounts.set(id, found);
   return found;
+}
+
+/**
+ * Keeps the map bounded when clients present ever new keys or user names:
+ * drops the idle account used least recently (the gateway's daily budget still
+ * counts what it spent). Accounts with requests in flight are never dropped.
+ */
+function forgetLeastRecentlyUsed(accounts: Map<string, Account>): void {
+  for (const [id, budget] of accounts) {
+    if (budget.reserved !== 0) continue;
+    accounts.delete(id);
+    return;
+  }
 }
 
 function dayStart(now: number): number {

@@ -2,7 +2,7 @@ import { countTokens as cl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { countTokens as o200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
 import { countOpenAIPromptTokens } from '../providers/openai/count-openai-tokens.js';
-import type { ChatRequest } from '../types.js';
+import type { ChatRequest } from '../core/types.js';
 import { promptTokenBound } from './prompt-bound.js';
 
 const texts = ['Invent a new holiday and describe its traditions.', '計算機は日本語のテキストを数えます。', 'emoji 🎉🚀🧪 and math ∑∫√', 'a'.repeat(5000), '   \n\n\t  spaces  ', ''];

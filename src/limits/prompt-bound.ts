@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../types.js';
+import type { ChatRequest } from '../core/types.js';
 
 /** Byte-level BPE tokenizers need at least one byte per token, so a text has at most as many tokens as UTF-8 bytes. */
 const tokensPerMessageAtMost = 8;

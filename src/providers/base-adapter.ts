@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../config/schema.js';
-import { GatewayError } from '../gateway/errors.js';
-import type { RequestContext } from '../gateway/context.js';
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../types.js';
+import { GatewayError } from '../core/errors.js';
+import type { AdapterContext } from '../core/adapter-context.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../core/types.js';
 
 /**
  * The contract every provider implements, built-in or custom. Requests and
@@ -15,13 +15,15 @@ export abstract class BaseAdapter {
   constructor(
     readonly name: string,
     readonly options: ProviderConfig,
+    /** Where the adapter reports what its translation changed (the gateway's logger); never given keys or prompt text. */
+    protected readonly logger: AdapterLogger = silent,
   ) {}
 
-  abstract sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>>;
+  abstract sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>>;
 
   abstract countTokens(req: ChatRequest): number | Promise<number>;
 
-  createEmbeddings(_req: EmbeddingRequest, _ctx: RequestContext): Promise<EmbeddingResponse> {
+  createEmbeddings(_req: EmbeddingRequest, _ctx: AdapterContext): Promise<EmbeddingResponse> {
     return Promise.reject(
       new GatewayError(400, `Provider "${this.name}" (type ${this.options.type}) does not serve embeddings.`, { code: 'unsupported_operation' }),
     );
@@ -50,4 +52,11 @@ export abstract class BaseAdapter {
 /** The code of the error a type without a health check answers with: the checker then stops probing it, rather than counting failures. */
 export const noHealthCheck = 'ERR_NO_HEALTH_CHECK';
 
-export type AdapterClass = new (name: string, options: ProviderConfig) => BaseAdapter;
+/** What an adapter may log to: a pino logger is one. */
+export interface AdapterLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+const silent: AdapterLogger = { warn: () => undefined };
+
+export type AdapterClass = new (name: string, options: ProviderConfig, logger?: AdapterLogger) => BaseAdapter;

@@ -1,4 +1,4 @@
-import type { EmbeddingRequest } from '../types.js';
+import type { EmbeddingRequest } from '../core/types.js';
 
 /**
  * An embedding as the client asked for it: floats, or with `encoding_format:

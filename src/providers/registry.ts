@@ -3,7 +3,7 @@ import { describeImportFailure, importConfiguredModule } from '../config/load-mo
 import type { LoadedConfig } from '../config/load.js';
 import type { BuiltinTypes } from '../config/references.js';
 import type { ProviderConfig } from '../config/schema.js';
-import type { AdapterClass, BaseAdapter } from './base-adapter.js';
+import type { AdapterClass, AdapterLogger, BaseAdapter } from './base-adapter.js';
 import { AnthropicAdapter } from './anthropic/anthropic-adapter.js';
 import { GeminiAdapter } from './gemini/gemini-adapter.js';
 import { HuggingFaceAdapter } from './huggingface/huggingface-adapter.js';
@@ -37,13 +37,13 @@ export function healthCheckEnabled(options: ProviderConfig): boolean {
 export const builtinTypes: BuiltinTypes = builtinProviders;
 
 /** One adapter instance per configured provider, custom types loaded from their modules. */
-export async function createAdapters(loaded: LoadedConfig): Promise<Map<string, BaseAdapter>> {
+export async function createAdapters(loaded: LoadedConfig, logger: AdapterLogger): Promise<Map<string, BaseAdapter>> {
   const custom = await loadCustomAdapters(loaded);
   const adapters = new Map<string, BaseAdapter>();
   for (const [name, options] of Object.entries(loaded.config.providers)) {
     const Adapter = builtinProviders.get(options.type)?.adapter ?? custom.get(options.type);
     if (!Adapter) throw new Error(`provider type "${options.type}" passed validation but has no adapter`);
-    adapters.set(name, new Adapter(name, options));
+    adapters.set(name, new Adapter(name, options, logger));
   }
   return adapters;
 }

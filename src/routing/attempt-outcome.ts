@@ -1,4 +1,4 @@
-import type { FailureKind } from '../providers/http/upstream-error.js';
+import type { FailureKind } from '../core/upstream-error.js';
 
 /**
  * The record of one upstream attempt. Routing appends one per try; the
@@ -11,6 +11,9 @@ export interface AttemptOutcome {
   outcome: 'ok' | FailureKind | 'skipped';
   /** The status the client would get for this attempt alone. */
   status: number;
+  /** The error's type and code, as the client would get them: what the log says of a failed attempt. */
+  type?: string;
+  code?: string | null;
   /** The HTTP status the provider answered with; absent when it never answered. */
   upstreamStatus?: number;
   /** The provider's Retry-After header, when it sent one. */

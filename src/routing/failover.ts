@@ -1,17 +1,31 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderConfig } from '../config/schema.js';
-import type { RequestContext } from '../gateway/context.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import type { BaseAdapter } from '../providers/base-adapter.js';
-import { isNetworkError, UpstreamError, upstreamErrorFromNetwork } from '../providers/http/upstream-error.js';
+import { isNetworkError, UpstreamError, upstreamErrorFromNetwork } from '../core/upstream-error.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import type { BreakerPermit } from './circuit-breaker.js';
 import type { ProviderHealth } from './provider-health.js';
 import { isRetryableStatus, retryDelayMs, type RetryBudget } from './retry-policy.js';
 import type { Candidate } from './router.js';
+import type { SecretRedactor } from '../observability/secret-redactor.js';
+import type { ChatRequest, EmbeddingRequest } from '../core/types.js';
 
-export type AdapterCall<T> = (adapter: BaseAdapter, request: RequestContext['request']) => Promise<T>;
+/** What failover reads and writes of a request: its route, its attempts, and the current attempt's provider and signal. */
+export interface FailoverContext {
+  readonly model: string;
+  readonly request: ChatRequest | EmbeddingRequest;
+  readonly candidates: readonly Candidate[];
+  readonly attempts: AttemptOutcome[];
+  readonly clientSignal: AbortSignal;
+  readonly clientApiKey: string | undefined;
+  provider: string | undefined;
+  upstreamModel: string | undefined;
+  signal: AbortSignal;
+}
+
+export type AdapterCall<T> = (adapter: BaseAdapter, request: ChatRequest | EmbeddingRequest) => Promise<T>;
 
 /**
  * Tries `ctx.candidates` in order until one answers. A provider whose breaker is
@@ -19,14 +33,15 @@ export type AdapterCall<T> = (adapter: BaseAdapter, request: RequestContext['req
  * retryable failure is retried on the same provider while `max_retries` and its
  * retry budget allow, with backoff and any Retry-After, then the next candidate
  * is tried; a provider's 4xx goes back to the client as it is. Every attempt is
- * recorded in `ctx.attempts` and fed to the provider's health. Returns the
- * answer and the attempt's deadline, which the caller clears when the answer is
- * fully consumed.
+ * recorded in `ctx.attempts` and fed to the provider's health, its text cleaned
+ * of every secret first. Returns the answer and the attempt's deadline, which
+ * the caller clears when the answer is fully consumed.
  */
 export async function dispatchWithFailover<T>(
-  ctx: RequestContext,
+  ctx: FailoverContext,
   adapters: ReadonlyMap<string, BaseAdapter>,
   health: ProviderHealth,
+  secrets: SecretRedactor,
   call: AdapterCall<T>,
 ): Promise<{ result: T; deadline: AttemptDeadline }> {
   for (const candidate of ctx.candidates) {
@@ -37,7 +52,7 @@ export async function dispatchWithFailover<T>(
       ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 503, message: `skipped: ${admission.reason}`, durationMs: 0 });
       continue;
     }
-    const answer = await tryProvider(ctx, candidate, adapter, health, admission.permit, call);
+    const answer = await tryProvider(ctx, candidate, adapter, health, secrets, admission.permit, call);
     if (answer) return answer;
   }
   throw allProvidersFailed(ctx.model, ctx.attempts);
@@ -46,13 +61,15 @@ export async function dispatchWithFailover<T>(
 /**
  * Attempts one provider, retrying what is worth retrying. Resolves with the
  * answer, or with undefined to move on to the next candidate; throws what must
- * reach the client as it is (its 4xx, or the client's own abort).
+ * reach the client as it is (its 4xx, the client's own abort, or the gateway's
+ * own failure, which another provider would not mend).
  */
 async function tryProvider<T>(
-  ctx: RequestContext,
+  ctx: FailoverContext,
   candidate: Candidate,
   adapter: BaseAdapter,
   health: ProviderHealth,
+  secrets: SecretRedactor,
   firstPermit: BreakerPermit | undefined,
   call: AdapterCall<T>,
 ): Promise<{ result: T; deadline: AttemptDeadline } | undefined> {
@@ -73,11 +90,11 @@ async function tryProvider<T>(
       return { result, deadline };
     } catch (thrown) {
       deadline.clear();
-      const error = asUpstreamError(candidate.provider, thrown, deadline.signal);
+      const error = secrets.upstreamError(asUpstreamError(candidate.provider, thrown, deadline.signal), ctx.clientApiKey);
       const durationMs = performance.now() - started;
       ctx.attempts.push(failedAttempt(candidate, error, durationMs));
       health.record(candidate.provider, permit, error.failure, durationMs);
-      if (error.failure === 'aborted') throw error;
+      if (error.failure === 'aborted' || error.failure === 'internal') throw error;
       const delay = retryDelay(error, retry, adapter.options, health.budget(candidate.provider));
       if (delay === undefined) {
         if (error.failure === 'client_error') throw error;
@@ -99,11 +116,13 @@ function failedAttempt(candidate: Candidate, error: UpstreamError, durationMs: n
     model: candidate.model,
     outcome: error.failure,
     status: error.status,
+    type: error.type,
+    code: error.code,
     upstreamStatus: error.upstreamStatus,
     retryAfter: error.headers['retry-after'],
     message: error.message,
     durationMs,
-    error: error.code === 'adapter_error' ? error.cause : undefined,
+    error: error.failure === 'internal' || error.code === 'adapter_error' ? error.cause : undefined,
   };
 }
 
@@ -116,7 +135,12 @@ function retryDelay(error: UpstreamError, retry: number, options: ProviderConfig
   return delay;
 }
 
-/** Adapters throw GatewayErrors; anything else is a bug in the adapter, treated as a failure of that provider. */
+/**
+ * Adapters throw GatewayErrors (the provider's answer) or network errors;
+ * anything else is the gateway failing on this request (a conversion that
+ * threw), which is not the provider's fault and which no other provider would
+ * mend: a 500, never counted against the provider.
+ */
 export function asUpstreamError(provider: string, thrown: unknown, signal: AbortSignal): UpstreamError {
   if (thrown instanceof UpstreamError) return thrown;
   if (GatewayError.is(thrown)) {
@@ -130,9 +154,9 @@ export function asUpstreamError(provider: string, thrown: unknown, signal: Abort
     });
   }
   if (signal.aborted || isNetworkError(thrown)) return upstreamErrorFromNetwork(provider, thrown, signal);
-  return new UpstreamError(provider, 502, `provider "${provider}" failed unexpectedly; see the gateway log`, {
-    failure: 'failed',
-    code: 'adapter_error',
+  return new UpstreamError(provider, 500, `The gateway failed while preparing this request for provider "${provider}" or reading its answer; see the gateway log.`, {
+    failure: 'internal',
+    code: 'internal_error',
     cause: thrown,
   });
 }

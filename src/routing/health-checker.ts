@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import { noHealthCheck, type BaseAdapter } from '../providers/base-adapter.js';
+import { credentialsRejected } from '../providers/http/upstream-client.js';
 import type { ProviderHealth } from './provider-health.js';
 
 /**
  * Probes each health-checked provider every `health_check.interval_ms` and
- * tells its health the verdict: a failure counts against the breaker like a
+ * tells its health the verdict and why it failed ("credentials rejected" when
+ * the provider refused its key): a failure counts against the breaker like a
  * failed request, a pass lets an open breaker probe with real traffic at once.
  * Timers are unref'd and stopped by `stop()`; a probe never overlaps the next.
  */
@@ -41,8 +43,9 @@ export class HealthChecker {
         this.logger.warn({ provider: adapter.name }, 'health_check is enabled but this provider type has no health check; not probing it');
         return undefined;
       }
-      this.health.checked(adapter.name, false);
-      this.logger.warn({ provider: adapter.name, reason: (error as Error).message }, 'health check failed');
+      const reason = (error as { code?: unknown }).code === credentialsRejected ? 'credentials rejected' : (error as Error).message;
+      this.health.checked(adapter.name, false, reason);
+      this.logger.warn({ provider: adapter.name, reason }, 'health check failed');
       return false;
     } finally {
       clearTimeout(timeout);

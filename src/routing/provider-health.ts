@@ -11,8 +11,17 @@ export type Admission = { allowed: true; permit: BreakerPermit | undefined } | {
 
 const latencySamples = 100;
 
+/** The last active health check's verdict, as the admin API shows it. */
+export interface HealthCheckVerdict {
+  healthy: boolean;
+  /** Why the check failed; null when it passed. */
+  reason: string | null;
+  checked_at: string;
+}
+
 class ProviderStatus {
   forced: ForcedState | undefined;
+  lastHealthCheck: HealthCheckVerdict | undefined;
   readonly latencies: number[] = [];
   private nextSample = 0;
 
@@ -35,7 +44,10 @@ class ProviderStatus {
 export class ProviderHealth {
   private readonly statuses = new Map<string, ProviderStatus>();
 
-  constructor(providers: Record<string, ProviderConfig>, now: () => number = Date.now) {
+  constructor(
+    providers: Record<string, ProviderConfig>,
+    private readonly now: () => number = Date.now,
+  ) {
     for (const [name, options] of Object.entries(providers)) {
       this.statuses.set(name, new ProviderStatus(new CircuitBreaker(options.circuit_breaker, now), new RetryBudget(options.retry_budget, now)));
     }
@@ -58,7 +70,7 @@ export class ProviderHealth {
     if (outcome === 'ok' || outcome === 'client_error') {
       status.breaker.success(permit);
       status.addLatency(durationMs);
-    } else if (outcome === 'aborted' || outcome === 'skipped') status.breaker.release(permit);
+    } else if (outcome === 'aborted' || outcome === 'skipped' || outcome === 'rate_limited' || outcome === 'internal') status.breaker.release(permit);
     else status.breaker.failure(permit);
   }
 
@@ -67,10 +79,11 @@ export class ProviderHealth {
   }
 
   /** An active health check's verdict: a pass lets an open breaker probe at once; a failure counts like a failed request. */
-  checked(provider: string, healthy: boolean): void {
-    const { breaker } = this.status(provider);
-    if (healthy) breaker.healthy();
-    else breaker.failure(undefined);
+  checked(provider: string, healthy: boolean, reason?: string): void {
+    const status = this.status(provider);
+    status.lastHealthCheck = { healthy, reason: healthy ? null : (reason ?? 'failed'), checked_at: new Date(this.now()).toISOString() };
+    if (healthy) status.breaker.healthy();
+    else status.breaker.failure(undefined);
   }
 
   force(provider: string, state: ForcedState | 'auto'): void {
@@ -104,6 +117,7 @@ export class ProviderHealth {
       breaker,
       latency_ms: { p50: percentile(0.5), p95: percentile(0.95), samples: sorted.length },
       error_rate: breaker.error_rate,
+      health_check: status.lastHealthCheck ?? null,
     };
   }
 

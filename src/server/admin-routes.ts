@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gateway } from '../gateway/create-gateway.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { parseUsageQuery, usageReport } from '../usage/usage-report.js';
+import type { AdminThrottle } from './admin-throttle.js';
 import { parseJsonBody, readBody } from './read-body.js';
 import { sendError, sendJson } from './respond.js';
 
@@ -13,14 +14,20 @@ const states = new Set(['up', 'down', 'auto']);
 /**
  * The operator's API, behind `admin.api_key` (sent as a bearer token). With no
  * key configured the routes do not exist (404), so an unconfigured gateway
- * exposes nothing.
+ * exposes nothing. An address that keeps sending wrong keys is made to wait
+ * (429 with Retry-After) before any key it sends is checked again.
  */
-export async function handleAdmin(req: IncomingMessage, res: ServerResponse, gateway: Gateway, path: string): Promise<void> {
+export async function handleAdmin(req: IncomingMessage, res: ServerResponse, gateway: Gateway, path: string, throttle: AdminThrottle): Promise<void> {
   const adminKey = gateway.config.admin.api_key;
   if (!adminKey) return sendError(res, new GatewayError(404, `Unknown request URL: ${req.method} ${path}.`, { code: 'unknown_url' }));
+  const address = req.socket.remoteAddress ?? 'unknown';
+  const waitMs = throttle.waitMs(address);
+  if (waitMs > 0) return sendError(res, tooManyWrongKeys(waitMs));
   if (!presentedKeyMatches(req.headers.authorization, adminKey)) {
+    if (throttle.recordFailure(address) > 0) gateway.runtime.logger.warn({ address }, 'admin API: too many wrong keys; this address must wait');
     return sendError(res, new GatewayError(401, 'The admin API needs the admin key as "Authorization: Bearer <admin.api_key>".', { code: 'invalid_admin_key' }));
   }
+  throttle.recordSuccess(address);
   if (path === '/admin/providers') {
     if (req.method !== 'GET') return methodNotAllowed(res, path, 'GET');
     return sendJson(res, 200, { object: 'list', data: [...gateway.runtime.adapters.values()].map((adapter) => describeProvider(gateway, adapter.name)) });
@@ -32,7 +39,11 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, gat
   const match = providerState.exec(path);
   if (match) {
     if (req.method !== 'POST') return methodNotAllowed(res, path, 'POST');
-    return setProviderState(req, res, gateway, decodeURIComponent(match[1] as string));
+    const provider = decodedSegment(match[1] as string);
+    if (provider === undefined) {
+      return sendError(res, new GatewayError(400, 'The provider name in the path is not valid percent-encoding.', { code: 'invalid_path' }));
+    }
+    return setProviderState(req, res, gateway, provider);
   }
   sendError(res, new GatewayError(404, `Unknown admin URL: ${req.method} ${path}.`, { code: 'unknown_url' }));
 }
@@ -64,6 +75,22 @@ function sendUsage(req: IncomingMessage, res: ServerResponse, gateway: Gateway):
 
 function describeProvider(gateway: Gateway, name: string) {
   return { name, type: gateway.runtime.adapters.get(name)?.options.type, ...gateway.runtime.health.describe(name) };
+}
+
+function decodedSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function tooManyWrongKeys(waitMs: number): GatewayError {
+  const seconds = Math.ceil(waitMs / 1000);
+  return new GatewayError(429, `Too many wrong admin keys from this address; try again in ${seconds} s.`, {
+    code: 'too_many_admin_attempts',
+    headers: { 'retry-after': String(seconds) },
+  });
 }
 
 /** Compares digests, which have one length, so that the comparison takes the same time wherever the keys differ. */

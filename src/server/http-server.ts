@@ -5,8 +5,10 @@ import type { Logger } from 'pino';
 import { ChatStream } from '../gateway/chat-stream.js';
 import type { Operation, RequestContext } from '../gateway/context.js';
 import type { Gateway } from '../gateway/create-gateway.js';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 import { handleAdmin } from './admin-routes.js';
+import { AdminThrottle } from './admin-throttle.js';
+import { answerClientError } from './client-error.js';
 import { closeGracefully } from './graceful-close.js';
 import { parseJsonBody, readBody } from './read-body.js';
 import { sendError, sendJson, sendSse } from './respond.js';
@@ -31,18 +33,43 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** The HTTP door: parses, hands the request to the gateway's pipeline, writes what comes back. */
-export function createHttpServer(gateway: Gateway): Server {
-  return createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
-    handleRequest(req, res, gateway).catch((error: unknown) => {
-      gateway.runtime.logger.error({ err: error }, 'unhandled error in the HTTP handler');
-      sendError(res, error);
-    });
-  });
+export interface HttpServerOptions {
+  /** The admin API's guard against key guessing; tests pass one with their own clock. */
+  adminThrottle?: AdminThrottle;
 }
 
-export async function startHttpServer(gateway: Gateway, listen: { host: string; port: number }): Promise<RunningServer> {
-  const server = createHttpServer(gateway);
+/** How often node:http looks for requests past their timeout: often enough that a short `request_timeout_ms` is kept to. */
+const timeoutCheckIntervalMs = (requestTimeoutMs: number) => Math.max(100, Math.min(30_000, Math.ceil(requestTimeoutMs / 4)));
+
+/** The HTTP door: parses, hands the request to the gateway's pipeline, writes what comes back. */
+export function createHttpServer(gateway: Gateway, options: HttpServerOptions = {}): Server {
+  const adminThrottle = options.adminThrottle ?? new AdminThrottle();
+  const requestTimeout = gateway.config.server.request_timeout_ms;
+  // The response each connection is writing, so that a later bad request on it does not write into the middle of it.
+  const responses = new WeakMap<object, ServerResponse>();
+  const server = createServer(
+    {
+      noDelay: true,
+      keepAliveTimeout: 65_000,
+      // A client must send headers and body within request_timeout_ms; headers alone cannot take longer than the whole.
+      requestTimeout,
+      headersTimeout: requestTimeout,
+      connectionsCheckingInterval: timeoutCheckIntervalMs(requestTimeout),
+    },
+    (req, res) => {
+      responses.set(req.socket, res);
+      handleRequest(req, res, gateway, adminThrottle).catch((error: unknown) => {
+        gateway.runtime.logger.error({ err: error }, 'unhandled error in the HTTP handler');
+        sendError(res, error);
+      });
+    },
+  );
+  server.on('clientError', (error, socket) => answerClientError(error, socket, responses.get(socket), gateway.runtime.logger));
+  return server;
+}
+
+export async function startHttpServer(gateway: Gateway, listen: { host: string; port: number }, options: HttpServerOptions = {}): Promise<RunningServer> {
+  const server = createHttpServer(gateway, options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(listen.port, listen.host, () => {
@@ -59,9 +86,12 @@ export async function startHttpServer(gateway: Gateway, listen: { host: string; 
   };
 }
 
-async function handleRequest(req: IncomingMessage, res: ServerResponse, gateway: Gateway): Promise<void> {
+async function handleRequest(req: IncomingMessage, res: ServerResponse, gateway: Gateway, adminThrottle: AdminThrottle): Promise<void> {
+  if (req.httpVersionMajor === 0) {
+    return sendError(res, new GatewayError(400, 'HTTP/0.9 is not supported; send HTTP/1.1.', { code: 'unsupported_http_version', headers: { connection: 'close' } }));
+  }
   const rawPath = pathOf(req.url ?? '/');
-  if (rawPath.startsWith('/admin/')) return handleAdmin(req, res, gateway, rawPath);
+  if (rawPath.startsWith('/admin/')) return handleAdmin(req, res, gateway, rawPath, adminThrottle);
   const path = routePath(rawPath);
   const methods = routes.get(path);
   const handler = methods?.get(req.method ?? 'GET');

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { GatewayError } from '../gateway/errors.js';
+import { GatewayError } from '../core/errors.js';
 
 /** Reads a request body up to `limit` bytes; a larger one is refused with 413 without reading the rest. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {

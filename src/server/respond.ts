@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ChatStream } from '../gateway/chat-stream.js';
-import { toGatewayError } from '../gateway/errors.js';
+import { toGatewayError } from '../core/errors.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
-import { UsageLedger, type LedgerRow } from './ledger.js';
+import { LedgerNotFoundError, LedgerRowSkippedError, UsageLedger, type LedgerRow } from './ledger.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
 const row = (index: number): LedgerRow => ({
@@ -21,16 +23,103 @@ const row = (index: number): LedgerRow => ({
   cache: 'miss',
 });
 
+/** What a provider or adapter that breaks its contract may hand the ledger: the types say otherwise, the values do not. */
+const malformed = (index: number, fields: Record<string, unknown>): LedgerRow => ({ ...row(index), ...fields }) as LedgerRow;
+
+async function ledgerFile(): Promise<string> {
+  return path.join(await mkdtemp(path.join(tmpdir(), 'tokenpak-ledger-')), 'usage.db');
+}
+
+function storedRows(file: string): Array<Record<string, unknown>> {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare('SELECT request_id, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms FROM requests ORDER BY id').all() as Array<Record<string, unknown>>;
+  } finally {
+    db.close();
+  }
+}
+
+describe('UsageLedger rows', () => {
+  it('keeps every row of a tick that also holds rows with a missing model or unreadable usage', async () => {
+    const file = await ledgerFile();
+    const ledger = UsageLedger.open(file);
+    const bad = [
+      malformed(1, { model: 42 }),
+      malformed(3, { model: undefined, promptTokens: 'abc' }),
+      malformed(5, { completionTokens: Number.NaN, cachedTokens: undefined, costUsd: Number.POSITIVE_INFINITY }),
+      malformed(7, { promptTokens: -5, latencyMs: Number.NaN, costUsd: '0.1', cache: true }),
+    ];
+    const good = [row(0), row(2), row(4), row(6)];
+    await Promise.all([...good, ...bad].map((entry) => ledger.record(entry)));
+    await ledger.close();
+
+    const stored = storedRows(file);
+    expect(stored.map((entry) => entry.request_id)).toEqual(['req-0', 'req-2', 'req-4', 'req-6', 'req-1', 'req-3', 'req-5', 'req-7']);
+    expect(stored.slice(0, 4).every((entry) => entry.model === 'gpt-4.1-nano' && entry.prompt_tokens === 10)).toBe(true);
+    expect(stored.slice(4)).toEqual([
+      { request_id: 'req-1', model: 'unknown', prompt_tokens: 10, completion_tokens: 20, cached_tokens: 0, cost_usd: 0.0001, latency_ms: 1 },
+      { request_id: 'req-3', model: 'unknown', prompt_tokens: 0, completion_tokens: 20, cached_tokens: 0, cost_usd: 0.0001, latency_ms: 1 },
+      { request_id: 'req-5', model: 'gpt-4.1-nano', prompt_tokens: 10, completion_tokens: 0, cached_tokens: 0, cost_usd: null, latency_ms: 1 },
+      { request_id: 'req-7', model: 'gpt-4.1-nano', prompt_tokens: 0, completion_tokens: 20, cached_tokens: 0, cost_usd: null, latency_ms: 0 },
+    ]);
+  });
+
+  it('skips only the row the database refuses, rejecting its record, and keeps the rest of its tick', async () => {
+    const file = await ledgerFile();
+    const ledger = UsageLedger.open(file);
+    await ledger.record(row(0));
+    const other = new Database(file);
+    other.exec("CREATE TRIGGER refuse_poison BEFORE INSERT ON requests WHEN NEW.request_id = 'req-poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END");
+    other.close();
+
+    const results = await Promise.allSettled([row(1), { ...row(2), requestId: 'req-poison' }, row(3)].map((entry) => ledger.record(entry)));
+    await ledger.close();
+
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const refused = (results[1] as PromiseRejectedResult).reason as Error;
+    expect(refused).toBeInstanceOf(LedgerRowSkippedError);
+    expect(refused.message).toBe('the usage ledger skipped the row of request req-poison: poisoned row');
+    expect(storedRows(file).map((entry) => entry.request_id)).toEqual(['req-0', 'req-1', 'req-3']);
+  });
+
+  it('writes no hourly rollups: the usage report reads the request rows', async () => {
+    const file = await ledgerFile();
+    const ledger = UsageLedger.open(file);
+    await ledger.record(row(0));
+    await ledger.close();
+    const db = new Database(file, { readonly: true });
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+    db.close();
+    expect(tables).toEqual([{ name: 'requests' }]);
+  });
+});
+
+describe('UsageLedger.openExisting', () => {
+  it('refuses a missing file, naming it, and creates nothing', async () => {
+    const file = await ledgerFile();
+    expect(() => UsageLedger.openExisting(file)).toThrow(new LedgerNotFoundError(file));
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('reports on a ledger the gateway wrote', async () => {
+    const file = await ledgerFile();
+    const writer = UsageLedger.open(file);
+    await Promise.all([row(0), row(1)].map((entry) => writer.record(entry)));
+    await writer.close();
+    const reader = UsageLedger.openExisting(file);
+    expect(reader.usage(0, 'model')).toMatchObject([{ group: 'gpt-4.1-nano', requests: 2 }]);
+    await reader.close();
+  });
+});
+
 describe('UsageLedger on a file', () => {
-  it('copies the write-ahead log into the database file from its own thread, not on commit', async () => {
-    const file = path.join(await mkdtemp(path.join(tmpdir(), 'tokenpak-ledger-')), 'usage.db');
+  it('copies the write-ahead log into the database file from its checkpoint thread', async () => {
+    const file = await ledgerFile();
     const ledger = UsageLedger.open(file);
     const sizeBefore = (await stat(file)).size;
     for (let batch = 0; batch < 20; batch++) await Promise.all(Array.from({ length: 100 }, (_, index) => ledger.record(row(batch * 100 + index))));
-    // Commits alone leave the database file as it was: nothing checkpoints on the writing thread.
-    expect((await stat(file)).size).toBe(sizeBefore);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await stat(file)).size).toBeGreaterThan(sizeBefore);
+    // Waits for the thread's checkpoint, however long the machine takes to run it; nothing here times the thread.
+    await vi.waitFor(async () => expect((await stat(file)).size).toBeGreaterThan(sizeBefore), { timeout: 30_000, interval: 50 });
     expect(ledger.usage(0, 'model')).toMatchObject([{ group: 'gpt-4.1-nano', requests: 2000 }]);
     await ledger.close();
   });

@@ -1,25 +1,11 @@
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { normalizeLedgerRow, type LedgerRow } from './normalize-ledger-row.js';
+
+export type { LedgerRow };
 import { WalCheckpointer } from './wal-checkpointer.js';
 
-export interface LedgerRow {
-  /** Unix milliseconds. */
-  time: number;
-  requestId: string;
-  /** A hash of the client's key, never the key. */
-  keyId: string;
-  user: string | null;
-  provider: string | null;
-  model: string;
-  promptTokens: number;
-  completionTokens: number;
-  cachedTokens: number;
-  /** USD; null when the model's price is unknown. */
-  costUsd: number | null;
-  latencyMs: number;
-  status: number;
-  cache: 'hit' | 'miss' | 'bypass' | null;
-}
 
 export type UsageGrouping = 'hour' | 'model' | 'provider' | 'key' | 'user' | 'cache';
 
@@ -34,8 +20,6 @@ export interface UsageGroup {
   /** Rows whose cost is unknown: the group's cost leaves them out. */
   unpriced_requests: number;
 }
-
-const hourMs = 3_600_000;
 
 /** SQLite's own `wal_autocheckpoint`, restored if the checkpoint thread fails. */
 const sqliteDefaultCheckpointPages = 1000;
@@ -57,52 +41,7 @@ CREATE TABLE IF NOT EXISTS requests (
   status INTEGER NOT NULL,
   cache TEXT
 );
-CREATE INDEX IF NOT EXISTS requests_by_time ON requests (time);
-CREATE TABLE IF NOT EXISTS hourly (
-  hour INTEGER NOT NULL,
-  provider TEXT NOT NULL,
-  model TEXT NOT NULL,
-  key_id TEXT NOT NULL,
-  requests INTEGER NOT NULL,
-  prompt_tokens INTEGER NOT NULL,
-  completion_tokens INTEGER NOT NULL,
-  cached_tokens INTEGER NOT NULL,
-  cost_usd REAL NOT NULL,
-  PRIMARY KEY (hour, provider, model, key_id)
-);`;
-
-interface Rollup {
-  hour: number;
-  provider: string;
-  model: string;
-  keyId: string;
-  requests: number;
-  promptTokens: number;
-  completionTokens: number;
-  cachedTokens: number;
-  cost: number;
-}
-
-/** A batch's rows summed per hour × provider × model × key: under load, one rollup write serves many rows. */
-function rollUp(rows: LedgerRow[]): Rollup[] {
-  const rollups = new Map<string, Rollup>();
-  for (const row of rows) {
-    const hour = row.time - (row.time % hourMs);
-    const provider = row.provider ?? '';
-    const id = `${hour}\u0000${provider}\u0000${row.model}\u0000${row.keyId}`;
-    let rollup = rollups.get(id);
-    if (!rollup) {
-      rollup = { hour, provider, model: row.model, keyId: row.keyId, requests: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, cost: 0 };
-      rollups.set(id, rollup);
-    }
-    rollup.requests++;
-    rollup.promptTokens += row.promptTokens;
-    rollup.completionTokens += row.completionTokens;
-    rollup.cachedTokens += row.cachedTokens;
-    rollup.cost += row.costUsd ?? 0;
-  }
-  return [...rollups.values()];
-}
+CREATE INDEX IF NOT EXISTS requests_by_time ON requests (time);`;
 
 /** The SQL that groups rows each way the API offers; fixed strings, never built from input. */
 const groupExpressions: Record<UsageGrouping, string> = {
@@ -114,17 +53,23 @@ const groupExpressions: Record<UsageGrouping, string> = {
   cache: 'cache',
 };
 
+interface PendingRow {
+  row: LedgerRow;
+  done: (error?: Error) => void;
+}
+
 /**
  * The durable record of every request, in SQLite (WAL). Rows are written in one
  * transaction per event-loop tick, and checkpoints run on a thread of their
  * own; `record` resolves once its row is committed, so a caller that awaits it
- * before answering never answers for a row a crash could lose.
+ * before answering never answers for a row a crash could lose. A row the
+ * database still refuses once normalised is skipped alone (its `record`
+ * rejects with `LedgerRowSkippedError`); the rest of its tick is kept.
  */
 export class UsageLedger {
   private readonly insertRow: Statement;
-  private readonly addToHour: Statement;
   private readonly writeBatch: (rows: LedgerRow[]) => void;
-  private pending: Array<{ row: LedgerRow; done: (error?: Error) => void }> = [];
+  private pending: PendingRow[] = [];
   private flushScheduled = false;
   /** Started with the first write, so that a ledger opened only to report (`tokenpak usage`) starts no thread. */
   private checkpointer: WalCheckpointer | undefined;
@@ -140,22 +85,10 @@ export class UsageLedger {
     this.insertRow = db.prepare(`INSERT INTO requests
       (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.addToHour = db.prepare(`INSERT INTO hourly (hour, provider, model, key_id, requests, prompt_tokens, completion_tokens, cached_tokens, cost_usd)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (hour, provider, model, key_id) DO UPDATE SET
-        requests = requests + excluded.requests,
-        prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-        completion_tokens = completion_tokens + excluded.completion_tokens,
-        cached_tokens = cached_tokens + excluded.cached_tokens,
-        cost_usd = cost_usd + excluded.cost_usd`);
     this.writeBatch = db.transaction((rows: LedgerRow[]) => {
       // Positional parameters: binding by name looks each one up, and measured ~30% dearer per row.
       for (const row of rows) {
         this.insertRow.run(row.time, row.requestId, row.keyId, row.user, row.provider, row.model, row.promptTokens, row.completionTokens, row.cachedTokens, row.costUsd, row.latencyMs, row.status, row.cache);
-      }
-      for (const rollup of rollUp(rows)) {
-        const { hour, provider, model, keyId, requests, promptTokens, completionTokens, cachedTokens, cost } = rollup;
-        this.addToHour.run(hour, provider, model, keyId, requests, promptTokens, completionTokens, cachedTokens, cost);
       }
     });
   }
@@ -165,10 +98,22 @@ export class UsageLedger {
     return new UsageLedger(new Database(path), path, onCheckpointFailure);
   }
 
+  /** Opens a ledger the gateway has already written, to report on it; throws `LedgerNotFoundError` rather than create an empty one. */
+  static openExisting(path: string): UsageLedger {
+    let db: SqliteDatabase;
+    try {
+      db = new Database(path, { fileMustExist: true });
+    } catch (error) {
+      if (!existsSync(path)) throw new LedgerNotFoundError(path);
+      throw error;
+    }
+    return new UsageLedger(db, path, () => {});
+  }
+
   /** Queues a row; resolves when the transaction holding it has committed. */
   record(row: LedgerRow): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ row, done: (error) => (error ? reject(error) : resolve()) });
+      this.pending.push({ row: normalizeLedgerRow(row), done: (error) => (error ? reject(error) : resolve()) });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         if (!this.checkpointer && this.path !== ':memory:') this.startCheckpointer();
@@ -226,8 +171,31 @@ export class UsageLedger {
     try {
       this.writeBatch(batch.map((entry) => entry.row));
       for (const entry of batch) entry.done();
-    } catch (error) {
-      for (const entry of batch) entry.done(error as Error);
+    } catch {
+      // One row SQLite refuses rolls back the whole tick: written alone, the others are kept and only that row is lost.
+      for (const entry of batch) this.writeAlone(entry);
     }
+  }
+
+  private writeAlone(entry: PendingRow): void {
+    try {
+      this.writeBatch([entry.row]);
+      entry.done();
+    } catch (error) {
+      entry.done(new LedgerRowSkippedError(entry.row.requestId, error as Error));
+    }
+  }
+}
+
+/** A row the database refused; the message carries the request id and SQLite's reason, never the row's values. */
+export class LedgerRowSkippedError extends Error {
+  constructor(requestId: string, cause: Error) {
+    super(`the usage ledger skipped the row of request ${requestId}: ${cause.message}`, { cause });
+  }
+}
+
+export class LedgerNotFoundError extends Error {
+  constructor(readonly path: string) {
+    super(`No usage ledger at ${path}: the gateway creates it (usage.db_path) when it serves its first request.`);
   }
 }

@@ -1,10 +1,6 @@
-/** Per million tokens, in USD. Cached input and cache writes fall back to the input rate when a model has none. */
-export interface ModelRates {
-  input_per_mtok: number;
-  output_per_mtok: number;
-  cached_input_per_mtok?: number;
-  cache_write_per_mtok?: number;
-}
+import type { ModelRates } from './price-schema.js';
+
+export type { LongContextRates, ModelRates } from './price-schema.js';
 
 export interface PricingTable {
   as_of: string;
@@ -13,27 +9,34 @@ export interface PricingTable {
 
 const maxRememberedLookups = 1_000;
 
+const month = '(?:0[1-9]|1[0-2])';
+const day = '(?:0[1-9]|[12]\\d|3[01])';
+/**
+ * How providers name a dated snapshot or an alias of a model: `-2025-04-14`
+ * (OpenAI), `-20250929` (Anthropic), `-0613`/`-0709` (OpenAI's and xAI's older
+ * month-day snapshots), `-latest`, and `@20250805` (Vertex AI).
+ */
+const snapshotSuffix = new RegExp(`(?:-20\\d\\d-${month}-${day}|-20\\d\\d${month}${day}|-${month}${day}|-latest|@20\\d\\d${month}${day}|@latest)$`);
+
 /**
  * The rates of every known model: the shipped table, then a refreshed one, then
- * proxy.yaml's `pricing:`, each overriding the one before. A model is found by
- * its exact name, else by the longest known name it extends with a dash
- * (`gpt-4.1-nano-2025-04-14` is `gpt-4.1-nano`), never by a bare prefix
- * (`gpt-4.7` is not `gpt-4`).
+ * proxy.yaml's `pricing:`, each overriding the one before. A model is priced
+ * as itself, else as the model it is a dated snapshot or alias of
+ * (`claude-opus-4-1@20250805` is `claude-opus-4-1`), never as another model
+ * that shares its prefix: `grok-4-fast` is not `grok-4`, and
+ * `gpt-4-0125-preview` is not `gpt-4`.
  */
 export class PriceBook {
   private readonly rates = new Map<string, ModelRates>();
-  private readonly namesLongestFirst: string[];
   private readonly lookups = new Map<string, ModelRates | undefined>();
 
   constructor(tables: Array<Record<string, ModelRates>>) {
     for (const table of tables) for (const [model, rates] of Object.entries(table)) this.rates.set(model, rates);
-    this.namesLongestFirst = [...this.rates.keys()].sort((a, b) => b.length - a.length);
   }
 
   ratesFor(model: string): ModelRates | undefined {
     if (this.lookups.has(model)) return this.lookups.get(model);
-    const name = this.rates.has(model) ? model : this.namesLongestFirst.find((known) => model.startsWith(`${known}-`));
-    const rates = name === undefined ? undefined : this.rates.get(name);
+    const rates = this.rates.get(model) ?? this.rates.get(model.replace(snapshotSuffix, ''));
     if (this.lookups.size >= maxRememberedLookups) this.lookups.clear();
     this.lookups.set(model, rates);
     return rates;

@@ -1,17 +1,11 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { PricingTable } from './price-book.js';
-
-const rates = z.strictObject({
-  input_per_mtok: z.number().min(0),
-  output_per_mtok: z.number().min(0),
-  cached_input_per_mtok: z.number().min(0).optional(),
-  cache_write_per_mtok: z.number().min(0).optional(),
-});
+import { modelRatesSchema } from './price-schema.js';
 
 const pricingTableSchema = z.looseObject({
   as_of: z.string().min(1),
-  models: z.record(z.string().min(1), rates).refine((models) => Object.keys(models).length > 0, 'the table has no models'),
+  models: z.record(z.string().min(1), modelRatesSchema).refine((models) => Object.keys(models).length > 0, 'the table has no models'),
 });
 
 /** A pricing document (the shipped table's format), validated; throws a message a person can act on. */

@@ -1,13 +1,15 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { PricingConfig } from '../config/schema.js';
-import type { Usage } from '../types.js';
+import type { Usage } from '../core/types.js';
 import { costOf, worstCaseCost } from './cost.js';
 import { PriceBook, type ModelRates, type PricingTable } from './price-book.js';
 import { fetchPricingTable, readSavedPricingTable, savePricingTable } from './pricing-file.js';
 import shipped from './pricing-table.json' with { type: 'json' };
 
 const refreshIntervalMs = 24 * 60 * 60 * 1000;
+/** Unpriced models warned about; past this many the set starts over, so a client inventing names cannot grow it. */
+const maxWarnedModels = 1_000;
 /** Provider types whose models run on the user's own hardware: free unless priced. */
 const localTypes = new Set(['ollama']);
 
@@ -20,6 +22,7 @@ export class Pricing {
   private book: PriceBook;
   private readonly warned = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly overrides: Record<string, ModelRates>,
@@ -47,10 +50,18 @@ export class Pricing {
     return this.book.ratesFor(model) !== undefined;
   }
 
-  /** The most a request can cost, or null when the model's price is unknown. */
+  /**
+   * The most a request can cost, a finite number, or null when the model's
+   * price is unknown (a request that cannot be budgeted; local models are free).
+   */
   worstCase(model: string, providerType: string, promptTokens: number, maxOutputTokens: number): number | null {
     const rates = this.ratesOf(model, providerType);
     return rates ? worstCaseCost(promptTokens, maxOutputTokens, rates) : null;
+  }
+
+  /** Resolves once the refresh in progress, if any, has finished (with the new table or the old one kept). */
+  refreshSettled(): Promise<void> {
+    return this.refreshing;
   }
 
   stop(): void {
@@ -62,6 +73,7 @@ export class Pricing {
     if (rates) return rates;
     if (localTypes.has(providerType)) return free;
     if (!this.warned.has(model)) {
+      if (this.warned.size >= maxWarnedModels) this.warned.clear();
       this.warned.add(model);
       this.logger.warn({ model }, 'no price is known for this model: its cost is recorded as null; add it under pricing: in proxy.yaml');
     }
@@ -84,8 +96,8 @@ export class Pricing {
         this.logger.warn({ url, reason: (error as Error).message }, 'pricing refresh failed; keeping the last good table');
       }
     };
-    void refresh();
-    this.timer = setInterval(refresh, refreshIntervalMs);
+    this.refreshing = refresh();
+    this.timer = setInterval(() => (this.refreshing = refresh()), refreshIntervalMs);
     this.timer.unref();
   }
 }

@@ -10,20 +10,31 @@ export interface UsageQuery {
   groupBy: UsageGrouping;
 }
 
+/** How the caller spells the two parameters, so that an error names the one its user typed. */
+export interface UsageQueryNames {
+  since: string;
+  groupBy: string;
+}
+
+/** The furthest a JavaScript Date reaches from 1970, either way. */
+const latestDateMs = 8.64e15;
+
+const apiNames: UsageQueryNames = { since: 'since', groupBy: 'group_by' };
+
 /** Reads `since` and `group_by` as the API and the CLI take them; throws a message a person can act on. */
-export function parseUsageQuery(since: string | undefined, groupBy: string | undefined): UsageQuery {
+export function parseUsageQuery(since: string | undefined, groupBy: string | undefined, names: UsageQueryNames = apiNames): UsageQuery {
   const query = { since: since ?? '24h', groupBy: (groupBy ?? 'model') as UsageGrouping };
-  if (!groupings.includes(query.groupBy)) throw new Error(`group_by must be one of ${groupings.join(', ')}, not "${groupBy}"`);
-  sinceMs(query.since);
+  if (!groupings.includes(query.groupBy)) throw new Error(`${names.groupBy} must be one of ${groupings.join(', ')}, not "${groupBy}"`);
+  // A duration too long for a Date (99999999d) is refused with the unreadable ones: the report prints its start as a date.
+  if (!(Math.abs(sinceMs(query.since)) <= latestDateMs)) throw new Error(`${names.since} must be a duration such as 24h, 7d or 30m, or an ISO date, not "${query.since}"`);
   return query;
 }
 
+/** The start of the report in Unix ms; NaN when `since` is neither a duration nor a date. */
 export function sinceMs(since: string, now: number = Date.now()): number {
   const duration = durations.exec(since);
   if (duration) return now - Number(duration[1]) * unitMs[duration[2] as keyof typeof unitMs];
-  const date = Date.parse(since);
-  if (Number.isNaN(date)) throw new Error(`since must be a duration such as 24h, 7d or 30m, or an ISO date, not "${since}"`);
-  return date;
+  return Date.parse(since);
 }
 
 /** The one report behind `GET /admin/usage` and `tokenpak usage`, so that both give the same figures. */

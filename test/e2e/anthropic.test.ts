@@ -174,6 +174,21 @@ describe('Anthropic behind the OpenAI endpoint, replaying every capture', () => 
     expect(sent).toMatchObject({ max_tokens: 300, stop_sequences: ['END'], metadata: { user_id: 'user-7' } });
   });
 
+  it('carries cache_control breakpoints to Anthropic, never more than the 4 it accepts', async () => {
+    const cached = (text: string) => ({ type: 'text' as const, text, cache_control: { type: 'ephemeral', ttl: '1h' } });
+    const completion = await gw.client.chat.completions.create({
+      model: 'anthropic-text',
+      messages: [
+        { role: 'system', content: [cached('Rules one.'), cached('Rules two.')] },
+        { role: 'user', content: [cached('Doc one.'), cached('Doc two.'), cached('Doc three.'), cached('Question?')] },
+      ],
+    });
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    const sent = anthropic.requests.at(-1)?.body;
+    expect(sent.system.map((block: { cache_control?: unknown }) => block.cache_control)).toEqual([undefined, undefined]);
+    expect(sent.messages[0].content.map((block: { cache_control?: unknown }) => block.cache_control)).toEqual(Array(4).fill({ type: 'ephemeral', ttl: '1h' }));
+  });
+
   it('answers JSON mode through a forced json tool, as plain content', async () => {
     const completion = await gw.client.chat.completions.create({
       model: 'anthropic-json-tool.1',

@@ -1,10 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { faultStreamEvents, startFaultyUpstream, type FaultyUpstream } from '../fakes/fault-fake.js';
 import type { FakeServer } from '../fakes/fake-server.js';
+import type { ConfigInput } from '../../src/config/schema.js';
 import { replayOpenAI, startOpenAIFake } from '../fakes/openai-fake.js';
-import { collectStream, postJson, readUntilFailure, startTestGateway, type TestGateway } from '../support/harness.js';
+import { recordedJson } from '../fakes/recordings.js';
+import { clientKey, collectStream, postJson, readUntilFailure, startTestGateway, type TestGateway } from '../support/harness.js';
 
 const messages = [{ role: 'user' as const, content: 'Say a single word.' }];
+
+/** A gateway with the cache on, routing grok-* to the given OpenAI-format upstream. */
+function startCachingGateway(xaiUrl: string, extra: { providers?: ConfigInput['providers']; strategies?: NonNullable<ConfigInput['routing']>['strategies'] } = {}): Promise<TestGateway> {
+  return startTestGateway({
+    admin: { api_key: 'admin' },
+    cache: { enabled: true, ttl: 3600 },
+    providers: { xai: { type: 'openai-compatible', base_url: `${xaiUrl}/v1`, max_retries: 0 }, ...extra.providers },
+    routing: { primary: 'xai', strategies: extra.strategies },
+  });
+}
+
+const cacheStatusOf = (answer: { response: Response }) => answer.response.headers.get('x-tokenpak-cache');
 
 describe('the response cache', () => {
   let xai: FakeServer;
@@ -16,14 +30,9 @@ describe('the response cache', () => {
   beforeAll(async () => {
     xai = await startOpenAIFake('openai-compatible/xai-tool-call', ['grok-3-mini']);
     faulty = await startFaultyUpstream();
-    gw = await startTestGateway({
-      admin: { api_key: 'admin' },
-      cache: { enabled: true, ttl: 3600 },
-      providers: {
-        xai: { type: 'openai-compatible', base_url: `${xai.url}/v1`, max_retries: 0 },
-        faulty: { type: 'openai', base_url: `${faulty.server.url}/v1`, max_retries: 0, circuit_breaker: { failure_threshold: 1000 } },
-      },
-      routing: { primary: 'xai', strategies: [{ provider: 'faulty', models: ['gpt-*'] }] },
+    gw = await startCachingGateway(xai.url, {
+      providers: { faulty: { type: 'openai', base_url: `${faulty.server.url}/v1`, max_retries: 0, circuit_breaker: { failure_threshold: 1000 } } },
+      strategies: [{ provider: 'faulty', models: ['gpt-*'] }],
     });
   });
   afterAll(async () => {
@@ -57,17 +66,11 @@ describe('the response cache', () => {
     expect(xai.requests.length).toBe(before + 2);
   });
 
-  it('forgets an answer after the TTL a request asked for', async () => {
-    await ask({ temperature: 0.5 }, { 'x-tokenpak-cache-ttl': '1' });
-    expect((await ask({ temperature: 0.5 })).response.headers.get('x-tokenpak-cache')).toBe('hit');
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    expect((await ask({ temperature: 0.5 })).response.headers.get('x-tokenpak-cache')).toBe('miss');
-  });
-
   it('stores a stream once complete and replays it with the same content, usage at no cost', async () => {
     const body = { model: 'grok-3-mini', messages, temperature: 0.6, stream: true as const, stream_options: { include_usage: true } };
     const original = await collectStream(await gw.client.chat.completions.create(body));
-    const response = await postJson(`${gw.baseURL}/chat/completions`, body);
+    // The same key as the SDK client's: entries are scoped to the client's key.
+    const response = await postJson(`${gw.baseURL}/chat/completions`, body, { authorization: `Bearer ${clientKey}` });
     expect(response.headers.get('x-tokenpak-cache')).toBe('hit');
     const replayed = await collectStream(await gw.client.chat.completions.create(body));
     expect(replayed.text).toBe(original.text);
@@ -88,13 +91,14 @@ describe('the response cache', () => {
 
   it('never stores an error or an incomplete stream', async () => {
     faulty.inject('status-500');
-    await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages }).catch(() => undefined);
+    const failed = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages }).catch((error) => error);
+    expect(failed.status).toBe(502);
     faulty.inject('none');
     expect((await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages }).withResponse()).response.headers.get('x-tokenpak-cache')).toBe('miss');
 
     faulty.inject('reset-mid-body');
     const broken = await readUntilFailure(await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, seed: 7, stream: true }));
-    expect(broken.failure).toBeInstanceOf(Error);
+    expect(broken.failure?.message).toMatch(/connection to provider "faulty" failed/);
     faulty.inject('none');
     const again = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, seed: 7, stream: true }).withResponse();
     expect(again.response.headers.get('x-tokenpak-cache')).toBe('miss');
@@ -107,21 +111,64 @@ describe('the response cache', () => {
       res.end('data: {"id":"x","object":"chat.completion.chunk","created":0,"model":"grok-3-mini","choices":[{"index":0,"delta":{"content":"par"},"finish_reason":null}]}\n\ndata: {"error":{"message":"overloaded","type":"server_error"}}\n\ndata: [DONE]\n\n');
     });
     const body = { model: 'grok-3-mini', messages, temperature: 0.8, stream: true as const };
-    await readUntilFailure(await gw.client.chat.completions.create(body));
-    xai.setHandler(replayOpenAI('openai-compatible/xai-tool-call', ['grok-3-mini']));
+    try {
+      const { text, failure } = await readUntilFailure(await gw.client.chat.completions.create(body));
+      expect(text).toBe('par');
+      expect(failure?.message).toMatch(/overloaded/);
+    } finally {
+      xai.setHandler(replayOpenAI('openai-compatible/xai-tool-call', ['grok-3-mini']));
+    }
     const again = await gw.client.chat.completions.create(body).withResponse();
     expect(again.response.headers.get('x-tokenpak-cache')).toBe('miss');
     await collectStream(again.data);
   });
+});
+
+describe('the response cache, on a gateway of its own per test', () => {
+  let xai: FakeServer;
+  beforeAll(async () => {
+    xai = await startOpenAIFake('openai-compatible/xai-tool-call', ['grok-3-mini']);
+  });
+  afterAll(() => xai.close());
+
+  it('forgets an answer after the TTL a request asked for', async () => {
+    // Only Date is faked, before the gateway (and its cache clock) starts; sockets and timers stay real.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const storedAt = Date.now();
+    const gw = await startCachingGateway(xai.url);
+    try {
+      const ask = (headers: Record<string, string> = {}) => gw.client.chat.completions.create({ model: 'grok-3-mini', messages }, { headers }).withResponse();
+      expect(cacheStatusOf(await ask({ 'x-tokenpak-cache-ttl': '1' }))).toBe('miss');
+      vi.setSystemTime(storedAt + 999);
+      expect(cacheStatusOf(await ask())).toBe('hit');
+      vi.setSystemTime(storedAt + 1_000);
+      expect(cacheStatusOf(await ask())).toBe('miss');
+    } finally {
+      vi.useRealTimers();
+      await gw.close();
+    }
+  });
 
   it('records hits in the ledger as hits, with no tokens and no cost', async () => {
-    const report = (await (await fetch(`${gw.server.url}/admin/usage?group_by=cache`, { headers: { authorization: 'Bearer admin' } })).json()) as {
-      data: Array<{ group: string; requests: number; prompt_tokens: number; cost_usd: number | null }>;
-    };
-    const byStatus = Object.fromEntries(report.data.map((row) => [row.group, row]));
-    // Above: a plain hit, a stream hit, a stream replay, a TTL hit and a JSON hit from a stream.
-    expect(byStatus.hit).toMatchObject({ requests: 5, prompt_tokens: 0, cost_usd: 0 });
-    expect(byStatus.bypass?.requests).toBe(2);
-    expect(byStatus.miss?.cost_usd).toBeGreaterThan(0);
+    const gw = await startCachingGateway(xai.url);
+    try {
+      const ask = (headers: Record<string, string> = {}) => gw.client.chat.completions.create({ model: 'grok-3-mini', messages }, { headers }).withResponse();
+      const streamed = { model: 'grok-3-mini', messages, temperature: 0.9, stream: true as const };
+      const statuses = [await ask(), await ask(), await ask({ 'x-tokenpak-cache': 'off' })].map(cacheStatusOf);
+      await collectStream(await gw.client.chat.completions.create(streamed));
+      await collectStream(await gw.client.chat.completions.create(streamed));
+      expect(statuses).toEqual(['miss', 'hit', 'bypass']);
+
+      const report = (await (await fetch(`${gw.server.url}/admin/usage?group_by=cache`, { headers: { authorization: 'Bearer admin' } })).json()) as {
+        data: Array<{ group: string; requests: number; prompt_tokens: number; cost_usd: number | null }>;
+      };
+      const byStatus = Object.fromEntries(report.data.map((row) => [row.group, row]));
+      expect(byStatus.hit).toMatchObject({ requests: 2, prompt_tokens: 0, cost_usd: 0 });
+      expect(byStatus.bypass).toMatchObject({ requests: 1, prompt_tokens: recordedJson<{ usage: { prompt_tokens: number } }>('openai-compatible/xai-tool-call').usage.prompt_tokens });
+      expect(byStatus.miss?.requests).toBe(2);
+      expect(byStatus.miss?.cost_usd).toBeGreaterThan(0);
+    } finally {
+      await gw.close();
+    }
   });
 });

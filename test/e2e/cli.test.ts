@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +47,48 @@ describe('tokenpak check', () => {
     const { code, stderr } = await run(['check', '--config', 'nope.yaml']).exited;
     expect(code).toBe(1);
     expect(stderr).toContain('cannot read nope.yaml: file not found');
+  });
+});
+
+describe('tokenpak usage', () => {
+  it('says that the ledger file is missing, naming it, creates nothing, and exits 1', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tokenpak-cli-'));
+    await writeFile(
+      path.join(dir, 'proxy.yaml'),
+      'usage: { db_path: ./usage.db }\nproviders:\n  openai: { type: openai, base_url: "http://127.0.0.1:9/v1" }\nrouting: { primary: openai }\n',
+    );
+    const { code, stdout, stderr } = await run(['usage', '--config', path.join(dir, 'proxy.yaml')]).exited;
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`No usage ledger at ${path.join(dir, 'usage.db')}`);
+    expect(existsSync(path.join(dir, 'usage.db'))).toBe(false);
+  });
+
+  it('lists every grouping, cache included, in its help', async () => {
+    const { code, stdout } = await run(['usage', '--help']).exited;
+    expect(code).toBe(0);
+    expect(stdout).toContain('--by <group>      hour, model, provider, key, user, cache (default model)');
+  });
+
+  it('names --since as typed when it cannot read it', async () => {
+    const { code, stderr } = await run(['usage', '--since', 'yesterday']).exited;
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe('--since must be a duration such as 24h, 7d or 30m, or an ISO date, not "yesterday"');
+  });
+});
+
+describe('tokenpak pricing', () => {
+  it('prints its help when given no subcommand', async () => {
+    const { code, stdout } = await run(['pricing']).exited;
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: tokenpak pricing <command>');
+    expect(stdout).toContain('update --from <src>');
+  });
+
+  it('names an unknown subcommand and exits 1', async () => {
+    const { code, stderr } = await run(['pricing', 'refresh']).exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain('Unknown pricing command "refresh"');
   });
 });
 

@@ -72,6 +72,23 @@ describe('the cost of every request, from the usage the provider reported', () =
     // The capture reports claude-fable-5, and anthropic-refusal is not a priced name either.
     expect(await costHeader('claude/anthropic-refusal')).toBeNull();
   });
+
+  it('prices a long-context tier from proxy.yaml when the prompt is above its threshold', async () => {
+    const local = await startOllamaFake({ pieces: ['ok'], promptEvalCount: 1000, evalCount: 10 });
+    const tiered = await startTestGateway({
+      providers: { local: { type: 'ollama', base_url: local.url } },
+      routing: { primary: 'local' },
+      pricing: { 'qwen2.5:7b': { input_per_mtok: 1, output_per_mtok: 2, long_context: { above_input_tokens: 999, input_per_mtok: 3, output_per_mtok: 4 } } },
+    });
+    try {
+      const { response } = await tiered.client.chat.completions.create({ model: 'qwen2.5:7b', messages }).withResponse();
+      // 1000 prompt tokens, above 999: 1000 input at $3, 10 output at $4.
+      expect(Number(response.headers.get('x-tokenpak-cost-usd'))).toBeCloseTo((1000 * 3 + 10 * 4) / 1e6, 12);
+    } finally {
+      await tiered.close();
+      await local.close();
+    }
+  });
 });
 
 describe('tokenpak pricing update', () => {

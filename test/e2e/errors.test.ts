@@ -79,9 +79,10 @@ describe('errors the gateway answers itself', () => {
     await expectError(response, 405, { code: 'method_not_allowed' });
   });
 
-  it('404 model_not_found when no provider routes the model, through the official client', async () => {
+  it('404 model_not_found, typed invalid_request_error as OpenAI answers, when no provider routes the model, through the official client', async () => {
     const error = await gw.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] }).catch((e) => e);
     expect(error.status).toBe(404);
+    expect(error.type).toBe('invalid_request_error');
     expect(error.code).toBe('model_not_found');
     expect(error.message).toContain('claude-sonnet-4-5');
   });
@@ -93,7 +94,15 @@ describe('errors the gateway answers itself', () => {
     expect(upstream.requests.length).toBe(before);
   });
 
-  it('keeps serving after every malformed input above', async () => {
+  it('keeps serving after malformed input', async () => {
+    const rejected = await Promise.all([
+      postJson(chatUrl, '{"model": "gpt-4o", '),
+      postJson(chatUrl, '[1,2]'),
+      postJson(chatUrl, { model: 4, messages: [] }),
+      postJson(chatUrl, { model: 'gpt-4o', messages: [{ content: 'hi' }] }),
+      postJson(chatUrl, { model: 'gpt-4o', messages: [{ role: 'user', content: 'x'.repeat(2048) }] }),
+    ]);
+    expect(rejected.map((response) => response.status)).toEqual([400, 400, 400, 400, 413]);
     const completion = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] });
     expect(completion.choices[0]?.finish_reason).toBe('stop');
   });

@@ -6,10 +6,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeServer } from '../fakes/fake-server.js';
+import { json, startFakeServer, type FakeServer } from '../fakes/fake-server.js';
 import { startOllamaFake } from '../fakes/ollama-fake.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
-import { collectStream, startTestGateway, type TestGateway } from '../support/harness.js';
+import { collectStream, postJson, startTestGateway, type TestGateway } from '../support/harness.js';
 
 const cli = path.resolve(import.meta.dirname, '../../dist/cli/main.js');
 const messages = [{ role: 'user' as const, content: 'Invent a new holiday and describe its traditions.' }];
@@ -92,17 +92,6 @@ describe('the usage ledger', () => {
     expect(byHour.data.at(-1)?.group).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00:00Z$/);
   });
 
-  it('keeps hourly rollups per provider, model and key', () => {
-    const db = new Database(path.join(dir, 'usage.db'), { readonly: true });
-    const rollups = db.prepare('SELECT provider, model, requests FROM hourly ORDER BY model').all();
-    db.close();
-    expect(rollups).toEqual([
-      { provider: '', model: 'claude-x', requests: 1 },
-      { provider: 'openai', model: 'gpt-4.1-nano-2025-04-14', requests: 2 },
-      { provider: 'local', model: 'llama3.2', requests: 1 },
-    ]);
-  });
-
   it('prints the same figures with tokenpak usage', async () => {
     const { code, output } = await runCli(['usage', '--config', path.join(dir, 'proxy.yaml'), '--since', '1h', '--by', 'model']);
     expect(code).toBe(0);
@@ -112,10 +101,20 @@ describe('the usage ledger', () => {
     expect(lines.at(-1)?.split(/\s+/).slice(0, 4)).toEqual(['total', '4', '42', '668']);
   });
 
-  it('answers 400 for a bad query and 401 without the admin key', async () => {
-    expect((await usage('since=yesterday')).status).toBe(400);
-    expect((await usage('group_by=color')).status).toBe(400);
+  it('answers 400 naming the query parameter for a bad query, and 401 without the admin key', async () => {
+    const badSince = await usage('since=yesterday');
+    expect(badSince.status).toBe(400);
+    expect(((await badSince.json()) as { error: { message: string } }).error.message).toMatch(/^since must be a duration/);
+    const badGroup = await usage('group_by=color');
+    expect(badGroup.status).toBe(400);
+    expect(((await badGroup.json()) as { error: { message: string } }).error.message).toBe('group_by must be one of hour, model, provider, key, user, cache, not "color"');
     expect((await fetch(`${gw.server.url}/admin/usage`)).status).toBe(401);
+  });
+
+  it('names --by, as typed, when tokenpak usage is given a bad grouping', async () => {
+    const { code, output } = await runCli(['usage', '--config', path.join(dir, 'proxy.yaml'), '--by', 'color']);
+    expect(code).toBe(1);
+    expect(output.trim()).toBe('--by must be one of hour, model, provider, key, user, cache, not "color"');
   });
 });
 
@@ -136,8 +135,10 @@ describe('ledger durability', () => {
     let log = '';
     child.stdout.on('data', (data) => (log += data));
     const exited = once(child, 'exit');
-    const deadline = Date.now() + 10_000;
-    while (!log.includes('listening') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', () => log.includes('listening') && resolve());
+      child.once('exit', (code) => reject(new Error(`the gateway exited (${code}) before listening: ${log}`)));
+    });
     const client = new OpenAI({ baseURL: JSON.parse(log.split('\n')[0] as string).url, apiKey: 'k', maxRetries: 0 });
 
     const completed = 25;
@@ -150,5 +151,72 @@ describe('ledger durability', () => {
     const { rows } = db.prepare('SELECT count(*) AS rows FROM requests').get() as { rows: number };
     db.close();
     expect(rows).toBe(completed);
+  });
+});
+
+describe('which requests get a ledger row', () => {
+  const adminKey = 'admin-key';
+  let upstream: FakeServer;
+  let gw: TestGateway;
+  const report = async () =>
+    (await (await fetch(`${gw.server.url}/admin/usage?since=1h&group_by=model`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as {
+      data: Array<{ group: string; requests: number; prompt_tokens: number; completion_tokens: number }>;
+    };
+
+  beforeAll(async () => {
+    // Usage as a careless upstream may send it: counts as strings or missing, the model not a name.
+    upstream = await startFakeServer((req, res) =>
+      json(res, 200, {
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 0,
+        model: req.body?.model === 'gpt-broken' ? 7 : req.body?.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+        usage: req.body?.model === 'gpt-broken' ? { prompt_tokens: 'abc', completion_tokens: null } : { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+      }),
+    );
+    gw = await startTestGateway({
+      admin: { api_key: adminKey },
+      server: { max_body_bytes: 1024 },
+      providers: { openai: { type: 'openai', base_url: `${upstream.url}/v1` } },
+      routing: { primary: 'openai' },
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  it('records no row for a request refused before the pipeline: bad JSON, a body over the limit, a non-object body, an unknown URL', async () => {
+    const refused = await Promise.all([
+      postJson(`${gw.baseURL}/chat/completions`, '{"model": '),
+      postJson(`${gw.baseURL}/chat/completions`, { model: 'gpt-x', messages: [{ role: 'user', content: 'x'.repeat(2048) }] }),
+      postJson(`${gw.baseURL}/chat/completions`, '[1, 2]'),
+      postJson(`${gw.baseURL}/no/such/route`, {}),
+    ]);
+    expect(refused.map((response) => response.status)).toEqual([400, 413, 400, 404]);
+    expect((await report()).data.find((group) => group.group === 'gpt-x')).toBeUndefined();
+  });
+
+  it('records a row for a request the pipeline refused in validation, under "unknown" when it names no model', async () => {
+    const messages = [{ role: 'user', content: 'hi' }];
+    const responses = await Promise.all([
+      postJson(`${gw.baseURL}/chat/completions`, { model: 'gpt-invalid', messages: 'hello' }),
+      postJson(`${gw.baseURL}/chat/completions`, { messages }),
+      postJson(`${gw.baseURL}/chat/completions`, { model: 42, messages }),
+    ]);
+    expect(responses.map((response) => response.status)).toEqual([400, 400, 400]);
+    const { data } = await report();
+    expect(data.find((group) => group.group === 'gpt-invalid')).toMatchObject({ requests: 1, prompt_tokens: 0 });
+    expect(data.find((group) => group.group === 'unknown')).toMatchObject({ requests: 2, prompt_tokens: 0 });
+  });
+
+  it('keeps the rows of good requests beside one whose upstream usage is unreadable, and records that one with what it can read', async () => {
+    const body = (model: string) => ({ model, messages: [{ role: 'user', content: 'hi' }] });
+    const responses = await Promise.all([postJson(`${gw.baseURL}/chat/completions`, body('gpt-good')), postJson(`${gw.baseURL}/chat/completions`, body('gpt-broken')), postJson(`${gw.baseURL}/chat/completions`, body('gpt-good'))]);
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200]);
+    const { data } = await report();
+    expect(data.find((group) => group.group === 'gpt-good')).toMatchObject({ requests: 2, prompt_tokens: 6, completion_tokens: 4 });
+    expect(data.find((group) => group.group === 'gpt-broken')).toMatchObject({ requests: 1, prompt_tokens: 0, completion_tokens: 0 });
   });
 });

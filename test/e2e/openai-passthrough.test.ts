@@ -15,7 +15,7 @@ describe('OpenAI-format providers, through the gateway with the official openai 
     xai = await startOpenAIFake('openai-compatible/xai-tool-call', ['grok-3-mini']);
     gw = await startTestGateway({
       providers: {
-        openai: { type: 'openai', base_url: `${openai.url}/v1` },
+        openai: { type: 'openai', base_url: `${openai.url}/v1`, forward_client_key: true },
         xai: { type: 'openai-compatible', base_url: `${xai.url}/v1`, api_key: 'sk-configured-xai' },
       },
       routing: { primary: 'openai', strategies: [{ provider: 'xai', models: ['grok-*'] }] },
@@ -116,15 +116,25 @@ describe('server-timing', () => {
     await upstream.close();
   });
 
+  // How small the gateway's own time is belongs to bench/; this checks only what the header counts.
   it('reports the gateway’s own time, apart from the upstream’s', async () => {
+    let upstreamHeldMs = 0;
     upstream.setHandler(async (_req, res) => {
+      const heldFrom = performance.now();
       await new Promise((resolve) => setTimeout(resolve, 100));
+      upstreamHeldMs = performance.now() - heldFrom;
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(recordedJson('openai/openai-text')));
     });
-    const { response } = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const ask = () => gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    // A first request pays one-off set-up outside the gateway's clock, which would widen the bound below.
+    await ask();
+    const sentAt = performance.now();
+    const { response } = await ask();
+    const clientWaitedMs = performance.now() - sentAt;
     const own = Number(/^tokenpak;dur=(\d+\.\d{3})$/.exec(response.headers.get('server-timing') ?? '')?.[1]);
-    expect(own).toBeGreaterThanOrEqual(0);
-    expect(own).toBeLessThan(100);
+    // The gateway runs in this process on the same clock: its time, the upstream's hold and the rest all fit in what the client waited.
+    expect(own).toBeGreaterThan(0);
+    expect(own).toBeLessThanOrEqual(clientWaitedMs - upstreamHeldMs + 0.001);
   });
 });

@@ -3,7 +3,7 @@ import type { FakeServer } from '../fakes/fake-server.js';
 import { json } from '../fakes/fake-server.js';
 import { replayOpenAI, startOpenAIFake } from '../fakes/openai-fake.js';
 import { recordedJson } from '../fakes/recordings.js';
-import { startReplicateFake } from '../fakes/replicate-fake.js';
+import { startReplicateFake, startReplicateStreamHost } from '../fakes/replicate-fake.js';
 import { collectStream, startTestGateway, type TestGateway } from '../support/harness.js';
 
 const pieces = ['Llamas', ' hum', ' when\nthey are', ' content.'];
@@ -90,6 +90,34 @@ describe('Llama on Replicate', () => {
     const error = await gw.client.chat.completions.create({ model: 'meta/not-a-model', messages: conversation }).catch((e) => e);
     expect(error.status).toBe(404);
     expect(error.error.message).toBe('The requested resource could not be found.');
+  });
+});
+
+describe('Replicate stream URLs on another origin', () => {
+  let replicate: FakeServer;
+  let streamHost: FakeServer;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    streamHost = await startReplicateStreamHost(pieces);
+    replicate = await startReplicateFake({ pieces, inputTokens: 31, outputTokens: 9, streamBase: streamHost.url });
+    gw = await startTestGateway({
+      providers: { replicate: { type: 'replicate', base_url: `${replicate.url}/v1`, api_key: 'r8_test' } },
+      routing: { primary: 'replicate' },
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await Promise.all([replicate.close(), streamHost.close()]);
+  });
+
+  it('streams from the other origin without sending it the API token', async () => {
+    const received = await collectStream(await gw.client.chat.completions.create({ model: 'meta/meta-llama-3-70b-instruct', messages: conversation, stream: true }));
+    expect(received.text).toBe(pieces.join(''));
+    expect(streamHost.requests).toHaveLength(1);
+    const sentHeaders = JSON.stringify(streamHost.requests[0]?.headers);
+    expect(sentHeaders).not.toContain('r8_test');
+    expect(streamHost.requests[0]?.headers.authorization).toBeUndefined();
   });
 });
 

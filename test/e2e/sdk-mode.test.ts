@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
-import { GatewayError } from '../../src/gateway/errors.js';
+import { GatewayError } from '../../src/core/errors.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import type { ChatChunk } from '../../src/types.js';
+import type { ChatChunk } from '../../src/core/types.js';
 import type { FakeServer } from '../fakes/fake-server.js';
 import { startOllamaFake } from '../fakes/ollama-fake.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
-import type { ChatRequest } from '../../src/types.js';
+import type { ChatRequest } from '../../src/core/types.js';
 
 /** Anthropic and Gemini count through their endpoints (tested with their fakes); here, the tokenizer and the estimates. */
 describe('countTokens on every built-in provider type', () => {

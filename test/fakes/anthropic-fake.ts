@@ -7,8 +7,9 @@ import { recordedChunks, recordedJson, recordingsDir } from './recordings.js';
  * Anthropic's Messages API, replaying the capture named by the request's model
  * (`model: "anthropic-text"` replays `anthropic/anthropic-text`). Like the real
  * API it refuses requests without the key and version headers, without
- * `max_tokens`, with roles that do not alternate, or with a `tool_use` and
- * `tool_result` that are not paired.
+ * `max_tokens`, with roles that do not alternate, with a `tool_use` and
+ * `tool_result` that are not paired, or with more than 4 `cache_control`
+ * breakpoints or one that is not `ephemeral` with a `5m`/`1h` ttl.
  */
 export function startAnthropicFake(options: { countTokens?: number } = {}): Promise<FakeServer> {
   return startFakeServer(async (req, res) => {
@@ -51,7 +52,25 @@ function invalidRequest(req: ReceivedRequest): string | undefined {
     if (typeof tool.name !== 'string' || typeof tool.input_schema !== 'object') return 'tools: each tool needs a name and an input_schema';
   }
   if (body.tool_choice && !['auto', 'any', 'tool', 'none'].includes(body.tool_choice.type)) return 'tool_choice.type: invalid';
-  return invalidMessages(body.messages);
+  return invalidMessages(body.messages) ?? invalidCacheControl(body);
+}
+
+/** Anthropic's own limit and message for prompt-caching breakpoints. */
+function invalidCacheControl(body: ReceivedRequest['body']): string | undefined {
+  const blocks: any[] = [...(body.tools ?? []), ...(Array.isArray(body.system) ? body.system : [])];
+  for (const message of body.messages) {
+    for (const block of Array.isArray(message.content) ? message.content : []) {
+      blocks.push(block);
+      if (block.type === 'tool_result' && Array.isArray(block.content)) blocks.push(...block.content);
+    }
+  }
+  const marked = blocks.filter((block) => block.cache_control !== undefined);
+  for (const { cache_control: cacheControl } of marked) {
+    if (cacheControl?.type !== 'ephemeral') return 'cache_control.type: Input should be \'ephemeral\'';
+    if (cacheControl.ttl !== undefined && !['5m', '1h'].includes(cacheControl.ttl)) return "cache_control.ttl: Input should be '5m' or '1h'";
+  }
+  if (marked.length > 4) return `A maximum of 4 blocks with cache_control may be provided. Found ${marked.length}.`;
+  return undefined;
 }
 
 function invalidMessages(messages: unknown): string | undefined {

@@ -1,4 +1,5 @@
-import { json, startFakeServer, type FakeServer } from './fake-server.js';
+import type { ServerResponse } from 'node:http';
+import { json, startFakeServer, type FakeServer, type ReceivedRequest } from './fake-server.js';
 
 /**
  * Replicate's predictions API for Llama chat models, written from its public
@@ -13,6 +14,8 @@ export interface ReplicateScript {
   inputTokens: number;
   outputTokens: number;
   slow?: boolean;
+  /** Where stream URLs point, like Replicate's separate streaming host; by default this server's `/stream/`. */
+  streamBase?: string;
 }
 
 const models = new Set(['meta/meta-llama-3-70b-instruct', 'meta/meta-llama-3-8b-instruct']);
@@ -28,7 +31,7 @@ export function startReplicateFake(script: ReplicateScript): Promise<FakeServer>
     output: status === 'succeeded' ? script.pieces : null,
     error: null,
     metrics: status === 'succeeded' ? { input_token_count: script.inputTokens, output_token_count: script.outputTokens } : {},
-    urls: { get: `${base}/v1/predictions/${id}`, cancel: `${base}/v1/predictions/${id}/cancel`, stream: `${base}/stream/${id}` },
+    urls: { get: `${base}/v1/predictions/${id}`, cancel: `${base}/v1/predictions/${id}/cancel`, stream: `${script.streamBase ?? base}/stream/${id}` },
   });
   return startFakeServer(async (req, res) => {
     if (req.headers.authorization !== 'Bearer r8_test') return json(res, 401, { title: 'Unauthenticated', detail: 'You did not pass a valid authentication token', status: 401 });
@@ -48,19 +51,28 @@ export function startReplicateFake(script: ReplicateScript): Promise<FakeServer>
       polls.set(id, count);
       return json(res, 200, prediction(id, script.slow && count < 2 ? 'processing' : 'succeeded'));
     }
-    if (req.method === 'GET' && req.path.startsWith('/stream/')) {
-      if (req.headers.accept !== 'text/event-stream') return json(res, 406, { detail: 'Accept text/event-stream' });
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const piece of script.pieces) {
-        res.write(`event: output\nid: ${Date.now()}:0\n${piece.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      res.end('event: done\ndata: {}\n\n');
-      return;
-    }
+    if (req.method === 'GET' && req.path.startsWith('/stream/')) return serveStream(req, res, script.pieces);
     json(res, 404, { title: 'Not found', detail: 'The requested resource could not be found.', status: 404 });
   }).then((server) => {
     base = server.url;
     return server;
   });
+}
+
+/** Replicate's streaming host, on an origin of its own: it takes stream URLs without a token, as the real one does. */
+export function startReplicateStreamHost(pieces: string[]): Promise<FakeServer> {
+  return startFakeServer((req, res) => {
+    if (req.method === 'GET' && req.path.startsWith('/stream/')) return serveStream(req, res, pieces);
+    json(res, 404, { detail: 'Not found' });
+  });
+}
+
+async function serveStream(req: ReceivedRequest, res: ServerResponse, pieces: string[]): Promise<void> {
+  if (req.headers.accept !== 'text/event-stream') return json(res, 406, { detail: 'Accept text/event-stream' });
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const piece of pieces) {
+    res.write(`event: output\nid: ${Date.now()}:0\n${piece.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  res.end('event: done\ndata: {}\n\n');
 }

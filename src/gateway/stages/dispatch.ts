@@ -1,9 +1,10 @@
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
-import { UpstreamError } from '../../providers/http/upstream-error.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
+import { UpstreamError } from '../../core/upstream-error.js';
 import { dispatchWithFailover } from '../../routing/failover.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { StageAnswer } from './stage.js';
+import { withoutMessage } from '../../observability/error-trace.js';
 
 /** Sends the request to the first candidate that answers, failing over on retryable failures. */
 export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
@@ -12,6 +13,7 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
       ctx,
       runtime.adapters,
       runtime.health,
+      runtime.secrets,
       async (adapter, request) =>
         requireAnswer(
           adapter.name,
@@ -36,12 +38,17 @@ function isStream(result: ChatResponse | AsyncIterable<ChatChunk> | EmbeddingRes
   return Symbol.asyncIterator in result;
 }
 
+/**
+ * One line per failed attempt, with its status, type and provider: not the
+ * provider's message, which may quote the prompt or the `user`. The gateway's
+ * own failures are errors, logged with their cause.
+ */
 function logFailedAttempts(ctx: RequestContext, runtime: GatewayRuntime): void {
   for (const attempt of ctx.attempts) {
     if (attempt.outcome === 'ok' || attempt.outcome === 'client_error' || attempt.outcome === 'aborted' || attempt.outcome === 'skipped') continue;
-    runtime.logger.warn(
-      { requestId: ctx.id, provider: attempt.provider, model: attempt.model, outcome: attempt.outcome, status: attempt.status, reason: attempt.message, err: attempt.error },
-      'upstream attempt failed',
-    );
+    const line = { requestId: ctx.id, provider: attempt.provider, model: attempt.model, outcome: attempt.outcome, status: attempt.status, type: attempt.type, code: attempt.code };
+    if (attempt.outcome === 'internal') runtime.logger.error({ ...line, cause: withoutMessage(attempt.error) }, 'the gateway failed on an upstream attempt');
+    else runtime.logger.warn({ ...line, upstreamStatus: attempt.upstreamStatus }, 'upstream attempt failed');
   }
 }
+

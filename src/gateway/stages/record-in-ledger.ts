@@ -1,7 +1,6 @@
-import { ledgerRow } from '../../usage/ledger-row.js';
+import { ledgerRow } from '../ledger-row.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
-import type { AfterStage } from './stage.js';
 
 /**
  * Writes the request's ledger row and waits for it to be committed, so that
@@ -15,8 +14,3 @@ export async function recordInLedger(ctx: RequestContext, runtime: GatewayRuntim
     runtime.logger.error({ err: error, requestId: ctx.id }, 'the usage ledger could not record a request');
   }
 }
-
-export const recordInLedgerStage: AfterStage = async (ctx, runtime, response) => {
-  await recordInLedger(ctx, runtime, 200);
-  return response;
-};

@@ -1,28 +1,31 @@
+import type { HookContext } from '../../hooks/hook-context.js';
+import { estimatePromptTokens } from '../../providers/estimate-tokens.js';
+import type { ChatRequest } from '../../core/types.js';
 import type { RequestContext } from '../context.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../core/errors.js';
+import { countPromptTokens } from '../prompt-tokens.js';
 import type { GatewayRuntime } from '../runtime.js';
-import { estimatePromptTokens } from './estimate-prompt-tokens.js';
-import { routeRequest } from './route-request.js';
-import { validateRequest } from './validate-request.js';
 
 /**
  * Runs each `onRequest` hook in order, after routing so that hooks see the
- * provider and the token estimate. A hook may replace the request (or change it
- * in place) or reject it with a GatewayError; a changed request is validated and
- * routed again.
+ * provider. A hook may replace the request (or change it in place) or reject it
+ * with a GatewayError. Answers whether any hook ran, in which case the request
+ * must be checked and routed again.
  */
-export async function applyRequestHooks(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
-  if (runtime.hooks.onRequest.length === 0) return;
+export async function applyRequestHooks(ctx: RequestContext, runtime: GatewayRuntime): Promise<boolean> {
+  if (runtime.hooks.onRequest.length === 0) return false;
   // A hook may change the request in place, so the original bytes no longer speak for it.
   ctx.rawBody = undefined;
   for (const hook of runtime.hooks.onRequest) {
-    const replaced = await runHook(() => hook(ctx.request, ctx), runtime, ctx);
-    if (replaced !== undefined && replaced !== null) ctx.request = replaced;
+    const replaced = await runHook(() => hook(ctx.request, hookContext(ctx, runtime)), runtime, ctx);
+    if (replaced === undefined || replaced === null) continue;
+    ctx.request = replaced;
+    // A count made before is of the request that was replaced.
+    ctx.promptTokenCount = undefined;
+    ctx.estimatedPromptTokens = undefined;
   }
-  validateRequest(ctx);
   ctx.model = ctx.request.model;
-  routeRequest(ctx, runtime);
-  await estimatePromptTokens(ctx, runtime);
+  return true;
 }
 
 export async function runHook<T>(hook: () => T | Promise<T>, runtime: GatewayRuntime, ctx: RequestContext): Promise<T> {
@@ -33,4 +36,39 @@ export async function runHook<T>(hook: () => T | Promise<T>, runtime: GatewayRun
     runtime.logger.error({ err: error, requestId: ctx.id }, 'a hook threw an error that is not a GatewayError');
     throw new GatewayError(500, 'A gateway hook failed; see the gateway log for details.', { code: 'hook_error' });
   }
+}
+
+const views = new WeakMap<RequestContext, HookContext>();
+
+/** The request as hooks see it: live, read-only views of the context's fields, made once per request. */
+export function hookContext(ctx: RequestContext, runtime: GatewayRuntime): HookContext {
+  let view = views.get(ctx);
+  if (view) return view;
+  view = {
+    id: ctx.id,
+    operation: ctx.operation,
+    get model() { return ctx.model; },
+    get provider() { return ctx.provider; },
+    get upstreamModel() { return ctx.upstreamModel; },
+    get candidates() { return ctx.candidates.map((candidate) => ({ ...candidate })); },
+    user: ctx.user,
+    stream: ctx.stream,
+    keyId: ctx.keyId,
+    clientApiKey: ctx.clientApiKey,
+    headers: ctx.headers,
+    get estimatedPromptTokens() {
+      if (ctx.estimatedPromptTokens !== undefined || ctx.operation !== 'chat') return ctx.estimatedPromptTokens;
+      const charsPerToken = runtime.adapters.get(ctx.provider ?? '')?.options.chars_per_token ?? 4;
+      return estimatePromptTokens(ctx.request as ChatRequest, charsPerToken);
+    },
+    countPromptTokens: () => countPromptTokens(ctx, runtime),
+    get latencyMs() { return ctx.latencyMs; },
+    get usage() { return ctx.usage; },
+    get cost() { return ctx.cost; },
+    get cacheStatus() { return ctx.cacheStatus; },
+    get attempts() { return ctx.attempts.map((attempt) => ({ ...attempt, error: undefined })); },
+    get request() { return ctx.request; },
+  };
+  views.set(ctx, view);
+  return view;
 }

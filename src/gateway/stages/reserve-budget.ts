@@ -1,19 +1,21 @@
-import type { ChatRequest } from '../../types.js';
+import type { ChatRequest } from '../../core/types.js';
 import { promptTokenBound } from '../../limits/prompt-bound.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { RequestContext } from '../context.js';
+import { exactPromptTokens } from '../prompt-tokens.js';
 import type { GatewayRuntime } from '../runtime.js';
-import type { AfterStage } from './stage.js';
 
 /**
  * Reserves the request's worst case (its prompt tokens, every output token it
- * allows, at the dearest of the providers it may go to) against the budgets,
- * before any upstream call. The prompt is first bounded without a tokenizer
- * (it has at most as many tokens as bytes); only when that bound would not fit
- * a limit is it counted exactly and tried again, so that a rejection always
- * rests on the exact count. A request that sets no output limit is given
- * `cost_control.default_max_output_tokens`, so that the worst case holds. A
- * request whose every model is unpriced cannot be budgeted and goes through.
+ * allows in every choice it asks for, at the dearest of the providers it may go
+ * to) against the budgets, before any upstream call. The prompt is first
+ * bounded without a tokenizer (it has at most as many tokens as bytes); only
+ * when that bound would not fit a limit is it counted and tried again, so that
+ * a rejection rests on the count. A request that sets no output limit is given
+ * `cost_control.default_max_output_tokens`, so that the worst case holds.
+ * A model with no known price cannot be budgeted: with `cost_control.unpriced:
+ * reject` (the default) the request is refused when its chosen model is
+ * unpriced, and unpriced fallbacks are left out of its route.
  */
 export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
   if (!runtime.budgets.enabled || ctx.operation !== 'chat') return;
@@ -25,10 +27,11 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
     ctx.request = request;
     ctx.rawBody = undefined;
   }
+  const outputTokens = maxOutput * (request.n ?? 1);
+  const priced = pricedCandidates(ctx, runtime);
   const worstCase = (promptTokens: number) => {
-    const costs = ctx.candidates.flatMap((candidate) => {
-      const type = runtime.adapters.get(candidate.provider)?.options.type ?? '';
-      const worst = runtime.pricing.worstCase(candidate.model, type, promptTokens, maxOutput);
+    const costs = priced.flatMap((candidate) => {
+      const worst = runtime.pricing.worstCase(candidate.model, candidate.type, promptTokens, outputTokens);
       return worst === null ? [] : [worst];
     });
     return costs.length === 0 ? undefined : Math.max(...costs);
@@ -41,8 +44,30 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   } catch (error) {
     if (!GatewayError.is(error) || error.type !== 'budget_exceeded') throw error;
   }
-  ctx.estimatedPromptTokens ??= await runtime.adapters.get(ctx.candidates[0]?.provider ?? '')?.countTokens(request);
-  ctx.reservation = runtime.budgets.reserve(worstCase(ctx.estimatedPromptTokens ?? 0) ?? bounded, ctx.keyId, ctx.user);
+  // Without a count (it failed or took too long), the bound stands: it is never below the truth.
+  const promptTokens = await exactPromptTokens(ctx, runtime);
+  const counted = promptTokens === undefined ? undefined : worstCase(promptTokens);
+  ctx.reservation = runtime.budgets.reserve(counted === undefined ? bounded : Math.min(counted, bounded), ctx.keyId, ctx.user);
+}
+
+/** The candidates whose price is known, each with its provider type; enforces `cost_control.unpriced`. */
+function pricedCandidates(ctx: RequestContext, runtime: GatewayRuntime): Array<{ model: string; type: string }> {
+  const typed = ctx.candidates.map((candidate) => ({
+    ...candidate,
+    type: runtime.adapters.get(candidate.provider)?.options.type ?? '',
+  }));
+  if (runtime.config.cost_control.unpriced === 'allow') return typed;
+  const known = typed.filter((candidate) => runtime.pricing.worstCase(candidate.model, candidate.type, 0, 0) !== null);
+  const chosen = typed[0];
+  if (chosen && !known.includes(chosen)) {
+    throw new GatewayError(
+      400,
+      `No price is known for model "${chosen.model}" (provider "${chosen.provider}"), so its cost cannot be held against the budget: add it under pricing.${chosen.model} in proxy.yaml, or set cost_control.unpriced: allow.`,
+      { code: 'model_not_priced', param: 'model' },
+    );
+  }
+  if (known.length < typed.length) ctx.candidates = ctx.candidates.filter((_candidate, index) => known.includes(typed[index] as (typeof typed)[number]));
+  return known;
 }
 
 /** Turns the reservation into the actual cost: what a failed request cost (nothing) or what the provider reported. */
@@ -51,8 +76,3 @@ export function settleBudget(ctx: RequestContext, runtime: GatewayRuntime): void
   runtime.budgets.settle(ctx.reservation, ctx.cost ?? 0);
   ctx.reservation = undefined;
 }
-
-export const settleBudgetStage: AfterStage = (ctx, runtime, response) => {
-  settleBudget(ctx, runtime);
-  return response;
-};

@@ -1,19 +1,19 @@
 import { cacheKey } from '../../cache/cache-key.js';
 import { responseToChunks } from '../../cache/response-to-chunks.js';
 import { OpenAISseStream } from '../../providers/openai/openai-sse-stream.js';
-import type { ChatChunk, ChatRequest, ChatResponse } from '../../types.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse } from '../../core/types.js';
 import { ChunkAssembler } from '../chunk-assembler.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
-import type { AfterStage, StageAnswer } from './stage.js';
+import type { StageAnswer } from './stage.js';
 
 const wholeSeconds = /^\d+$/;
-const errorEvent = Buffer.from('data: {"error"');
 
 /**
  * Answers from the response cache when it holds this request's answer: as JSON,
  * or replayed as a stream. `Cache-Control: no-cache` (or `no-store`) and
  * `x-tokenpak-cache: off` bypass it. A hit costs nothing and goes nowhere.
+ * Each client key has its own entries unless `cache.scope` is `global`.
  */
 export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer | undefined> {
   if (ctx.operation !== 'chat') return undefined;
@@ -21,7 +21,8 @@ export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime):
     ctx.cacheStatus = 'bypass';
     return undefined;
   }
-  ctx.cacheKey = cacheKey(ctx.request as ChatRequest);
+  // Scoped to the client's key unless the operator shares one cache: a client never gets another's answer.
+  ctx.cacheKey = cacheKey(ctx.request as ChatRequest, runtime.config.cache.scope === 'global' ? '' : ctx.keyId);
   const cached = runtime.cache.get(ctx.cacheKey);
   if (!cached) {
     ctx.cacheStatus = 'miss';
@@ -40,19 +41,18 @@ export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime):
   return ctx.stream ? { stream: replay(responseToChunks(response)), release: () => undefined } : { response };
 }
 
-/** Keeps a complete stream from an OpenAI-format provider as its upstream bytes, unless the provider put an error event in it. */
+/** Keeps a complete stream from an OpenAI-format provider as its upstream bytes (a stream with an error event in it fails, so never gets here). */
 export function storeStreamInCache(ctx: RequestContext, runtime: GatewayRuntime, upstreamSse: Buffer): void {
-  if (ctx.cacheStatus !== 'miss' || !ctx.cacheKey || !runtime.cache || upstreamSse.includes(errorEvent)) return;
+  if (ctx.cacheStatus !== 'miss' || !ctx.cacheKey || !runtime.cache) return;
   runtime.cache.set(ctx.cacheKey, { sse: upstreamSse }, ttlMs(ctx, runtime));
 }
 
 /** Keeps a complete, successful answer for the requests that missed: a provider's own answer, before `onResponse` hooks. */
-export const storeInCache: AfterStage = (ctx, runtime, response) => {
-  if (ctx.cacheStatus === 'miss' && ctx.cacheKey && runtime.cache && response && 'choices' in response) {
+export function storeInCache(ctx: RequestContext, runtime: GatewayRuntime, response: ChatResponse | EmbeddingResponse): void {
+  if (ctx.cacheStatus === 'miss' && ctx.cacheKey && runtime.cache && 'choices' in response) {
     runtime.cache.set(ctx.cacheKey, { json: JSON.stringify(response) }, ttlMs(ctx, runtime));
   }
-  return response;
-};
+}
 
 function ttlMs(ctx: RequestContext, runtime: GatewayRuntime): number {
   const asked = ctx.headers['x-tokenpak-cache-ttl'];

@@ -1,5 +1,5 @@
 import type { RequestContext } from '../context.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../core/errors.js';
 import type { GatewayRuntime } from '../runtime.js';
 
 /** Picks the provider (and the fallbacks after it) for the request's model. */
@@ -15,6 +15,7 @@ export function routeRequest(ctx: RequestContext, runtime: GatewayRuntime): void
   throw new GatewayError(
     404,
     `The model "${ctx.request.model}" is not routed to any provider: add it to a routing strategy, set routing.primary, or name a provider as "provider/model" (providers: ${providers || 'none'}).`,
-    { code: 'model_not_found', param: 'model' },
+    // As OpenAI answers an unknown model: 404, but typed as the client's mistake.
+    { type: 'invalid_request_error', code: 'model_not_found', param: 'model' },
   );
 }

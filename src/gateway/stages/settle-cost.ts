@@ -1,6 +1,5 @@
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
-import type { AfterStage } from './stage.js';
 
 /**
  * Prices the usage the provider reported: `ctx.cost` in USD, or null when the
@@ -15,8 +14,3 @@ export function settleCost(ctx: RequestContext, runtime: GatewayRuntime): void {
   const served = ctx.servedModel && runtime.pricing.knows(ctx.servedModel) ? ctx.servedModel : requested;
   ctx.cost = runtime.pricing.cost(served, providerType, ctx.usage);
 }
-
-export const settleCostStage: AfterStage = (ctx, runtime, response) => {
-  settleCost(ctx, runtime);
-  return response;
-};

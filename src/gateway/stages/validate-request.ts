@@ -1,12 +1,27 @@
-import type { ChatRequest, EmbeddingRequest } from '../../types.js';
+import type { ChatMessage, ChatRequest, EmbeddingRequest } from '../../core/types.js';
 import type { RequestContext } from '../context.js';
-import { GatewayError } from '../errors.js';
+import { GatewayError } from '../../core/errors.js';
+import { exceedsDepth } from './json-depth.js';
+
+/** No model writes more than this in one answer; a larger limit is a client's mistake (or an attempt to inflate a reservation). */
+export const maxOutputTokensCeiling = 1_048_576;
+/** OpenAI's own upper bound on `n`. */
+const maxChoices = 128;
+/** Deeper values are no real request; they would only exhaust the stack of whatever walks them. */
+const maxNestingDepth = 64;
+const roles = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
 /**
- * Checks only what the gateway itself relies on; providers validate the rest
- * and their answer reaches the client unchanged.
+ * Checks what the gateway itself relies on (model, messages, stream, the
+ * numbers that size a budget reservation) and the shapes that providers'
+ * converters read, so that a malformed request is the client's 400, naming the
+ * field, before any conversion runs. Providers validate the rest and their
+ * answer reaches the client unchanged.
  */
 export function validateRequest(ctx: RequestContext): void {
+  if (exceedsDepth(ctx.request, maxNestingDepth)) {
+    throw invalid(`The request body is nested more than ${maxNestingDepth} levels deep.`, null);
+  }
   if (ctx.operation === 'chat') validateChatRequest(ctx.request as ChatRequest);
   else validateEmbeddingRequest(ctx.request as EmbeddingRequest);
 }
@@ -17,24 +32,74 @@ export function validateChatRequest(request: ChatRequest): void {
     throw invalid(request.messages === undefined ? 'Missing required parameter: "messages".' : '"messages" must be an array of messages.', 'messages');
   }
   if (request.messages.length === 0) throw invalid('"messages" must contain at least one message.', 'messages');
-  request.messages.forEach((message, index) => {
-    if (message === null || typeof message !== 'object' || Array.isArray(message)) {
-      throw invalid(`messages[${index}] must be an object with a "role".`, `messages[${index}]`);
-    }
-    if (typeof message.role !== 'string') throw invalid(`messages[${index}].role must be a string.`, `messages[${index}].role`);
-    const { content } = message;
-    if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
-      throw invalid(`messages[${index}].content must be a string or an array of content parts.`, `messages[${index}].content`);
-    }
-    if (Array.isArray(content) && !content.every((part) => part !== null && typeof part === 'object' && typeof part.type === 'string')) {
-      throw invalid(`messages[${index}].content parts must be objects with a "type".`, `messages[${index}].content`);
-    }
-  });
-  if (request.tools !== undefined && request.tools !== null && !Array.isArray(request.tools)) throw invalid('"tools" must be an array.', 'tools');
+  request.messages.forEach(validateMessage);
+  validateTools(request.tools);
   if (request.stream !== undefined && request.stream !== null && typeof request.stream !== 'boolean') {
     throw invalid('"stream" must be a boolean.', 'stream');
   }
+  for (const param of ['max_tokens', 'max_completion_tokens'] as const) requireCount(request[param], param, maxOutputTokensCeiling);
+  requireCount(request.n, 'n', maxChoices);
 }
+
+function validateMessage(message: ChatMessage, index: number): void {
+  const at = `messages[${index}]`;
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) throw invalid(`${at} must be an object with a "role".`, at);
+  if (typeof message.role !== 'string') throw invalid(`${at}.role must be a string.`, `${at}.role`);
+  if (!roles.has(message.role)) throw invalid(`${at}.role must be one of ${[...roles].join(', ')}.`, `${at}.role`);
+  const { content } = message;
+  if (content !== undefined && content !== null && typeof content !== 'string' && !Array.isArray(content)) {
+    throw invalid(`${at}.content must be a string or an array of content parts.`, `${at}.content`);
+  }
+  if (Array.isArray(content)) content.forEach((part, partIndex) => validateContentPart(part, `${at}.content[${partIndex}]`));
+  if (message.tool_calls !== undefined && message.tool_calls !== null) {
+    if (!Array.isArray(message.tool_calls)) throw invalid(`${at}.tool_calls must be an array of tool calls.`, `${at}.tool_calls`);
+    message.tool_calls.forEach((call, callIndex) => validateToolCall(call, `${at}.tool_calls[${callIndex}]`));
+  }
+  if (message.tool_call_id !== undefined && message.tool_call_id !== null && typeof message.tool_call_id !== 'string') {
+    throw invalid(`${at}.tool_call_id must be a string.`, `${at}.tool_call_id`);
+  }
+  if (message.name !== undefined && message.name !== null && typeof message.name !== 'string') throw invalid(`${at}.name must be a string.`, `${at}.name`);
+}
+
+/** The part types the converters read; any other type passes on for the provider to judge. */
+function validateContentPart(part: unknown, at: string): void {
+  if (!isObject(part) || typeof part.type !== 'string') throw invalid(`${at} must be an object with a "type".`, at);
+  if (part.type === 'text' && typeof part.text !== 'string') throw invalid(`${at}.text must be a string.`, `${at}.text`);
+  if (part.type === 'image_url') {
+    const image = part.image_url;
+    if (!isObject(image) || typeof image.url !== 'string') throw invalid(`${at}.image_url must be an object with a string "url".`, `${at}.image_url`);
+  }
+}
+
+function validateToolCall(call: unknown, at: string): void {
+  if (!isObject(call)) throw invalid(`${at} must be an object.`, at);
+  const fn = call.function;
+  if (!isObject(fn) || typeof fn.name !== 'string') throw invalid(`${at}.function must be an object with a string "name".`, `${at}.function`);
+  if (typeof fn.arguments !== 'string') throw invalid(`${at}.function.arguments must be a string of JSON.`, `${at}.function.arguments`);
+  if (call.id !== undefined && typeof call.id !== 'string') throw invalid(`${at}.id must be a string.`, `${at}.id`);
+}
+
+/** Function tools are checked where converters read them; a provider's own tool types ("custom", "web_search") pass on. */
+function validateTools(tools: unknown): void {
+  if (tools === undefined || tools === null) return;
+  if (!Array.isArray(tools)) throw invalid('"tools" must be an array.', 'tools');
+  tools.forEach((tool: unknown, index) => {
+    const at = `tools[${index}]`;
+    if (!isObject(tool)) throw invalid(`${at} must be an object.`, at);
+    if (typeof tool.type !== 'string' || notToolTypes.has(tool.type)) {
+      throw invalid(`${at}.type must be "function" (or a provider's own tool type such as "custom").`, `${at}.type`);
+    }
+    if (tool.type !== 'function') return;
+    const fn = tool.function;
+    if (!isObject(fn) || typeof fn.name !== 'string') throw invalid(`${at}.function must be an object with a string "name".`, `${at}.function`);
+    if (fn.parameters !== undefined && fn.parameters !== null && !isObject(fn.parameters)) {
+      throw invalid(`${at}.function.parameters must be a JSON Schema object.`, `${at}.function.parameters`);
+    }
+  });
+}
+
+/** Content part types, which no API accepts as a tool: sent as one, they are a client's mistake. */
+const notToolTypes = new Set(['', 'text', 'image_url', 'input_audio', 'file']);
 
 function validateEmbeddingRequest(request: EmbeddingRequest): void {
   requireModel(request.model);
@@ -48,6 +113,18 @@ function requireModel(model: unknown): void {
   if (typeof model !== 'string' || model === '') throw invalid('"model" must be a non-empty string.', 'model');
 }
 
-function invalid(message: string, param: string): GatewayError {
+/** A whole number from 1 to `max`, or absent (undefined or null). */
+function requireCount(value: unknown, param: string, max: number): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw invalid(`"${param}" must be a whole number from 1 to ${max}.`, param);
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function invalid(message: string, param: string | null): GatewayError {
   return new GatewayError(400, message, { param, code: 'invalid_request' });
 }

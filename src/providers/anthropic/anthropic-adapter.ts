@@ -1,15 +1,16 @@
 import type { ProviderConfig } from '../../config/schema.js';
-import type { RequestContext } from '../../gateway/context.js';
-import type { ChatChunk, ChatRequest, ChatResponse } from '../../types.js';
-import { BaseAdapter } from '../base-adapter.js';
+import type { AdapterContext } from '../../core/adapter-context.js';
+import type { ChatChunk, ChatRequest, ChatResponse } from '../../core/types.js';
+import { BaseAdapter, type AdapterLogger } from '../base-adapter.js';
 import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { countTimeoutMs, RemoteTokenCounter } from '../shared/remote-token-counter.js';
-import { readJsonEvents } from '../shared/sse-events.js';
+import { readJsonEvents } from '../../core/sse/read-sse-events.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertAnthropicStream } from './convert-anthropic-stream.js';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
+import { longContextBeta } from './default-max-tokens.js';
 import { mapAnthropicErrorBody } from './map-anthropic-error.js';
 import type { AnthropicResponse, AnthropicStreamEvent } from './wire-types.js';
 
@@ -22,20 +23,22 @@ export class AnthropicAdapter extends BaseAdapter {
   private readonly headers: KeyHeaders;
   private readonly tokenCounter: RemoteTokenCounter;
 
-  constructor(name: string, options: ProviderConfig) {
-    super(name, options);
+  constructor(name: string, options: ProviderConfig, logger?: AdapterLogger) {
+    super(name, options, logger);
     this.client = new UpstreamClient(name, options.base_url ?? anthropicDefaultBaseUrl, options);
     const version = typeof options.anthropic_version === 'string' ? options.anthropic_version : defaultApiVersion;
-    this.headers = new KeyHeaders(options.api_key, { ...options.headers, 'anthropic-version': version }, (key) => ({ 'x-api-key': key }));
+    this.headers = new KeyHeaders({ ...options, headers: { ...options.headers, 'anthropic-version': version } }, (key) => ({ 'x-api-key': key }));
     this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req) => this.countRemotely(req) : undefined, options.chars_per_token);
   }
 
-  async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
-    const { body, jsonTool } = convertToAnthropicRequest(req);
+  async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+    const headers = this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']);
+    const { body, jsonTool, warnings } = convertToAnthropicRequest(req, { longContext: headers['anthropic-beta']?.includes(longContextBeta) === true });
+    for (const warning of warnings) this.logger.warn({ provider: this.name, requestId: ctx.id }, warning);
     const request = {
       method: 'POST',
       path: '/messages',
-      headers: this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']),
+      headers,
       body: JSON.stringify(body),
       signal: ctx.signal,
     } as const;

@@ -1,4 +1,4 @@
-import type { ChatResponse, ToolCall } from '../../types.js';
+import type { ChatResponse, ToolCall } from '../../core/types.js';
 import { completion, type ResponseIdentity } from '../shared/chunk-factory.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatChunk } from '../../types.js';
+import type { ChatChunk } from '../../core/types.js';
 import { convertAnthropicStream } from './convert-anthropic-stream.js';
 import type { AnthropicStreamEvent } from './wire-types.js';
 

@@ -1,20 +1,30 @@
-import type { Usage } from '../../types.js';
+import type { Usage } from '../../core/types.js';
 import type { AnthropicUsage } from './wire-types.js';
 
 /**
  * Anthropic counts cached input apart from `input_tokens`; OpenAI's
  * `prompt_tokens` includes it. Cache reads go to `cached_tokens`, cache writes
- * to `cache_write_tokens` (priced apart, so kept for cost).
+ * to `cache_write_tokens`, and the part of them written with the 1-hour TTL
+ * (billed at twice the input rate, not 1.25×) also to `cache_write_1h_tokens`.
  */
 export function convertAnthropicUsage(usage: AnthropicUsage): Usage {
-  const cacheRead = usage.cache_read_input_tokens ?? 0;
-  const cacheWrite = usage.cache_creation_input_tokens ?? 0;
-  const prompt = (usage.input_tokens ?? 0) + cacheRead + cacheWrite;
-  const completion = usage.output_tokens ?? 0;
+  const cacheRead = count(usage.cache_read_input_tokens);
+  const cacheWrite = count(usage.cache_creation_input_tokens);
+  const cacheWrite1h = Math.min(count(usage.cache_creation?.ephemeral_1h_input_tokens), cacheWrite);
+  const prompt = count(usage.input_tokens) + cacheRead + cacheWrite;
+  const completion = count(usage.output_tokens);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: cacheWrite },
+    prompt_tokens_details:
+      cacheWrite1h > 0
+        ? { cached_tokens: cacheRead, cache_write_tokens: cacheWrite, cache_write_1h_tokens: cacheWrite1h }
+        : { cached_tokens: cacheRead, cache_write_tokens: cacheWrite },
   };
+}
+
+/** A count as Anthropic reports it; missing, null or not a finite non-negative number reads as zero. */
+function count(value: number | null | undefined): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
 }

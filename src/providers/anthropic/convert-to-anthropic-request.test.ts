@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../../types.js';
+import type { ChatRequest } from '../../core/types.js';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
 
 const base: ChatRequest = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }] };

@@ -1,12 +1,13 @@
-import { GatewayError } from '../../gateway/errors.js';
-import type { ChatMessage, ChatRequest, ContentPart } from '../../types.js';
+import { GatewayError } from '../../core/errors.js';
+import type { ChatMessage, ChatRequest, ContentPart } from '../../core/types.js';
 import { appendTurn } from '../shared/append-turn.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseToolArguments, textOf } from '../shared/message-content.js';
 import { definedOnly } from '../shared/defined-only.js';
 import { samplingOf } from '../shared/sampling.js';
-import { defaultMaxTokens } from './model-output-limits.js';
-import type { AnthropicMessage, AnthropicRequest, AnthropicRequestBlock, AnthropicTextBlock, AnthropicToolChoice } from './wire-types.js';
+import { keepLastCacheBreakpoints, maxCacheBreakpoints, readCacheControl } from './cache-breakpoints.js';
+import { defaultMaxTokens } from './default-max-tokens.js';
+import type { AnthropicCacheControl, AnthropicMessage, AnthropicRequest, AnthropicRequestBlock, AnthropicTextBlock, AnthropicToolChoice } from './wire-types.js';
 
 /** The tool that carries the answer in JSON mode: Anthropic has no JSON mode, but a forced tool call is valid JSON. */
 export const jsonToolName = 'json';
@@ -15,17 +16,27 @@ export interface ConvertedAnthropicRequest {
   body: AnthropicRequest;
   /** True when `response_format` asked for JSON and the `json` tool carries the answer. */
   jsonTool: boolean;
+  /** What the conversion changed that the operator should hear of; never prompt text. */
+  warnings: string[];
 }
 
-/** OpenAI chat request → Anthropic Messages request. Pure; throws a 400 for what Anthropic cannot take. */
-export function convertToAnthropicRequest(req: ChatRequest): ConvertedAnthropicRequest {
+export interface AnthropicRequestOptions {
+  /** The client asked for the 1M-token context window beta. */
+  longContext?: boolean;
+}
+
+/**
+ * OpenAI chat request → Anthropic Messages request. Pure; throws a 400 for what
+ * Anthropic cannot take. `cache_control` on content parts and tools becomes
+ * Anthropic's prompt-caching breakpoints.
+ */
+export function convertToAnthropicRequest(req: ChatRequest, { longContext = false }: AnthropicRequestOptions = {}): ConvertedAnthropicRequest {
   const system: AnthropicTextBlock[] = [];
   const messages: AnthropicMessage[] = [];
   req.messages.forEach((message, index) => {
     const param = `messages[${index}]`;
     if (message.role === 'system' || message.role === 'developer') {
-      const text = textOf(message, param, 'Anthropic');
-      if (text !== '') system.push({ type: 'text', text });
+      system.push(...textBlocks(message, param));
       return;
     }
     appendTurn(messages, convertMessage(message, param), (turn) => turn.content);
@@ -35,7 +46,7 @@ export function convertToAnthropicRequest(req: ChatRequest): ConvertedAnthropicR
   const body: AnthropicRequest = definedOnly({
     model: req.model,
     messages,
-    max_tokens: sampling.maxTokens ?? defaultMaxTokens(req.model),
+    max_tokens: sampling.maxTokens ?? defaultMaxTokens(req, { longContext }),
     temperature: sampling.temperature,
     top_p: sampling.topP,
     stop_sequences: sampling.stop,
@@ -46,7 +57,10 @@ export function convertToAnthropicRequest(req: ChatRequest): ConvertedAnthropicR
 
   const jsonTool = applyResponseFormat(req, body);
   if (!jsonTool) applyTools(req, body);
-  return { body, jsonTool };
+  const dropped = keepLastCacheBreakpoints(body);
+  const warnings =
+    dropped > 0 ? [`Anthropic takes at most ${maxCacheBreakpoints} cache_control breakpoints: the earliest ${dropped} of ${dropped + maxCacheBreakpoints} were not sent`] : [];
+  return { body, jsonTool, warnings };
 }
 
 function convertMessage(message: ChatMessage, param: string): AnthropicMessage {
@@ -54,9 +68,7 @@ function convertMessage(message: ChatMessage, param: string): AnthropicMessage {
     case 'user':
       return { role: 'user', content: userBlocks(message.content, param) };
     case 'assistant': {
-      const content: AnthropicRequestBlock[] = [];
-      const text = textOf(message, param, 'Anthropic');
-      if (text !== '') content.push({ type: 'text', text });
+      const content: AnthropicRequestBlock[] = textBlocks(message, param);
       message.tool_calls?.forEach((call, index) => {
         content.push({
           type: 'tool_use',
@@ -69,7 +81,11 @@ function convertMessage(message: ChatMessage, param: string): AnthropicMessage {
     }
     case 'tool': {
       if (!message.tool_call_id) throw new GatewayError(400, 'A tool message needs the "tool_call_id" it answers.', { param: `${param}.tool_call_id` });
-      return { role: 'user', content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message, param, 'Anthropic') }] };
+      const cacheControl = lastCacheControl(message, param);
+      return {
+        role: 'user',
+        content: [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: textOf(message, param, 'Anthropic'), ...(cacheControl && { cache_control: cacheControl }) }],
+      };
     }
     default:
       throw new GatewayError(400, `Anthropic does not accept messages with role "${message.role}".`, { param: `${param}.role` });
@@ -82,7 +98,57 @@ function userBlocks(content: ChatMessage['content'], param: string): AnthropicRe
   return content.map((part, index) => userBlock(part, `${param}.content[${index}]`));
 }
 
+/**
+ * A text-only message as text blocks: its parts joined by newlines, as one
+ * block unless some part marks a cache breakpoint, which ends a block there.
+ * Empty blocks are left out: Anthropic refuses them.
+ */
+function textBlocks(message: ChatMessage, param: string): AnthropicTextBlock[] {
+  const blocks: AnthropicTextBlock[] = [];
+  const addBlock = (text: string, cacheControl?: AnthropicCacheControl) => {
+    if (text !== '') blocks.push(cacheControl ? { type: 'text', text, cache_control: cacheControl } : { type: 'text', text });
+  };
+  if (!Array.isArray(message.content)) {
+    addBlock(textOf(message, param, 'Anthropic'));
+    return blocks;
+  }
+  let pending: string[] = [];
+  message.content.forEach((part, index) => {
+    if (part.type !== 'text') throw new GatewayError(400, `Anthropic accepts only text in ${message.role} messages.`, { param: `${param}.content[${index}]` });
+    pending.push(String(part.text ?? ''));
+    const cacheControl = readCacheControl(cacheControlOf(part), `${param}.content[${index}].cache_control`);
+    if (cacheControl) {
+      addBlock(pending.join('\n'), cacheControl);
+      pending = [];
+    }
+  });
+  if (pending.length > 0) addBlock(pending.join('\n'));
+  return blocks;
+}
+
+/** Not in OpenAI's types: the extension Anthropic-aware clients (LiteLLM, OpenRouter) put on parts and tools. */
+function cacheControlOf(partOrTool: object): unknown {
+  return (partOrTool as { cache_control?: unknown }).cache_control;
+}
+
+/** A tool result is one block: it caches at the last breakpoint any of its parts marks. */
+function lastCacheControl(message: ChatMessage, param: string): AnthropicCacheControl | undefined {
+  if (!Array.isArray(message.content)) return undefined;
+  let last: AnthropicCacheControl | undefined;
+  message.content.forEach((part, index) => {
+    last = readCacheControl(cacheControlOf(part), `${param}.content[${index}].cache_control`) ?? last;
+  });
+  return last;
+}
+
 function userBlock(part: ContentPart, param: string): AnthropicRequestBlock {
+  const cacheControl = readCacheControl(cacheControlOf(part), `${param}.cache_control`);
+  const block = userBlockContent(part, param);
+  if (cacheControl) block.cache_control = cacheControl;
+  return block;
+}
+
+function userBlockContent(part: ContentPart, param: string): AnthropicRequestBlock {
   if (part.type === 'text') return { type: 'text', text: String(part.text ?? '') };
   if (part.type === 'image_url') {
     const url = String((part as { image_url?: { url?: unknown } }).image_url?.url ?? '');
@@ -96,11 +162,15 @@ function userBlock(part: ContentPart, param: string): AnthropicRequestBlock {
 
 function applyTools(req: ChatRequest, body: AnthropicRequest): void {
   if (!Array.isArray(req.tools) || req.tools.length === 0) return;
-  body.tools = req.tools.map((tool) => ({
-    name: tool.function.name,
-    description: tool.function.description,
-    input_schema: tool.function.parameters ?? { type: 'object', properties: {} },
-  }));
+  body.tools = req.tools.map((tool, index) => {
+    const cacheControl = readCacheControl(cacheControlOf(tool), `tools[${index}].cache_control`);
+    return definedOnly({
+      name: tool.function.name,
+      description: tool.function.description,
+      input_schema: tool.function.parameters ?? { type: 'object', properties: {} },
+      cache_control: cacheControl,
+    });
+  });
   const choice = convertToolChoice(req.tool_choice);
   const serial = req.parallel_tool_calls === false;
   if (choice && choice.type !== 'none' && serial) choice.disable_parallel_tool_use = true;

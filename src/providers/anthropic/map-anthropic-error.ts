@@ -1,4 +1,4 @@
-import { defaultErrorType } from '../../gateway/errors.js';
+import { defaultErrorType } from '../../core/errors.js';
 import type { ErrorFields } from '../http/error-fields.js';
 
 /** Anthropic answers 529 `overloaded_error` when busy: to clients (and to failover) that is a 503. */

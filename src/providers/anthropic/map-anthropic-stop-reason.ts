@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../types.js';
+import type { FinishReason } from '../../core/types.js';
 
 /** Anthropic's `stop_reason` → OpenAI's `finish_reason`. */
 export function mapAnthropicStopReason(stopReason: string | null | undefined, { jsonTool }: { jsonTool: boolean }): FinishReason {

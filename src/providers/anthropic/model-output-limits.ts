@@ -1,7 +1,6 @@
 /**
- * Anthropic requires `max_tokens`. When a client sends none, the gateway asks
- * for the model's full output limit, as OpenAI would allow. First matching
- * prefix wins.
+ * The most each model can write in one answer, the ceiling of the default
+ * `max_tokens` (see default-max-tokens.ts). First matching prefix wins.
  */
 const outputLimits: Array<[prefix: string, tokens: number]> = [
   ['claude-opus-4-5', 64_000],
@@ -17,6 +16,6 @@ const outputLimits: Array<[prefix: string, tokens: number]> = [
 /** For models not in the table: every current Claude model can write at least this many. */
 const conservativeLimit = 4_096;
 
-export function defaultMaxTokens(model: string): number {
+export function modelOutputLimit(model: string): number {
   return outputLimits.find(([prefix]) => model.startsWith(prefix))?.[1] ?? conservativeLimit;
 }

@@ -1,4 +1,4 @@
-import type { ChatResponse, ToolCall } from '../../types.js';
+import type { ChatResponse, ToolCall } from '../../core/types.js';
 import { completion, toolCallId, type ResponseIdentity } from '../shared/chunk-factory.js';
 import { convertGeminiUsage } from './convert-gemini-usage.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';

@@ -1,5 +1,5 @@
-import type { ChatChunk, ToolCallDelta } from '../../types.js';
-import { UpstreamError } from '../http/upstream-error.js';
+import type { ChatChunk, ToolCallDelta } from '../../core/types.js';
+import { UpstreamError } from '../../core/upstream-error.js';
 import { ChunkFactory, toolCallId, type ResponseIdentity } from '../shared/chunk-factory.js';
 import { convertGeminiUsage } from './convert-gemini-usage.js';
 import { mapGeminiFinishReason } from './map-gemini-finish-reason.js';

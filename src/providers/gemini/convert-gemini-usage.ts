@@ -1,4 +1,4 @@
-import type { Usage } from '../../types.js';
+import type { Usage } from '../../core/types.js';
 import type { GeminiUsageMetadata } from './wire-types.js';
 
 /** Thinking tokens are billed as output: they count in `completion_tokens` and show as `reasoning_tokens`. */

@@ -1,5 +1,5 @@
-import { GatewayError } from '../../gateway/errors.js';
-import type { ChatMessage, ChatRequest, ContentPart } from '../../types.js';
+import { GatewayError } from '../../core/errors.js';
+import type { ChatMessage, ChatRequest, ContentPart } from '../../core/types.js';
 import { appendTurn } from '../shared/append-turn.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseToolArguments, textOf, toolCallNames } from '../shared/message-content.js';

@@ -1,14 +1,14 @@
 import type { ProviderConfig } from '../../config/schema.js';
-import type { RequestContext } from '../../gateway/context.js';
-import { GatewayError } from '../../gateway/errors.js';
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
+import type { AdapterContext } from '../../core/adapter-context.js';
+import { GatewayError } from '../../core/errors.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
 import { BaseAdapter } from '../base-adapter.js';
 import { encodeEmbedding } from '../encode-embedding.js';
 import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { countTimeoutMs, RemoteTokenCounter } from '../shared/remote-token-counter.js';
-import { readJsonEvents } from '../shared/sse-events.js';
+import { readJsonEvents } from '../../core/sse/read-sse-events.js';
 import { convertGeminiResponse } from './convert-gemini-response.js';
 import { convertGeminiStream } from './convert-gemini-stream.js';
 import { convertToGeminiRequest } from './convert-to-gemini-request.js';
@@ -26,11 +26,11 @@ export class GeminiAdapter extends BaseAdapter {
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? geminiDefaultBaseUrl, options);
-    this.headers = new KeyHeaders(options.api_key, options.headers, (key) => ({ 'x-goog-api-key': key }));
+    this.headers = new KeyHeaders(options, (key) => ({ 'x-goog-api-key': key }));
     this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req) => this.countRemotely(req) : undefined, options.chars_per_token);
   }
 
-  async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+  async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
     const stream = req.stream === true;
     const request = {
       method: 'POST',
@@ -49,7 +49,7 @@ export class GeminiAdapter extends BaseAdapter {
     return this.tokenCounter.count(req);
   }
 
-  override async createEmbeddings(req: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
+  override async createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {
     const inputs = typeof req.input === 'string' ? [req.input] : req.input;
     if (!inputs.every((input): input is string => typeof input === 'string')) {
       throw new GatewayError(400, 'Gemini embeds text only: `input` must be a string or an array of strings.', { param: 'input' });

@@ -1,4 +1,4 @@
-import type { FinishReason } from '../../types.js';
+import type { FinishReason } from '../../core/types.js';
 
 const filtered = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
 

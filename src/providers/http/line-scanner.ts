@@ -1,14 +1,13 @@
-import { UpstreamError } from './upstream-error.js';
+import { UpstreamError } from '../../core/upstream-error.js';
+import { maxStreamEventBytes } from '../../core/sse/stream-limits.js';
 
 const newline = 0x0a;
 const carriageReturn = 0x0d;
-/** A provider line longer than this is a broken stream, not a reason to buffer without bound. */
-export const maxLineBytes = 8 * 1024 * 1024;
 
 /**
  * Splits a byte stream into lines without copying where a line lies within one
- * chunk. Only a line split across chunks is joined. Serves SSE (`data: ...`) and
- * NDJSON alike.
+ * chunk. Only a line split across chunks is joined. Serves NDJSON streams (Ollama);
+ * SSE is read by core/sse.
  */
 export class LineScanner {
   private carry: Buffer | undefined;
@@ -45,8 +44,8 @@ export class LineScanner {
 
   private keep(part: Buffer): void {
     this.carry = this.carry ? Buffer.concat([this.carry, part]) : part;
-    if (this.carry.length > maxLineBytes) {
-      throw new UpstreamError(this.provider, 502, `provider "${this.provider}" sent a stream line over ${maxLineBytes} bytes`, {
+    if (this.carry.length > maxStreamEventBytes) {
+      throw new UpstreamError(this.provider, 502, `provider "${this.provider}" sent a stream line over ${maxStreamEventBytes} bytes`, {
         failure: 'failed',
         code: 'bad_upstream_response',
       });

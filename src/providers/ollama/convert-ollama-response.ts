@@ -1,4 +1,4 @@
-import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../types.js';
+import type { ChatResponse, FinishReason, ToolCall, Usage } from '../../core/types.js';
 import { completion, toolCallId, type ResponseIdentity } from '../shared/chunk-factory.js';
 import type { OllamaChatResponse, OllamaToolCall } from './wire-types.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatChunk } from '../../types.js';
+import type { ChatChunk } from '../../core/types.js';
 import { convertOllamaStream } from './convert-ollama-stream.js';
 import type { OllamaChatResponse } from './wire-types.js';
 

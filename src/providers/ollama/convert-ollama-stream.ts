@@ -1,5 +1,5 @@
-import type { ChatChunk } from '../../types.js';
-import { UpstreamError } from '../http/upstream-error.js';
+import type { ChatChunk } from '../../core/types.js';
+import { UpstreamError } from '../../core/upstream-error.js';
 import { ChunkFactory, type ResponseIdentity } from '../shared/chunk-factory.js';
 import { convertOllamaUsage, convertToolCalls, mapOllamaFinishReason } from './convert-ollama-response.js';
 import type { OllamaChatResponse } from './wire-types.js';

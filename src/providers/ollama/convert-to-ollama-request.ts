@@ -1,5 +1,5 @@
-import { GatewayError } from '../../gateway/errors.js';
-import type { ChatMessage, ChatRequest } from '../../types.js';
+import { GatewayError } from '../../core/errors.js';
+import type { ChatMessage, ChatRequest } from '../../core/types.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseToolArguments, textOf, toolCallNames } from '../shared/message-content.js';
 import { definedOnly } from '../shared/defined-only.js';

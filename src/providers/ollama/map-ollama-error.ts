@@ -1,4 +1,4 @@
-import { defaultErrorType } from '../../gateway/errors.js';
+import { defaultErrorType } from '../../core/errors.js';
 import type { ErrorFields } from '../http/error-fields.js';
 
 /** Ollama errors are `{"error": "model \"x\" not found, try pulling it first"}`. */

@@ -1,14 +1,14 @@
 import type { ProviderConfig } from '../../config/schema.js';
-import type { RequestContext } from '../../gateway/context.js';
-import { GatewayError } from '../../gateway/errors.js';
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
+import type { AdapterContext } from '../../core/adapter-context.js';
+import { GatewayError } from '../../core/errors.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
 import { BaseAdapter } from '../base-adapter.js';
 import { encodeEmbedding } from '../encode-embedding.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { readLines } from '../http/line-scanner.js';
 import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
-import { UpstreamError } from '../http/upstream-error.js';
+import { UpstreamError } from '../../core/upstream-error.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { convertOllamaResponse } from './convert-ollama-response.js';
 import { convertOllamaStream } from './convert-ollama-stream.js';
@@ -27,10 +27,10 @@ export class OllamaAdapter extends BaseAdapter {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? ollamaDefaultBaseUrl, options);
     // Ollama itself takes no key; one configured here (or the client's) is for an authenticating proxy in front of it.
-    this.headers = new KeyHeaders(options.api_key, options.headers);
+    this.headers = new KeyHeaders(options);
   }
 
-  async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+  async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
     const body = JSON.stringify(convertToOllamaRequest(req));
     const request = { method: 'POST', path: '/api/chat', headers: this.headers.for(ctx.clientApiKey), body, signal: ctx.signal } as const;
     const identity = newIdentity(ctx.id, req.model);
@@ -42,7 +42,7 @@ export class OllamaAdapter extends BaseAdapter {
     return estimatePromptTokens(req, this.options.chars_per_token);
   }
 
-  override async createEmbeddings(req: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
+  override async createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {
     if (!isTextInput(req.input)) {
       throw new GatewayError(400, 'Ollama embeds text only: `input` must be a string or an array of strings.', { param: 'input' });
     }

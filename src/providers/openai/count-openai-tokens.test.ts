@@ -2,7 +2,7 @@ import { encode as encodeCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { encode as encodeO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
 import { recordedChunks, recordedJson } from '../../../test/fakes/recordings.js';
-import type { ChatRequest } from '../../types.js';
+import type { ChatRequest } from '../../core/types.js';
 import { countOpenAIPromptTokens, openAIEncodingFor } from './count-openai-tokens.js';
 
 describe('OpenAI prompt token counting', () => {
@@ -29,5 +29,31 @@ describe('OpenAI prompt token counting', () => {
     expect(await countOpenAIPromptTokens(request, 'cl100k_base')).toBe(3 + 1 + encodeCl100k(text).length + 1 + encodeCl100k('ada').length + 3);
     expect(await countOpenAIPromptTokens(request, 'o200k_base')).toBe(3 + 1 + encodeO200k(text).length + 1 + encodeO200k('ada').length + 3);
     expect(encodeCl100k(text).length).not.toBe(encodeO200k(text).length);
+  });
+
+  it('counts long prose exactly, slice by slice', async () => {
+    const prose = 'The quick brown fox jumps over the lazy dog, naïvely; 計算 is done. '.repeat(800);
+    const request: ChatRequest = { model: 'gpt-4o', messages: [{ role: 'user', content: prose }] };
+    expect(await countOpenAIPromptTokens(request, 'o200k_base')).toBe(3 + 1 + encodeO200k(prose).length + 3);
+  });
+
+  it('lets other work run while it counts a long run without spaces, and stays within a token per slice of the whole count', async () => {
+    const run = 'a'.repeat(100_000);
+    const request: ChatRequest = { model: 'gpt-4o', messages: [{ role: 'user', content: run }] };
+    let servedDuringCount = false;
+    let counting = true;
+    const other = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        servedDuringCount = counting;
+        resolve();
+      }),
+    );
+    const counted = await countOpenAIPromptTokens(request, 'o200k_base');
+    counting = false;
+    await other;
+    expect(servedDuringCount).toBe(true);
+    const whole = 100_000 / 8;
+    expect(counted - (3 + 1 + 3)).toBeGreaterThanOrEqual(whole);
+    expect(counted - (3 + 1 + 3)).toBeLessThanOrEqual(whole + Math.ceil(100_000 / 2048));
   });
 });

@@ -1,7 +1,18 @@
-import type { ChatMessage, ChatRequest } from '../../types.js';
+import type { ChatMessage, ChatRequest } from '../../core/types.js';
 
 type Encoding = 'o200k_base' | 'cl100k_base';
 type CountText = (text: string) => number;
+
+/**
+ * BPE merges within one pre-tokenized piece take time quadratic in its length,
+ * and a run without spaces is one piece: 100,000 repeated characters took 8 s
+ * to count whole. Counted in slices of at most this many characters (cut at a
+ * space where one is near), a text takes time linear in its length and
+ * differs from the whole count by at most a token per cut, on the high side.
+ */
+const sliceCharacters = 2048;
+/** Yield to the event loop after this many characters counted, so that other requests are served during a long count. */
+const charactersBetweenYields = 32 * 1024;
 
 /** Longest prefix first: `gpt-4o` and `gpt-4.1` are o200k, the `gpt-4` before them cl100k. */
 const encodingsByPrefix: Array<[prefix: string, encoding: Encoding]> = [
@@ -36,15 +47,50 @@ export function openAIEncodingFor(model: string): Encoding | undefined {
  * of its own, the count of their JSON is a close estimate.
  */
 export async function countOpenAIPromptTokens(req: ChatRequest, encoding: Encoding): Promise<number> {
-  const count = await counter(encoding);
+  const count = new SlicedCounter(await counter(encoding));
   let total = replyPriming;
   for (const message of req.messages) {
-    total += tokensPerMessage + count(message.role) + count(messageText(message));
-    if (typeof message.name === 'string') total += tokensPerName + count(message.name);
-    for (const call of message.tool_calls ?? []) total += count(call.function.name) + count(call.function.arguments);
+    total += tokensPerMessage + (await count.tokens(message.role)) + (await count.tokens(messageText(message)));
+    if (typeof message.name === 'string') total += tokensPerName + (await count.tokens(message.name));
+    for (const call of message.tool_calls ?? []) total += (await count.tokens(call.function.name)) + (await count.tokens(call.function.arguments));
   }
-  if (Array.isArray(req.tools) && req.tools.length > 0) total += count(JSON.stringify(req.tools));
+  if (Array.isArray(req.tools) && req.tools.length > 0) total += await count.tokens(JSON.stringify(req.tools));
   return total;
+}
+
+/** Counts text in bounded slices, yielding to the event loop between them once a count grows long. */
+class SlicedCounter {
+  private sinceYield = 0;
+
+  constructor(private readonly count: CountText) {}
+
+  async tokens(text: string): Promise<number> {
+    if (text.length <= sliceCharacters) return this.counted(text);
+    let total = 0;
+    for (let start = 0; start < text.length; ) {
+      const end = sliceEnd(text, start);
+      total += this.counted(text.slice(start, end));
+      start = end;
+      if (this.sinceYield >= charactersBetweenYields) {
+        this.sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    return total;
+  }
+
+  private counted(text: string): number {
+    this.sinceYield += text.length;
+    return this.count(text);
+  }
+}
+
+/** Where the slice from `start` ends: before the last space in its final quarter, so that words stay whole, else at the limit. */
+function sliceEnd(text: string, start: number): number {
+  const limit = start + sliceCharacters;
+  if (limit >= text.length) return text.length;
+  const space = text.lastIndexOf(' ', limit);
+  return space > limit - sliceCharacters / 4 ? space : limit;
 }
 
 function messageText(message: ChatMessage): string {

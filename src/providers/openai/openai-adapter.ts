@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../../config/schema.js';
-import type { RequestContext } from '../../gateway/context.js';
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../types.js';
+import type { AdapterContext } from '../../core/adapter-context.js';
+import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
 import { BaseAdapter } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { KeyHeaders } from '../http/key-headers.js';
@@ -23,10 +23,10 @@ export class OpenAIAdapter extends BaseAdapter {
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? openAIDefaultBaseUrl, options);
-    this.headers = new KeyHeaders(options.api_key, options.headers);
+    this.headers = new KeyHeaders(options);
   }
 
-  async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+  async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
     const request = { method: 'POST', path: '/chat/completions', headers: this.headers.for(ctx.clientApiKey), body: this.chatBody(req, ctx), signal: ctx.signal } as const;
     if (req.stream === true) return new OpenAISseStream(await this.client.requestStream(request, mapOpenAIErrorBody), this.name);
     return this.client.requestJson<ChatResponse>(request, mapOpenAIErrorBody);
@@ -34,7 +34,7 @@ export class OpenAIAdapter extends BaseAdapter {
 
   /** Exact with OpenAI's tokenizer for OpenAI's model families; a local estimate for any other model. */
   /** The client's own bytes when nothing changed the request; a stream also asks for usage, so that its cost is known. */
-  private chatBody(req: ChatRequest, ctx: RequestContext): Buffer | string {
+  private chatBody(req: ChatRequest, ctx: AdapterContext): Buffer | string {
     if (req.stream === true && this.options.stream_usage && req.stream_options?.include_usage !== true) {
       return JSON.stringify({ ...req, stream_options: { ...req.stream_options, include_usage: true } });
     }
@@ -46,7 +46,7 @@ export class OpenAIAdapter extends BaseAdapter {
     return encoding ? countOpenAIPromptTokens(req, encoding) : estimatePromptTokens(req, this.options.chars_per_token);
   }
 
-  override createEmbeddings(req: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
+  override createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {
     const body = ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
     return this.client.requestJson<EmbeddingResponse>(
       { method: 'POST', path: '/embeddings', headers: this.headers.for(ctx.clientApiKey), body, signal: ctx.signal },

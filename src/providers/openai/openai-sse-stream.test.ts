@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rawSse, type SseObserver } from '../../gateway/raw-sse.js';
-import type { ChatChunk, Usage } from '../../types.js';
+import { rawSse, type SseObserver } from '../../core/raw-sse.js';
+import type { ChatChunk, Usage } from '../../core/types.js';
 import { OpenAISseStream } from './openai-sse-stream.js';
 
 async function* bytes(...parts: string[]) {
@@ -11,10 +11,13 @@ function observer(options: { wantsChunks?: boolean; show?: (usage: Usage) => Usa
   const seen = { usage: [] as Usage[], chunks: [] as ChatChunk[] };
   const value: SseObserver = {
     wantsChunks: options.wantsChunks ?? false,
-    chunk: (chunk) => seen.chunks.push(chunk),
-    usage: (usage) => {
-      seen.usage.push(usage);
-      return (options.show ?? ((shown) => shown))(usage);
+    events: () => undefined,
+    see: (chunk) => {
+      if (options.wantsChunks) seen.chunks.push(chunk);
+      if (!chunk.usage) return chunk;
+      seen.usage.push(chunk.usage);
+      const shown = (options.show ?? ((usage) => usage))(chunk.usage);
+      return shown ? { ...chunk, usage: shown } : undefined;
     },
   };
   return { value, seen };
@@ -53,7 +56,7 @@ describe('OpenAISseStream passthrough', () => {
 
   it('in one buffer of many events, keeps every other event byte for byte and replaces only usage and [DONE]', async () => {
     const { value, seen } = observer({ show: (shown) => ({ ...shown, cost_usd: 1 }) });
-    const comment = ': keep-alive\r\n\r\n';
+    const comment = ': keep-alive\n\n';
     const unspaced = 'data:{"id":"1","choices":[{"index":0,"delta":{"content":"x"}}],"usage":null}\n\n';
     const events = content.repeat(50) + comment + unspaced + usage + done;
     const out = await raw(new OpenAISseStream(bytes(events), 'p'), value);
@@ -71,6 +74,31 @@ describe('OpenAISseStream passthrough', () => {
     expect(seen.usage).toEqual([{ prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 }]);
   });
 
+  it('relays a multi-line data event whole, and reads its usage from all its data lines', async () => {
+    const { value, seen } = observer({ show: (shown) => ({ ...shown, cost_usd: 2 }) });
+    const multiLine = 'data: {"id":"1","choices":[],\ndata: "usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\n';
+    const out = await raw(new OpenAISseStream(bytes(content, multiLine, done), 'p'), value);
+    expect(seen.usage).toEqual([{ prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }]);
+    expect(out).toBe(`${content}data: {"id":"1","choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2,"cost_usd":2}}\n\n`);
+  });
+
+  it('relays events framed with CRLF or CR, each as soon as it is complete', async () => {
+    const { value } = observer();
+    const crlf = content.replaceAll('\n', '\r\n');
+    const cr = content.replaceAll('\n', '\r');
+    const parts: string[] = [];
+    for await (const part of new OpenAISseStream(bytes(crlf, cr, 'data: [DONE]\r\n\r\n'), 'p')[rawSse](value)) parts.push(part.toString());
+    expect(parts).toEqual([content, content]);
+  });
+
+  it('keeps the content of a chunk that also carries usage the client did not ask for', async () => {
+    const { value } = observer({ show: () => undefined });
+    const both = 'data: {"id":"1","choices":[{"index":0,"delta":{"content":"end"},"finish_reason":"stop"}],"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\n';
+    const seeing: SseObserver = { ...value, see: (chunk) => (chunk.usage ? { ...chunk, usage: undefined } : chunk) };
+    const out = await raw(new OpenAISseStream(bytes(both, done), 'p'), seeing);
+    expect(JSON.parse(out.slice('data: '.length))).toMatchObject({ choices: [{ delta: { content: 'end' }, finish_reason: 'stop' }] });
+  });
+
   it('hands every parsed chunk to an observer that wants them', async () => {
     const { value, seen } = observer({ wantsChunks: true });
     await raw(new OpenAISseStream(bytes(content, usage), 'p'), value);
@@ -79,6 +107,13 @@ describe('OpenAISseStream passthrough', () => {
 });
 
 describe('OpenAISseStream parsed', () => {
+  it('reads events framed with CRLF, CR and multi-line data, as the passthrough does', async () => {
+    const chunks: ChatChunk[] = [];
+    const multiLine = 'data: {"id":"2","choices":[],\r\ndata: "usage":null}\r\n\r\n';
+    for await (const chunk of new OpenAISseStream(bytes(content.replaceAll('\n', '\r'), multiLine, done), 'p')) chunks.push(chunk);
+    expect(chunks.map((chunk) => chunk.id)).toEqual(['1', '2']);
+  });
+
   it('yields chunks and stops at [DONE]', async () => {
     const chunks: ChatChunk[] = [];
     for await (const chunk of new OpenAISseStream(bytes(content, done, content), 'p')) chunks.push(chunk);

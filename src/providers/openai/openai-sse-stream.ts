@@ -1,25 +1,27 @@
-import { rawSse, type RawSseSource, type SseObserver } from '../../gateway/raw-sse.js';
-import type { ChatChunk } from '../../types.js';
-import { readLines } from '../http/line-scanner.js';
-import { UpstreamError } from '../http/upstream-error.js';
-import { CompleteEvents } from './complete-events.js';
+import { rawSse, type RawSseSource, type SseObserver } from '../../core/raw-sse.js';
+import { CompleteEvents } from '../../core/sse/complete-events.js';
+import { parseEventJson, readSseEvents } from '../../core/sse/read-sse-events.js';
+import type { ChatChunk } from '../../core/types.js';
+import { UpstreamError } from '../../core/upstream-error.js';
 import { openAIErrorFields } from './map-openai-error.js';
 
-const dataPrefix = Buffer.from('data:');
+const dataField = Buffer.from('data:');
 const doneMarker = '[DONE]';
-const doneBytes = Buffer.from(doneMarker);
 const usageKey = Buffer.from('"usage":');
+const errorKey = Buffer.from('"error"');
 const compactUsageObject = Buffer.from('"usage":{');
 const spacedUsageKey = Buffer.from('"usage": ');
-const newline = 0x0a;
+const eventEnd = Buffer.from('\n\n');
+const lineFeed = 0x0a;
 const space = 0x20;
 const openBrace = 0x7b;
+const closeBrace = 0x7d;
 
 /**
  * An OpenAI-format SSE response. Iterated, it yields parsed chunks (SDK mode);
  * through `rawSse`, it yields the upstream's bytes, whole events at a time,
- * parsing only the line that carries usage (every line when the observer wants
- * chunks).
+ * parsing only the events that carry usage (every event when the observer
+ * wants chunks). Both read events by the same WHATWG framing rules.
  */
 export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
   constructor(
@@ -28,11 +30,9 @@ export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
-    for await (const line of readLines(this.body, this.provider)) {
-      const payload = dataPayload(line);
-      if (payload === undefined) continue;
-      if (payload === doneMarker) return;
-      yield this.parse(payload);
+    for await (const { data } of readSseEvents(this.body, this.provider)) {
+      if (data === doneMarker) return;
+      yield this.parse(data);
     }
   }
 
@@ -40,116 +40,144 @@ export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
     const events = new CompleteEvents(this.provider);
     for await (const bytes of this.body) {
       const complete = events.push(bytes);
-      if (!complete) continue;
-      observer.upstreamEvents?.(complete);
-      const out = inspectEvents(complete, observer);
-      if (out.length > 0) yield out;
+      if (complete) yield* this.relay(complete, observer);
     }
     const rest = events.finish();
-    if (!rest) return;
-    observer.upstreamEvents?.(rest);
-    const out = inspectEvents(rest, observer);
+    if (rest) yield* this.relay(rest, observer);
+  }
+
+  /** What the client gets of complete events; an error event the upstream sent ends the stream as failed, after the events before it. */
+  private *relay(complete: Buffer, observer: SseObserver): Generator<Buffer> {
+    observer.events(complete);
+    const { out, error } = inspectEvents(complete, observer, this.provider);
     if (out.length > 0) yield out;
+    if (error) throw error;
   }
 
   private parse(payload: string): ChatChunk {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(payload);
-    } catch {
-      throw new UpstreamError(this.provider, 502, `provider "${this.provider}" sent a stream event that is not valid JSON`, {
-        failure: 'failed',
-        code: 'bad_upstream_response',
-      });
-    }
-    const error = (parsed as { error?: unknown }).error;
-    if (error) {
-      const fields = openAIErrorFields(error);
-      throw new UpstreamError(this.provider, 502, fields.message, { ...fields, failure: 'failed' });
-    }
-    return parsed as ChatChunk;
+    const parsed = parseEventJson<ChatChunk & { error?: unknown }>(payload, this.provider);
+    if (parsed.error) throw streamError(this.provider, parsed.error);
+    return parsed;
   }
+}
+
+/** An error the upstream put in its stream, as the gateway reports it (the client never gets the upstream's event itself). */
+function streamError(provider: string, error: unknown): UpstreamError {
+  const fields = openAIErrorFields(error);
+  return new UpstreamError(provider, 502, fields.message, { ...fields, failure: 'failed' });
+}
+
+function invalidEvent(provider: string): UpstreamError {
+  return new UpstreamError(provider, 502, `provider "${provider}" sent a stream event that is not valid JSON`, {
+    failure: 'failed',
+    code: 'bad_upstream_response',
+  });
 }
 
 /**
- * Complete events → what the client gets. Buffers with nothing to change (the
- * usual case) pass as they are; otherwise the unchanged runs of events are kept
- * as slices and only the usage event and `[DONE]` are replaced. Nothing is
- * decoded or parsed but a line that carries a usage object, or every data line
- * when the observer wants chunks. Usage objects are found by one forward scan of
- * the buffer, because OpenAI puts `"usage":null` in every chunk.
+ * Complete events (LF-framed: CompleteEvents saw to that) → what the client
+ * gets. Buffers with nothing to change (the usual case) pass as they are;
+ * otherwise the unchanged runs of events are kept as slices and only the events
+ * the observer changed, and `[DONE]`, are replaced. An event the upstream sent
+ * as an error, or whose data is not JSON, ends the stream as failed, as the
+ * parsed path does. Nothing is decoded or parsed but an event that carries a
+ * usage object or an error, one whose data does not end in "}" (so may be cut
+ * short), or every event when the observer wants chunks. Usage objects are
+ * found by one forward scan of the buffer, because OpenAI puts `"usage":null`
+ * in every chunk.
  */
-function inspectEvents(events: Buffer, observer: SseObserver): Buffer {
+function inspectEvents(events: Buffer, observer: SseObserver, provider: string): { out: Buffer; error?: UpstreamError } {
   let nextUsage = usageObjectAt(events, 0);
-  const done = events.indexOf(doneBytes);
-  if (!observer.wantsChunks && nextUsage === -1 && done === -1) return events;
-  const firstChange = observer.wantsChunks ? 0 : eventStartBefore(events, earliestFound(nextUsage, done));
-  let out: Buffer[] | undefined;
+  let nextError = events.indexOf(errorKey);
+  let nextSuspect = suspectEventEnd(events, 0);
+  if (!observer.wantsChunks && nextUsage === -1 && nextError === -1 && nextSuspect === -1) return { out: events };
+  const firstChange = observer.wantsChunks ? 0 : eventStartBefore(events, earliestFound(earliestFound(nextUsage, nextError), nextSuspect));
+  const out: Buffer[] = [];
   let keptFrom = 0;
   for (let start = firstChange; start < events.length; ) {
     const end = nextEventEnd(events, start);
-    const carriesUsage = nextUsage !== -1 && nextUsage < end;
-    if (carriesUsage) nextUsage = usageObjectAt(events, end);
-    const replacement = rewriteEvent(events, start, end, carriesUsage, observer);
+    let mustParse = false;
+    if (nextUsage !== -1 && nextUsage < end) {
+      mustParse = true;
+      nextUsage = usageObjectAt(events, end);
+    }
+    if (nextError !== -1 && nextError < end) {
+      mustParse = true;
+      nextError = events.indexOf(errorKey, end);
+    }
+    if (nextSuspect !== -1 && nextSuspect < end) {
+      mustParse = true;
+      nextSuspect = suspectEventEnd(events, end);
+    }
+    const replacement = rewriteEvent(events, start, end, mustParse, observer, provider);
     if (replacement) {
-      out ??= [];
       if (keptFrom < start) out.push(events.subarray(keptFrom, start));
-      if (replacement.length > 0) out.push(replacement);
       keptFrom = end;
+      if ('error' in replacement) return { out: Buffer.concat(out), error: replacement.error };
+      if (replacement.bytes.length > 0) out.push(replacement.bytes);
     }
     start = end;
   }
-  if (!out) return events;
+  if (keptFrom === 0) return { out: events };
   if (keptFrom < events.length) out.push(events.subarray(keptFrom));
-  return out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out);
+  return { out: out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out) };
 }
 
-const dropped = Buffer.alloc(0);
+const dropped = { bytes: Buffer.alloc(0) };
 
-/** What replaces the event at [start, end): nothing when it stays as it is, an empty buffer when it is left out. */
-function rewriteEvent(events: Buffer, start: number, end: number, carriesUsage: boolean, observer: SseObserver): Buffer | undefined {
-  const lineStart = dataLineStart(events, start, end);
-  if (lineStart === -1) return undefined;
-  const lineEnd = lineEndBefore(events, lineStart, end);
-  const payloadStart = events[lineStart + dataPrefix.length] === space ? lineStart + dataPrefix.length + 1 : lineStart + dataPrefix.length;
-  if (lineEnd - payloadStart === doneBytes.length && events.compare(doneBytes, 0, doneBytes.length, payloadStart, lineEnd) === 0) return dropped;
-  if (!carriesUsage && !observer.wantsChunks) return undefined;
-  const chunk = parseQuietly(events.toString('utf8', payloadStart, lineEnd));
-  if (!chunk) return undefined;
-  if (observer.wantsChunks) observer.chunk(chunk);
-  if (!chunk.usage) return undefined;
-  const shown = observer.usage(chunk.usage, chunk.model);
-  return shown ? Buffer.from(`data: ${JSON.stringify({ ...chunk, usage: shown })}\n\n`) : dropped;
+/** What replaces the event at [start, end): nothing when it stays as it is, other bytes (none: left out), or the error that ends the stream. */
+function rewriteEvent(
+  events: Buffer,
+  start: number,
+  end: number,
+  mustParse: boolean,
+  observer: SseObserver,
+  provider: string,
+): { bytes: Buffer } | { error: UpstreamError } | undefined {
+  if (!mustParse && !observer.wantsChunks) return undefined;
+  const payload = eventData(events, start, end);
+  if (payload === undefined) return undefined;
+  if (payload === doneMarker) return dropped;
+  const parsed = parseOrUndefined(payload);
+  if (!parsed) return { error: invalidEvent(provider) };
+  if (!Array.isArray(parsed.choices)) return parsed.error ? { error: streamError(provider, parsed.error) } : undefined;
+  const shown = observer.see(parsed);
+  if (shown === parsed) return undefined;
+  return shown ? { bytes: Buffer.from(`data: ${JSON.stringify(shown)}\n\n`) } : dropped;
 }
 
-/** Where the event's `data:` line starts (usually the event's first line), or -1. */
-function dataLineStart(events: Buffer, start: number, end: number): number {
-  for (let line = start; line < end; ) {
-    if (end - line >= dataPrefix.length && events.compare(dataPrefix, 0, dataPrefix.length, line, line + dataPrefix.length) === 0) return line;
-    const next = events.indexOf(newline, line);
-    if (next === -1 || next >= end) return -1;
-    line = next + 1;
+/**
+ * The end (its blank line) of the first event at or after `from` whose last
+ * byte is not "}": its data may be JSON cut short, so it is parsed to tell.
+ * `[DONE]` and comments land here too, and are told apart by reading them.
+ */
+function suspectEventEnd(events: Buffer, from: number): number {
+  for (let end = events.indexOf(eventEnd, from); end !== -1; end = events.indexOf(eventEnd, end + eventEnd.length)) {
+    if (events[end - 1] !== closeBrace) return end;
   }
   return -1;
 }
 
-/** The end of the line starting at `start`, before its line break. */
-function lineEndBefore(events: Buffer, start: number, end: number): number {
-  const next = events.indexOf(newline, start);
-  let lineEnd = next === -1 || next > end ? end : next;
-  if (lineEnd > start && events[lineEnd - 1] === 0x0d) lineEnd--;
-  return lineEnd;
+/** The event's data: its `data:` lines' values joined with "\n" (one optional space after the colon dropped), or undefined if it has none. */
+function eventData(events: Buffer, start: number, end: number): string | undefined {
+  let data: string | undefined;
+  for (let line = start; line < end; ) {
+    const next = events.indexOf(lineFeed, line);
+    const lineEnd = next === -1 || next > end ? end : next;
+    if (lineEnd - line >= dataField.length && events.compare(dataField, 0, dataField.length, line, line + dataField.length) === 0) {
+      const valueStart = events[line + dataField.length] === space ? line + dataField.length + 1 : line + dataField.length;
+      const value = events.toString('utf8', valueStart, lineEnd);
+      data = data === undefined ? value : `${data}\n${value}`;
+    }
+    line = lineEnd + 1;
+  }
+  return data;
 }
 
 /** The end of the event starting at `start`: just past its blank line. */
 function nextEventEnd(events: Buffer, start: number): number {
-  let index = events.indexOf(newline, start);
-  while (index !== -1) {
-    if (events[index + 1] === newline) return index + 2;
-    if (events[index + 1] === 0x0d && events[index + 2] === newline) return index + 3;
-    index = events.indexOf(newline, index + 1);
-  }
-  return events.length;
+  const index = events.indexOf(eventEnd, start);
+  return index === -1 ? events.length : index + eventEnd.length;
 }
 
 /** The smaller of two search results, -1 meaning "not found". */
@@ -160,12 +188,9 @@ function earliestFound(a: number, b: number): number {
 
 /** The start of the event that holds byte `position`: just past the blank line before it. */
 function eventStartBefore(events: Buffer, position: number): number {
-  let index = events.lastIndexOf(newline, position);
-  while (index > 0) {
-    if (events[index - 1] === newline || (events[index - 1] === 0x0d && events[index - 2] === newline)) return index + 1;
-    index = events.lastIndexOf(newline, index - 1);
-  }
-  return 0;
+  if (position <= 0) return 0;
+  const index = events.lastIndexOf(eventEnd, position - 1);
+  return index === -1 ? 0 : index + eventEnd.length;
 }
 
 /**
@@ -185,18 +210,11 @@ function usageObjectAt(events: Buffer, from: number): number {
   return -1;
 }
 
-// Bytes pass through whatever they hold; an unreadable line is the client's to see, not a reason to cut the stream.
-function parseQuietly(payload: string): ChatChunk | undefined {
+function parseOrUndefined(payload: string): (ChatChunk & { error?: unknown }) | undefined {
   try {
-    const parsed = JSON.parse(payload) as ChatChunk;
-    return Array.isArray(parsed.choices) ? parsed : undefined;
+    const parsed = JSON.parse(payload) as ChatChunk & { error?: unknown };
+    return parsed !== null && typeof parsed === 'object' ? parsed : undefined;
   } catch {
     return undefined;
   }
-}
-
-function dataPayload(line: Buffer): string | undefined {
-  if (!line.subarray(0, dataPrefix.length).equals(dataPrefix)) return undefined;
-  const start = line[dataPrefix.length] === space ? dataPrefix.length + 1 : dataPrefix.length;
-  return line.toString('utf8', start);
 }

@@ -1,4 +1,4 @@
-import type { ChatResponse, FinishReason, Usage } from '../../types.js';
+import type { ChatResponse, FinishReason, Usage } from '../../core/types.js';
 import { completion, type ResponseIdentity } from '../shared/chunk-factory.js';
 import type { ReplicatePrediction } from './wire-types.js';
 

@@ -1,7 +1,7 @@
-import type { ChatChunk } from '../../types.js';
-import { UpstreamError } from '../http/upstream-error.js';
+import type { ChatChunk } from '../../core/types.js';
+import { UpstreamError } from '../../core/upstream-error.js';
 import { ChunkFactory, type ResponseIdentity } from '../shared/chunk-factory.js';
-import type { SseEvent } from '../shared/sse-events.js';
+import type { SseEvent } from '../../core/sse/read-sse-events.js';
 import { convertReplicateUsage, replicateFinishReason } from './convert-replicate-prediction.js';
 import type { ReplicatePrediction } from './wire-types.js';
 

@@ -1,5 +1,5 @@
-import { GatewayError } from '../../gateway/errors.js';
-import type { ChatRequest } from '../../types.js';
+import { GatewayError } from '../../core/errors.js';
+import type { ChatRequest } from '../../core/types.js';
 import { definedOnly } from '../shared/defined-only.js';
 import { samplingOf } from '../shared/sampling.js';
 import { applyLlama3ChatTemplate } from './llama3-chat-template.js';

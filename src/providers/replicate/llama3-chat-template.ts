@@ -1,5 +1,5 @@
-import { GatewayError } from '../../gateway/errors.js';
-import type { ChatRequest } from '../../types.js';
+import { GatewayError } from '../../core/errors.js';
+import type { ChatRequest } from '../../core/types.js';
 import { textOf } from '../shared/message-content.js';
 
 const roles = new Map([

@@ -1,4 +1,4 @@
-import { defaultErrorType } from '../../gateway/errors.js';
+import { defaultErrorType } from '../../core/errors.js';
 import type { ErrorFields } from '../http/error-fields.js';
 
 /** Replicate errors are problem details: `{"title": "...", "detail": "...", "status": 422}`. */

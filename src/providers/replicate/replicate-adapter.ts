@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import type { ProviderConfig } from '../../config/schema.js';
-import type { RequestContext } from '../../gateway/context.js';
-import type { ChatChunk, ChatRequest, ChatResponse } from '../../types.js';
+import type { AdapterContext } from '../../core/adapter-context.js';
+import type { ChatChunk, ChatRequest, ChatResponse } from '../../core/types.js';
 import { BaseAdapter } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { KeyHeaders } from '../http/key-headers.js';
 import { connectionOptions, readUpstreamError, UpstreamClient } from '../http/upstream-client.js';
-import { UpstreamError, upstreamErrorFromNetwork } from '../http/upstream-error.js';
+import { UpstreamError, upstreamErrorFromNetwork } from '../../core/upstream-error.js';
 import { newIdentity } from '../shared/chunk-factory.js';
-import { readSseEvents } from '../shared/sse-events.js';
+import { readSseEvents } from '../../core/sse/read-sse-events.js';
 import { convertReplicatePrediction } from './convert-replicate-prediction.js';
 import { convertReplicateStream } from './convert-replicate-stream.js';
 import { convertToReplicateRequest, replicateTarget } from './convert-to-replicate-request.js';
@@ -30,6 +30,8 @@ export class ReplicateAdapter extends BaseAdapter {
   /** Stream URLs live on another host than the API; one keep-alive agent serves them. */
   private readonly streams: Agent;
   private readonly apiProtocol: string;
+  /** The only origin the token (or any configured header) is sent to. */
+  private readonly apiOrigin: string;
   private readonly headers: KeyHeaders;
 
   constructor(name: string, options: ProviderConfig) {
@@ -37,11 +39,13 @@ export class ReplicateAdapter extends BaseAdapter {
     const baseUrl = options.base_url ?? replicateDefaultBaseUrl;
     this.client = new UpstreamClient(name, baseUrl, options);
     this.streams = new Agent(connectionOptions(options));
-    this.apiProtocol = new URL(baseUrl).protocol;
-    this.headers = new KeyHeaders(options.api_key, options.headers);
+    const apiUrl = new URL(baseUrl);
+    this.apiProtocol = apiUrl.protocol;
+    this.apiOrigin = apiUrl.origin;
+    this.headers = new KeyHeaders(options);
   }
 
-  async sendRequest(req: ChatRequest, ctx: RequestContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+  async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
     const target = replicateTarget(req.model);
     const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? undefined;
     const stream = req.stream === true;
@@ -102,13 +106,16 @@ export class ReplicateAdapter extends BaseAdapter {
     if (streamUrl.protocol !== 'https:' && streamUrl.protocol !== this.apiProtocol) {
       throw new UpstreamError(this.name, 502, `provider "${this.name}" gave a stream URL that is not https`, { failure: 'failed', code: 'bad_upstream_response' });
     }
+    // A stream URL on another origin is a capability URL that needs no key (Replicate's own clients send none),
+    // and an upstream must not be able to send the key anywhere it likes.
+    const credentials = streamUrl.origin === this.apiOrigin ? headers : {};
     let response;
     try {
       response = await this.streams.request({
         origin: streamUrl.origin,
         path: streamUrl.pathname + streamUrl.search,
         method: 'GET',
-        headers: { ...headers, accept: 'text/event-stream', 'cache-control': 'no-store' },
+        headers: { ...credentials, accept: 'text/event-stream', 'cache-control': 'no-store' },
         signal,
       });
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { ChatChunk, ChatResponse, FinishReason, Usage } from '../../types.js';
+import type { ChatChunk, ChatResponse, FinishReason, Usage } from '../../core/types.js';
 
 export interface ResponseIdentity {
   /** `chatcmpl-...`, shared by every chunk of one stream. */

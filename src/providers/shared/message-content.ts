@@ -1,5 +1,5 @@
-import { GatewayError } from '../../gateway/errors.js';
-import type { ChatMessage } from '../../types.js';
+import { GatewayError } from '../../core/errors.js';
+import type { ChatMessage } from '../../core/types.js';
 
 /** The text of a message whose content may only be text: a string, or text parts joined by `separator`. */
 export function textOf(message: ChatMessage, param: string, provider: string, separator = '\n'): string {

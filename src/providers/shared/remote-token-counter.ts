@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../../types.js';
+import type { ChatRequest } from '../../core/types.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../../types.js';
+import type { ChatRequest } from '../../core/types.js';
 import { definedOnly } from './defined-only.js';
 
 /** The sampling settings of an OpenAI request that most providers take under names of their own. */

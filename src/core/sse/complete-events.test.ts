@@ -33,3 +33,31 @@ describe('CompleteEvents', () => {
     expect(run(['data: 1\n\n', '\n'])).toEqual(['data: 1\n\n']);
   });
 });
+
+describe('CompleteEvents framing (WHATWG line ends)', () => {
+  it('passes an event framed with CRLF on as soon as its blank line arrives', () => {
+    const events = new CompleteEvents('p');
+    expect(events.push(Buffer.from('data: 1\r\n\r\n'))?.toString()).toBe('data: 1\n\n');
+  });
+
+  it('passes an event framed with CR alone on at once', () => {
+    const events = new CompleteEvents('p');
+    expect(events.push(Buffer.from('data: 1\r\r'))?.toString()).toBe('data: 1\n\n');
+  });
+
+  it('reads a CRLF split across two reads as one line end', () => {
+    expect(run(['data: 1\r', '\n\r', '\ndata: 2\r\n\r\n'])).toEqual(['data: 1\n\n', 'data: 2\n\n']);
+  });
+
+  it('does not take the LF after an event-ending CR for a line of its own', () => {
+    expect(run(['data: 1\r\n\r', '\ndata: 2\r\n\r\n']).join('')).toBe('data: 1\n\ndata: 2\n\n');
+  });
+
+  it('fails a stream whose event outgrows the bound instead of buffering it', () => {
+    const events = new CompleteEvents('p');
+    const mebibyte = Buffer.alloc(1024 * 1024, 0x61);
+    expect(() => {
+      for (let index = 0; index < 9; index++) events.push(mebibyte);
+    }).toThrow(/over \d+ bytes/);
+  });
+});

@@ -1,5 +1,5 @@
-import type { RequestContext } from '../gateway/context.js';
-import type { LedgerRow } from './ledger.js';
+import type { RequestContext } from './context.js';
+import type { LedgerRow } from '../usage/ledger.js';
 
 export function ledgerRow(ctx: RequestContext, status: number): LedgerRow {
   // A cache hit used no provider tokens: its row counts the request, not the tokens of the answer it replayed.
@@ -10,7 +10,7 @@ export function ledgerRow(ctx: RequestContext, status: number): LedgerRow {
     keyId: ctx.keyId,
     user: ctx.user ?? null,
     provider: ctx.provider ?? null,
-    model: ctx.servedModel ?? ctx.upstreamModel ?? ctx.model,
+    model: firstName(ctx.servedModel, ctx.upstreamModel, ctx.model),
     promptTokens: usage?.prompt_tokens ?? 0,
     completionTokens: usage?.completion_tokens ?? 0,
     cachedTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
@@ -19,4 +19,10 @@ export function ledgerRow(ctx: RequestContext, status: number): LedgerRow {
     status,
     cache: ctx.cacheStatus ?? null,
   };
+}
+
+/** The first non-empty string: a client's or a stream chunk's `model` may be anything; with none, the ledger records "unknown". */
+function firstName(...names: unknown[]): string {
+  for (const name of names) if (typeof name === 'string' && name !== '') return name;
+  return '';
 }

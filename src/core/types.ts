@@ -45,6 +45,8 @@ export interface ChatRequest {
   stream_options?: { include_usage?: boolean } | null;
   max_tokens?: number | null;
   max_completion_tokens?: number | null;
+  /** How many choices to generate: each may use every output token allowed. */
+  n?: number | null;
   temperature?: number | null;
   top_p?: number | null;
   stop?: string | string[] | null;

@@ -1,14 +1,18 @@
-import { GatewayError, type GatewayErrorOptions } from '../../gateway/errors.js';
+import { GatewayError, type GatewayErrorOptions } from './errors.js';
 
 /**
  * How an upstream attempt failed, which decides what routing does next:
  * - `unreachable`: no connection could be made; try the next provider.
- * - `failed`: the provider answered 429 or 5xx, or broke off; try the next provider.
+ * - `failed`: the provider answered 5xx (or 529, 408, 409), or broke off; retry, then try the next provider.
+ * - `rate_limited`: the provider answered 429; retry, then try the next provider. It is pacing,
+ *   not a fault, so the provider's breaker does not count it.
  * - `timeout`: the provider's `timeout_ms` passed; try the next provider.
- * - `client_error`: the provider rejected the request (4xx); the client gets it as is.
+ * - `client_error`: the provider rejected the request (any other 4xx); the client gets it as is.
  * - `aborted`: the client went away; nothing more to do.
+ * - `internal`: the gateway itself failed on this attempt (an adapter's conversion threw): a 500,
+ *   logged with its cause, never counted against the provider.
  */
-export type FailureKind = 'unreachable' | 'failed' | 'timeout' | 'client_error' | 'aborted';
+export type FailureKind = 'unreachable' | 'failed' | 'rate_limited' | 'timeout' | 'client_error' | 'aborted' | 'internal';
 
 export class UpstreamError extends GatewayError {
   readonly failure: FailureKind;
@@ -29,7 +33,8 @@ export class UpstreamError extends GatewayError {
 }
 
 export function failureForStatus(status: number): FailureKind {
-  return status === 429 || status >= 500 ? 'failed' : 'client_error';
+  if (status === 429) return 'rate_limited';
+  return status >= 500 || status === 408 || status === 409 ? 'failed' : 'client_error';
 }
 
 const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -1,0 +1,19 @@
+import type { ChatRequest, EmbeddingRequest } from './types.js';
+
+/**
+ * What an adapter sees of the request it sends: read-only, and the same from
+ * one release to the next. The pipeline's own state stays internal.
+ */
+export interface AdapterContext {
+  /** The request id, for the adapter's log lines. */
+  readonly id: string;
+  /** Aborted when the client goes away or this attempt's `timeout_ms` passes: pass it to every upstream call. */
+  readonly signal: AbortSignal;
+  /** The client's key. Send it upstream only for a provider with `forward_client_key: true` (KeyHeaders does this). */
+  readonly clientApiKey: string | undefined;
+  /** The client's request headers, lower-cased, for adapters that pass some through (e.g. `anthropic-beta`). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The client's original bytes, forwardable as they are while the request handed to the adapter is still `request`. */
+  readonly rawBody: Buffer | undefined;
+  readonly request: ChatRequest | EmbeddingRequest;
+}

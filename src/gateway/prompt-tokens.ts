@@ -1,0 +1,54 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { estimatePromptTokens } from '../providers/estimate-tokens.js';
+import type { ChatRequest } from '../core/types.js';
+import type { RequestContext } from './context.js';
+import type { GatewayRuntime } from './runtime.js';
+
+/** A count that takes longer (a slow count endpoint) is not worth holding the request for: the estimate stands in. */
+const countDeadlineMs = 2_000;
+
+/**
+ * The prompt's token count by the chosen provider's `countTokens`, run only
+ * when something asks (a hook, a budget near its limit), at most once per
+ * version of the request, and bounded in time. A count that fails or times out
+ * is logged at warn with the provider, and the local estimate stands in.
+ */
+export async function countPromptTokens(ctx: RequestContext, runtime: GatewayRuntime): Promise<number> {
+  if (ctx.operation !== 'chat') return 0;
+  const counted = await exactPromptTokens(ctx, runtime);
+  if (counted !== undefined) return counted;
+  const adapter = runtime.adapters.get(ctx.candidates[0]?.provider ?? '');
+  return estimatePromptTokens(ctx.request as ChatRequest, adapter?.options.chars_per_token ?? 4);
+}
+
+/** The provider's count, or undefined when there is none (no provider, or its count failed or timed out). */
+export function exactPromptTokens(ctx: RequestContext, runtime: GatewayRuntime): Promise<number | undefined> {
+  if (ctx.operation !== 'chat') return Promise.resolve(undefined);
+  ctx.promptTokenCount ??= count(ctx, runtime);
+  return ctx.promptTokenCount;
+}
+
+async function count(ctx: RequestContext, runtime: GatewayRuntime): Promise<number | undefined> {
+  const request = ctx.request as ChatRequest;
+  const provider = ctx.candidates[0]?.provider;
+  const adapter = provider === undefined ? undefined : runtime.adapters.get(provider);
+  if (!adapter) return undefined;
+  const deadline = new AbortController();
+  try {
+    const counted = await Promise.race([
+      Promise.resolve().then(() => adapter.countTokens(request)),
+      delay(countDeadlineMs, undefined, { signal: deadline.signal }).then(() => {
+        throw Object.assign(new Error(`no count within ${countDeadlineMs} ms`), { code: 'count_timeout' });
+      }),
+    ]);
+    if (typeof counted !== 'number' || !Number.isFinite(counted) || counted < 0) throw new Error('countTokens answered something other than a count');
+    ctx.estimatedPromptTokens = counted;
+    return counted;
+  } catch (error) {
+    const { name, code, status } = error as { name?: string; code?: unknown; status?: unknown };
+    runtime.logger.warn({ requestId: ctx.id, provider, error: { name, code, status } }, 'counting prompt tokens failed; using the local estimate');
+    return undefined;
+  } finally {
+    deadline.abort();
+  }
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { LedgerRow } from './ledger.js';
+import { normalizeLedgerRow } from './normalize-ledger-row.js';
+
+const valid: LedgerRow = {
+  time: 1_700_000_000_000,
+  requestId: 'req-1',
+  keyId: 'abc123',
+  user: 'u1',
+  provider: 'openai',
+  model: 'gpt-4.1-nano',
+  promptTokens: 10,
+  completionTokens: 20,
+  cachedTokens: 5,
+  costUsd: 0.0001,
+  latencyMs: 12.5,
+  status: 200,
+  cache: 'miss',
+};
+
+describe('normalizeLedgerRow', () => {
+  it('keeps a valid row as it is', () => {
+    expect(normalizeLedgerRow(valid)).toEqual(valid);
+  });
+
+  it('records an unnamed model as "unknown", unreadable counts as 0 and an unreadable cost as unknown', () => {
+    const broken = { ...valid, model: 42, user: 7, promptTokens: 'abc', completionTokens: Number.NaN, cachedTokens: -3, costUsd: -1, latencyMs: Infinity, cache: 'yes' };
+    expect(normalizeLedgerRow(broken as unknown as LedgerRow)).toEqual({
+      ...valid,
+      model: 'unknown',
+      user: null,
+      promptTokens: 0,
+      completionTokens: 0,
+      cachedTokens: 0,
+      costUsd: null,
+      latencyMs: 0,
+      cache: null,
+    });
+  });
+
+  it('rounds fractional token counts to whole tokens', () => {
+    expect(normalizeLedgerRow({ ...valid, promptTokens: 10.6, completionTokens: 2.2 })).toMatchObject({ promptTokens: 11, completionTokens: 2 });
+  });
+});

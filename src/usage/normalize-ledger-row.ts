@@ -1,0 +1,58 @@
+/** One request as the ledger keeps it. */
+export interface LedgerRow {
+  /** Unix milliseconds. */
+  time: number;
+  requestId: string;
+  /** A hash of the client's key, never the key. */
+  keyId: string;
+  user: string | null;
+  provider: string | null;
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  /** USD; null when the model's price is unknown. */
+  costUsd: number | null;
+  latencyMs: number;
+  status: number;
+  cache: 'hit' | 'miss' | 'bypass' | null;
+}
+
+const cacheStatuses = new Set(['hit', 'miss', 'bypass']);
+
+/**
+ * The row as SQLite will take it. Its numbers come partly from upstream usage,
+ * which a provider (or a custom adapter) may send as strings, NaN or not at all;
+ * one such value would fail the transaction that holds the whole tick's rows.
+ * A count the gateway cannot read is recorded as 0, a cost it cannot read as
+ * unknown (null), a model it cannot name as "unknown".
+ */
+export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
+  return {
+    time: Number.isFinite(row.time) ? Math.round(row.time) : Date.now(),
+    requestId: text(row.requestId) ?? 'unknown',
+    keyId: text(row.keyId) ?? 'unknown',
+    user: text(row.user),
+    provider: text(row.provider),
+    model: text(row.model) ?? 'unknown',
+    promptTokens: tokenCount(row.promptTokens),
+    completionTokens: tokenCount(row.completionTokens),
+    cachedTokens: tokenCount(row.cachedTokens),
+    costUsd: isNonNegativeNumber(row.costUsd) ? row.costUsd : null,
+    latencyMs: isNonNegativeNumber(row.latencyMs) ? row.latencyMs : 0,
+    status: Number.isInteger(row.status) ? row.status : 500,
+    cache: cacheStatuses.has(row.cache as string) ? row.cache : null,
+  };
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function tokenCount(value: unknown): number {
+  return isNonNegativeNumber(value) ? Math.round(value) : 0;
+}
+
+function isNonNegativeNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}

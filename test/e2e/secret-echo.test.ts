@@ -1,0 +1,115 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/gateway/create-gateway.js';
+import { startHttpServer, type RunningServer } from '../../src/server/http-server.js';
+import { json, startFakeServer, type FakeServer, type ReceivedRequest } from '../fakes/fake-server.js';
+import { postJson } from '../support/harness.js';
+
+const providerKey = 'sk-provider-SECRET-one';
+const adminKey = 'admin-SECRET-two';
+const clientKey = 'sk-client-SECRET-three';
+const promptText = 'PROMPT-TEXT-never-logged';
+const userName = 'user-SECRET-four';
+const secrets = [providerKey, adminKey, clientKey];
+
+/** What a careless upstream puts in its errors: every header and the whole body it was sent, and a secret it somehow holds. */
+function echo(req: ReceivedRequest): string {
+  return `rejected ${JSON.stringify(req.headers)} ${req.raw.toString()} (admin is ${adminKey})`;
+}
+
+describe('nothing an upstream echoes reaches a client or a log with a secret in it', () => {
+  let keyed: FakeServer;
+  let forwarding: FakeServer;
+  let server: RunningServer;
+  let close: () => Promise<void>;
+  const logged: string[] = [];
+  const ask = (model: string, extra: Record<string, unknown> = {}) =>
+    postJson(`${server.url}/v1/chat/completions`, { model, user: userName, messages: [{ role: 'user', content: promptText }], ...extra }, { authorization: `Bearer ${clientKey}` });
+
+  beforeAll(async () => {
+    keyed = await startFakeServer((req, res) => {
+      const status = Number(req.body?.metadata?.status ?? 500);
+      if (req.body?.stream === true) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: {"id":"1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
+        res.end(`data: ${JSON.stringify({ error: { message: echo(req), type: 'server_error' } })}\n\n`);
+        return;
+      }
+      json(res, status, { error: { message: echo(req), type: status < 500 ? 'invalid_request_error' : 'server_error', param: null, code: null } });
+    });
+    forwarding = await startFakeServer((req, res) => json(res, 503, { error: { message: echo(req), type: 'server_error', param: null, code: null } }));
+    const lines = new Writable({
+      write(chunk, _encoding, done) {
+        logged.push(chunk.toString());
+        done();
+      },
+    });
+    const gateway = await createGateway({
+      config: {
+        usage: { db_path: ':memory:' },
+        cache: { enabled: false },
+        admin: { api_key: adminKey },
+        providers: {
+          keyed: { type: 'openai', base_url: `${keyed.url}/v1`, api_key: providerKey, max_retries: 0, circuit_breaker: { failure_threshold: 1000 } },
+          forwarding: { type: 'openai-compatible', base_url: `${forwarding.url}/v1`, forward_client_key: true, max_retries: 0, circuit_breaker: { failure_threshold: 1000 } },
+        },
+        routing: { primary: 'keyed', fallback: 'forwarding', strategies: [{ provider: 'forwarding', models: ['only-forwarding'] }] },
+      },
+      env: {},
+      logger: pino({ level: 'debug' }, lines),
+    });
+    server = await startHttpServer(gateway, { host: '127.0.0.1', port: 0 });
+    close = async () => {
+      await server.close();
+      await gateway.close();
+    };
+  });
+  afterAll(async () => {
+    await close();
+    await Promise.all([keyed.close(), forwarding.close()]);
+  });
+
+  it('a provider 4xx reaches the client with the provider key and the client key redacted', async () => {
+    const response = await ask('gpt-4.1-nano', { metadata: { status: '400' } });
+    const text = await response.text();
+    expect(response.status).toBe(400);
+    expect(text).toContain('[redacted]');
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+
+  it('"All providers failed" after 5xx on both providers carries no secret', async () => {
+    const response = await ask('gpt-4.1-nano', { metadata: { status: '500' } });
+    const text = await response.text();
+    expect(response.status).toBe(502);
+    expect(text).toContain('All providers failed');
+    expect(text).toContain('[redacted]');
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+
+  it("a forwarding provider's echo of the client's own key is redacted too", async () => {
+    const response = await ask('only-forwarding');
+    const text = await response.text();
+    expect(forwarding.requests.at(-1)?.headers.authorization).toBe(`Bearer ${clientKey}`);
+    expect(text).toContain('[redacted]');
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+
+  it('a mid-stream error event carries no secret', async () => {
+    const response = await ask('gpt-4.1-nano', { stream: true });
+    const text = await response.text();
+    expect(text).toContain('"content":"hi"');
+    expect(text).toContain('"error"');
+    expect(text).toContain('[redacted]');
+    for (const secret of secrets) expect(text).not.toContain(secret);
+  });
+
+  it('the log of all of the above holds no key, no prompt text and no user', async () => {
+    await ask('gpt-4.1-nano', { metadata: { status: '500' } });
+    await ask('gpt-4.1-nano', { stream: true });
+    const log = logged.join('');
+    expect(log).toContain('upstream attempt failed');
+    expect(log).toContain('stream failed after it started');
+    for (const secret of [...secrets, promptText, userName]) expect(log).not.toContain(secret);
+  });
+});
