@@ -20,7 +20,7 @@ export interface RequestContext {
   model: string;
   readonly stream: boolean;
   readonly user: string | undefined;
-  /** The client's bearer token, forwarded to providers that have no `api_key` of their own. Never logged. */
+  /** The client's bearer token, forwarded only to providers with `forward_client_key: true`. Never logged. */
   readonly clientApiKey: string | undefined;
   /** A short hash of the client's key: its identity in the ledger and the budgets. */
   readonly keyId: string;

@@ -38,7 +38,7 @@ export interface GatewayOptions {
 }
 
 export interface RequestOptions {
-  /** The client's API key, forwarded to providers that have no `api_key` configured. */
+  /** The client's API key: its hash scopes budgets and the cache; forwarded only to providers with `forward_client_key: true`. */
   apiKey?: string;
   /** Request headers (lower-case names) for adapters that pass some through. */
   headers?: Record<string, string | string[] | undefined>;

@@ -1,9 +1,21 @@
 import type { ChatChunk } from '../core/types.js';
 
-/** The JSON keys whose string values are generated output in an OpenAI-format chunk. */
-const outputKeys = ['"content":"', '"arguments":"', '"reasoning_content":"', '"reasoning":"', '"refusal":"'].map((key) => Buffer.from(key));
+/**
+ * The JSON keys whose string values are generated output in an OpenAI-format
+ * chunk; `"reasoning` finds both `reasoning` and `reasoning_content`. Each is one
+ * search per buffer of events.
+ */
+const outputKeys = ['"content":"', '"arguments":"', '"reasoning'].map((key) => Buffer.from(key));
+const reasoningKeyEnds = ['":"', '_content":"'].map((end) => Buffer.from(end));
 const quote = 0x22;
 const backslash = 0x5c;
+/**
+ * SSE bytes held unread per stream. Most streams end with the provider's usage
+ * and are never tallied, so their bytes are only held (the buffers the
+ * passthrough relays, no copy; the cache's capture holds the same ones); a
+ * stream longer than this is tallied as it goes from then on instead.
+ */
+const maxHeldBytes = 256 * 1024;
 
 /**
  * What a stream has produced so far, for a stream that ends without the
@@ -15,25 +27,50 @@ const backslash = 0x5c;
 export class OutputTally {
   private characters = 0;
   private pieces = 0;
+  private held: Buffer[] | undefined = [];
+  private heldBytes = 0;
 
   /** A parsed chunk's generated text. */
   addChunk(chunk: ChatChunk): void {
     for (const choice of chunk.choices ?? []) {
       const delta = (choice?.delta ?? {}) as Record<string, unknown>;
-      for (const key of ['content', 'reasoning_content', 'reasoning', 'refusal']) this.addText(delta[key]);
+      for (const key of ['content', 'reasoning_content', 'reasoning']) this.addText(delta[key]);
       for (const call of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) this.addText((call as { function?: { arguments?: unknown } })?.function?.arguments);
     }
   }
 
-  /**
-   * OpenAI-format SSE bytes, read without parsing: the length of each output
-   * string, escapes included (an escape is one character written as two or
-   * more bytes, which errs on the high side).
-   */
+  /** A buffer of OpenAI-format SSE events, read only if the tally is ever asked for (or the stream grows long). */
   addSse(events: Buffer): void {
+    if (this.held && this.heldBytes + events.length <= maxHeldBytes) {
+      this.held.push(events);
+      this.heldBytes += events.length;
+      return;
+    }
+    this.readHeld();
+    this.readSse(events);
+  }
+
+  tokens(charsPerToken: number): number {
+    this.readHeld();
+    return Math.max(this.pieces, Math.ceil(this.characters / charsPerToken));
+  }
+
+  private readHeld(): void {
+    for (const events of this.held ?? []) this.readSse(events);
+    this.held = undefined;
+  }
+
+  /**
+   * SSE bytes read without parsing: the length of each output string, escapes
+   * included (an escape is one character written as two or more bytes, which
+   * errs on the high side).
+   */
+  private readSse(events: Buffer): void {
     for (const key of outputKeys) {
       for (let at = events.indexOf(key); at !== -1; at = events.indexOf(key, at + key.length)) {
-        const length = jsonStringLength(events, at + key.length);
+        const valueAt = key[key.length - 1] === quote ? at + key.length : reasoningValueStart(events, at + key.length);
+        if (valueAt === -1) continue;
+        const length = jsonStringLength(events, valueAt);
         if (length === 0) continue;
         this.characters += length;
         this.pieces++;
@@ -41,15 +78,20 @@ export class OutputTally {
     }
   }
 
-  tokens(charsPerToken: number): number {
-    return Math.max(this.pieces, Math.ceil(this.characters / charsPerToken));
-  }
-
   private addText(text: unknown): void {
     if (typeof text !== 'string' || text === '') return;
     this.characters += text.length;
     this.pieces++;
   }
+}
+
+/** Where the string value of a `"reasoning…"` key starts (`reasoning` or `reasoning_content`), or -1 when it has none. */
+function reasoningValueStart(bytes: Buffer, afterPrefix: number): number {
+  for (const end of reasoningKeyEnds) {
+    const valueAt = afterPrefix + end.length;
+    if (valueAt <= bytes.length && bytes.compare(end, 0, end.length, afterPrefix, valueAt) === 0) return valueAt;
+  }
+  return -1;
 }
 
 /** Bytes from `start` to the closing quote of a JSON string whose opening quote is just before `start`. */

@@ -11,7 +11,7 @@ import { applyRequestHooks } from './stages/request-hooks.js';
 import { applyResponseHooks } from './stages/response-hooks.js';
 import { dispatch } from './stages/dispatch.js';
 import { recordInLedger } from './stages/record-in-ledger.js';
-import { recordUsage } from './stages/record-usage.js';
+import { noteAnswer } from './stages/note-answer.js';
 import { reserveBudget, settleBudget } from './stages/reserve-budget.js';
 import { lookUpCache, storeInCache, storeStreamInCache } from './stages/response-cache.js';
 import { routeRequest } from './stages/route-request.js';
@@ -70,7 +70,7 @@ async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<
 
 /** Answered: the response is priced, settled, cached, shown to hooks and recorded before it leaves. */
 async function answered(ctx: RequestContext, runtime: GatewayRuntime, response: ChatResponse | EmbeddingResponse): Promise<ChatResponse | EmbeddingResponse> {
-  recordUsage(ctx, response);
+  noteAnswer(ctx, response);
   settleCost(ctx, runtime);
   settleBudget(ctx, runtime);
   storeInCache(ctx, runtime, response);
@@ -83,7 +83,7 @@ async function answered(ctx: RequestContext, runtime: GatewayRuntime, response: 
 async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: StreamEnd, output: OutputTally): Promise<GatewayError | undefined> {
   if (end.kind === 'complete') {
     try {
-      recordUsage(ctx, end.response);
+      noteAnswer(ctx, end.response);
       if (!ctx.usage) chargeProducedOutput(ctx, runtime, output);
       settleCost(ctx, runtime);
       settleBudget(ctx, runtime);
@@ -97,7 +97,7 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
     return undefined;
   }
   // Stream failed or client gone: the provider bills what it produced, so that is what is charged.
-  recordUsage(ctx, undefined);
+  noteAnswer(ctx, undefined);
   chargeProducedOutput(ctx, runtime, output);
   settleCost(ctx, runtime);
   settleBudget(ctx, runtime);
@@ -121,7 +121,7 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
 async function rejected(ctx: RequestContext, runtime: GatewayRuntime, thrown: unknown): Promise<GatewayError> {
   const error = GatewayError.is(thrown) ? thrown : new GatewayError(500, 'Internal gateway error; see the gateway log for details.', { code: 'internal_error' });
   if (!GatewayError.is(thrown)) runtime.logger.error({ requestId: ctx.id, cause: withoutMessage(thrown) }, 'the gateway failed on a request');
-  recordUsage(ctx, undefined);
+  noteAnswer(ctx, undefined);
   settleBudget(ctx, runtime);
   await recordInLedger(ctx, runtime, error.status);
   return error;

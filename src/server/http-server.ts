@@ -10,6 +10,7 @@ import { handleAdmin } from './admin-routes.js';
 import { AdminThrottle } from './admin-throttle.js';
 import { answerClientError } from './client-error.js';
 import { closeGracefully } from './graceful-close.js';
+import { withoutMessage } from '../observability/error-trace.js';
 import { parseJsonBody, readBody } from './read-body.js';
 import { sendError, sendJson, sendSse } from './respond.js';
 
@@ -139,6 +140,8 @@ async function proxy(operation: Operation, req: IncomingMessage, res: ServerResp
     if (executed.result instanceof ChatStream) await sendSse(res, executed.result, headers);
     else sendJson(res, 200, executed.result, headers);
   } catch (error) {
+    // The pipeline logs its own failures; one after it (writing the answer) is logged here, so that no 500 goes unexplained.
+    if (!GatewayError.is(error)) gateway.runtime.logger.error({ requestId, cause: withoutMessage(error) }, 'the gateway failed to answer a request');
     if (!clientGone.signal.aborted) sendError(res, error);
   } finally {
     logRequest(gateway, req, res, ctx);

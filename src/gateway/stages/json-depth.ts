@@ -1,16 +1,15 @@
 /**
- * Whether a parsed JSON value nests deeper than `limit` objects or arrays.
- * Iterative, so that the check itself cannot exhaust the stack, and it stops at
- * the first value past the limit.
+ * Whether a parsed JSON value nests deeper than `limit` objects or arrays. The
+ * recursion itself goes at most `limit` deep before it answers, so the check
+ * cannot exhaust the stack, and it stops at the first value past the limit.
  */
 export function exceedsDepth(value: unknown, limit: number): boolean {
-  const pending: Array<[unknown, number]> = [[value, 1]];
-  while (pending.length > 0) {
-    const [item, depth] = pending.pop() as [unknown, number];
-    if (item === null || typeof item !== 'object') continue;
-    if (depth > limit) return true;
-    const children = Array.isArray(item) ? item : Object.values(item);
-    for (const child of children) if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+  if (value === null || typeof value !== 'object') return false;
+  if (limit === 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (exceedsDepth(item, limit - 1)) return true;
+    return false;
   }
+  for (const key in value) if (exceedsDepth((value as Record<string, unknown>)[key], limit - 1)) return true;
   return false;
 }

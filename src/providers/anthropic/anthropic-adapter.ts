@@ -57,7 +57,7 @@ export class AnthropicAdapter extends BaseAdapter {
 
   override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
     const configured = this.options.models ?? [];
-    if (!this.options.api_key && !ctx.clientApiKey) return configured;
+    if (!this.headers.hasKeyFor(ctx.clientApiKey)) return configured;
     const listing = await this.client.requestJson<{ data?: Array<{ id?: unknown }> }>(
       { method: 'GET', path: '/models?limit=1000', headers: this.headersFor(ctx.clientApiKey, undefined), signal: ctx.signal },
       mapAnthropicErrorBody,

@@ -78,7 +78,7 @@ export class GeminiAdapter extends BaseAdapter {
 
   override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
     const configured = this.options.models ?? [];
-    if (!this.options.api_key && !ctx.clientApiKey) return configured;
+    if (!this.headers.hasKeyFor(ctx.clientApiKey)) return configured;
     const listing = await this.client.requestJson<{ models?: Array<{ name?: unknown }> }>(
       { method: 'GET', path: '/models?pageSize=1000', headers: this.headers.for(ctx.clientApiKey), signal: ctx.signal },
       mapGeminiErrorBody,

@@ -29,6 +29,11 @@ export class KeyHeaders {
     this.forwardClientKey = options.forward_client_key;
   }
 
+  /** Whether a request with this client key would carry a key at all (a keyless call to a keyed API only fails). */
+  hasKeyFor(clientApiKey: string | undefined): boolean {
+    return this.withConfiguredKey !== undefined || (this.forwardClientKey && clientApiKey !== undefined);
+  }
+
   for(clientApiKey: string | undefined): Record<string, string> {
     if (this.withConfiguredKey) return this.withConfiguredKey;
     return this.forwardClientKey && clientApiKey ? { ...this.base, ...this.keyHeader(clientApiKey) } : this.base;

@@ -26,7 +26,7 @@ export class OllamaAdapter extends BaseAdapter {
   constructor(name: string, options: ProviderConfig) {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? ollamaDefaultBaseUrl, options);
-    // Ollama itself takes no key; one configured here (or the client's) is for an authenticating proxy in front of it.
+    // Ollama itself takes no key; one configured here (or the client's, with forward_client_key) is for an authenticating proxy in front of it.
     this.headers = new KeyHeaders(options);
   }
 

@@ -56,7 +56,7 @@ export class OpenAIAdapter extends BaseAdapter {
 
   override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
     const configured = this.options.models ?? [];
-    if (!this.options.api_key && !ctx.clientApiKey) return configured;
+    if (!this.headers.hasKeyFor(ctx.clientApiKey)) return configured;
     const listing = await this.client.requestJson<{ data?: Array<{ id?: unknown }> }>(
       { method: 'GET', path: '/models', headers: this.headers.for(ctx.clientApiKey), signal: ctx.signal },
       mapOpenAIErrorBody,

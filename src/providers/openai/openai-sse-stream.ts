@@ -81,15 +81,15 @@ function invalidEvent(provider: string): UpstreamError {
  * the observer changed, and `[DONE]`, are replaced. An event the upstream sent
  * as an error, or whose data is not JSON, ends the stream as failed, as the
  * parsed path does. Nothing is decoded or parsed but an event that carries a
- * usage object or an error, one whose data does not end in "}" (so may be cut
- * short), or every event when the observer wants chunks. Usage objects are
+ * usage object or an error, a last event whose data does not end in "}" (so
+ * may be cut short), or every event when the observer wants chunks. Usage objects are
  * found by one forward scan of the buffer, because OpenAI puts `"usage":null`
  * in every chunk.
  */
 function inspectEvents(events: Buffer, observer: SseObserver, provider: string): { out: Buffer; error?: UpstreamError } {
   let nextUsage = usageObjectAt(events, 0);
   let nextError = events.indexOf(errorKey);
-  let nextSuspect = suspectEventEnd(events, 0);
+  let nextSuspect = suspectLastEvent(events);
   if (!observer.wantsChunks && nextUsage === -1 && nextError === -1 && nextSuspect === -1) return { out: events };
   const firstChange = observer.wantsChunks ? 0 : eventStartBefore(events, earliestFound(earliestFound(nextUsage, nextError), nextSuspect));
   const out: Buffer[] = [];
@@ -107,7 +107,7 @@ function inspectEvents(events: Buffer, observer: SseObserver, provider: string):
     }
     if (nextSuspect !== -1 && nextSuspect < end) {
       mustParse = true;
-      nextSuspect = suspectEventEnd(events, end);
+      nextSuspect = -1;
     }
     const replacement = rewriteEvent(events, start, end, mustParse, observer, provider);
     if (replacement) {
@@ -147,15 +147,15 @@ function rewriteEvent(
 }
 
 /**
- * The end (its blank line) of the first event at or after `from` whose last
- * byte is not "}": its data may be JSON cut short, so it is parsed to tell.
- * `[DONE]` and comments land here too, and are told apart by reading them.
+ * Where the last event of the buffer ends, if its last byte is not "}": its
+ * data may be JSON cut short (an upstream that died mid-event), so it is parsed
+ * to tell; -1 otherwise. Only the last event is looked at, so that a buffer
+ * costs one look whatever it holds. `[DONE]` and comments land here too, and
+ * are told apart by reading them.
  */
-function suspectEventEnd(events: Buffer, from: number): number {
-  for (let end = events.indexOf(eventEnd, from); end !== -1; end = events.indexOf(eventEnd, end + eventEnd.length)) {
-    if (events[end - 1] !== closeBrace) return end;
-  }
-  return -1;
+function suspectLastEvent(events: Buffer): number {
+  const end = events.length - eventEnd.length;
+  return end > 0 && events[end - 1] !== closeBrace ? end : -1;
 }
 
 /** The event's data: its `data:` lines' values joined with "\n" (one optional space after the colon dropped), or undefined if it has none. */
