@@ -1,12 +1,13 @@
 export { createGateway, Gateway, type GatewayOptions, type RequestOptions } from './gateway/create-gateway.js';
 export { GatewayError, type OpenAIErrorBody } from './core/errors.js';
-export type { RequestContext } from './gateway/context.js';
 export { ChatStream } from './gateway/chat-stream.js';
-export { BaseAdapter, type AdapterClass } from './providers/base-adapter.js';
+export { BaseAdapter, type AdapterClass, type AdapterLogger } from './providers/base-adapter.js';
+export type { AdapterContext } from './core/adapter-context.js';
 export { UpstreamError, type FailureKind } from './core/upstream-error.js';
 export { estimatePromptTokens } from './providers/estimate-tokens.js';
 export { startHttpServer, createHttpServer, type RunningServer } from './server/http-server.js';
 export { ConfigError, type ConfigProblem } from './config/config-error.js';
 export type { ConfigInput, GatewayConfig, ProviderConfig } from './config/schema.js';
 export type { HookModule } from './hooks/load-hooks.js';
+export type { HookContext } from './hooks/hook-context.js';
 export type * from './core/types.js';
