@@ -36,4 +36,18 @@ describe('OutputTally', () => {
     expect(tally.tokens(4)).toBe(2_000);
     expect(tally.tokens(1)).toBe(8_000);
   });
+
+  it('reads JSON written with spaces after the colons as it reads compact JSON', () => {
+    const compact = new OutputTally();
+    const spaced = new OutputTally();
+    compact.addSse(Buffer.from(chunks.map((each) => `data: ${JSON.stringify(each)}\n\n`).join('')));
+    // As Python's json.dumps writes it: a space after every colon and comma (newlines fall only between tokens, so they become spaces).
+    spaced.addSse(Buffer.from(chunks.map((each) => `data: ${JSON.stringify(each, null, 1).replace(/\n */g, ' ')}\n\n`).join('')));
+    expect(spaced.tokens(1)).toBe(compact.tokens(1));
+  });
+
+  it('tallies a whole answer as it tallies its stream', () => {
+    const answer = { id: 'r', object: 'chat.completion' as const, created: 0, model: 'm', choices: [{ index: 0, message: { role: 'assistant' as const, content: 'Hello, "world"', reasoning_content: 'thinking', tool_calls: [{ id: 't', type: 'function' as const, function: { name: 'f', arguments: '{"a":1}' } }] }, finish_reason: 'stop' as const }] };
+    expect(OutputTally.of(answer).tokens(1)).toBe(14 + 8 + 7);
+  });
 });

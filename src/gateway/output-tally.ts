@@ -1,13 +1,15 @@
-import type { ChatChunk } from '../core/types.js';
+import type { ChatChunk, ChatResponse } from '../core/types.js';
 
 /**
  * The JSON keys whose string values are generated output in an OpenAI-format
  * chunk; `"reasoning` finds both `reasoning` and `reasoning_content`. Each is one
  * search per buffer of events.
  */
-const outputKeys = ['"content":"', '"arguments":"', '"reasoning'].map((key) => Buffer.from(key));
-const reasoningKeyEnds = ['":"', '_content":"'].map((end) => Buffer.from(end));
+const reasoningPrefix = Buffer.from('"reasoning');
+const outputKeys = [Buffer.from('"content":'), Buffer.from('"arguments":'), reasoningPrefix];
+const reasoningKeyEnds = ['":', '_content":'].map((end) => Buffer.from(end));
 const quote = 0x22;
+const space = 0x20;
 const backslash = 0x5c;
 /**
  * SSE bytes held unread per stream. Most streams end with the provider's usage
@@ -30,13 +32,16 @@ export class OutputTally {
   private held: Buffer[] | undefined = [];
   private heldBytes = 0;
 
+  /** The output of a whole (non-stream) answer. */
+  static of(response: ChatResponse): OutputTally {
+    const tally = new OutputTally();
+    for (const choice of response.choices ?? []) tally.addDelta((choice?.message ?? {}) as Record<string, unknown>);
+    return tally;
+  }
+
   /** A parsed chunk's generated text. */
   addChunk(chunk: ChatChunk): void {
-    for (const choice of chunk.choices ?? []) {
-      const delta = (choice?.delta ?? {}) as Record<string, unknown>;
-      for (const key of ['content', 'reasoning_content', 'reasoning']) this.addText(delta[key]);
-      for (const call of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) this.addText((call as { function?: { arguments?: unknown } })?.function?.arguments);
-    }
+    for (const choice of chunk.choices ?? []) this.addDelta((choice?.delta ?? {}) as Record<string, unknown>);
   }
 
   /** A buffer of OpenAI-format SSE events, read only if the tally is ever asked for (or the stream grows long). */
@@ -68,7 +73,7 @@ export class OutputTally {
   private readSse(events: Buffer): void {
     for (const key of outputKeys) {
       for (let at = events.indexOf(key); at !== -1; at = events.indexOf(key, at + key.length)) {
-        const valueAt = key[key.length - 1] === quote ? at + key.length : reasoningValueStart(events, at + key.length);
+        const valueAt = stringValueStart(events, key === reasoningPrefix ? reasoningKeyEnd(events, at + key.length) : at + key.length);
         if (valueAt === -1) continue;
         const length = jsonStringLength(events, valueAt);
         if (length === 0) continue;
@@ -78,6 +83,12 @@ export class OutputTally {
     }
   }
 
+  /** A delta or a whole message: its text, reasoning and tool call arguments. */
+  private addDelta(delta: Record<string, unknown>): void {
+    for (const key of ['content', 'reasoning_content', 'reasoning']) this.addText(delta[key]);
+    for (const call of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) this.addText((call as { function?: { arguments?: unknown } })?.function?.arguments);
+  }
+
   private addText(text: unknown): void {
     if (typeof text !== 'string' || text === '') return;
     this.characters += text.length;
@@ -85,13 +96,21 @@ export class OutputTally {
   }
 }
 
-/** Where the string value of a `"reasoning…"` key starts (`reasoning` or `reasoning_content`), or -1 when it has none. */
-function reasoningValueStart(bytes: Buffer, afterPrefix: number): number {
+/** Just past the colon of a `"reasoning…"` key (`reasoning` or `reasoning_content`), or -1 when the key is another. */
+function reasoningKeyEnd(bytes: Buffer, afterPrefix: number): number {
   for (const end of reasoningKeyEnds) {
-    const valueAt = afterPrefix + end.length;
-    if (valueAt <= bytes.length && bytes.compare(end, 0, end.length, afterPrefix, valueAt) === 0) return valueAt;
+    const colonEnd = afterPrefix + end.length;
+    if (colonEnd <= bytes.length && bytes.compare(end, 0, end.length, afterPrefix, colonEnd) === 0) return colonEnd;
   }
   return -1;
+}
+
+/** Where a string value starts after a key's colon (JSON may put spaces between), or -1 when the value is not a string. */
+function stringValueStart(bytes: Buffer, afterColon: number): number {
+  if (afterColon === -1) return -1;
+  let at = afterColon;
+  while (bytes[at] === space) at++;
+  return bytes[at] === quote ? at + 1 : -1;
 }
 
 /** Bytes from `start` to the closing quote of a JSON string whose opening quote is just before `start`. */

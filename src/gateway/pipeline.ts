@@ -1,21 +1,21 @@
-import type { ChatRequest, ChatResponse, EmbeddingResponse } from '../core/types.js';
+import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../core/types.js';
 import { withoutMessage } from '../observability/error-trace.js';
 import { estimatePromptTokens } from '../providers/estimate-tokens.js';
 import { asUpstreamError } from '../routing/failover.js';
 import { ChatStream, type StreamEnd } from './chat-stream.js';
 import type { RequestContext } from './context.js';
-import { GatewayError } from '../core/errors.js';
-import type { OutputTally } from './output-tally.js';
+import { GatewayError, toGatewayError } from '../core/errors.js';
+import { OutputTally } from './output-tally.js';
 import type { GatewayRuntime } from './runtime.js';
 import { applyRequestHooks } from './stages/request-hooks.js';
 import { applyResponseHooks } from './stages/response-hooks.js';
 import { dispatch } from './stages/dispatch.js';
 import { recordInLedger } from './stages/record-in-ledger.js';
 import { noteAnswer } from './stages/note-answer.js';
-import { reserveBudget, settleBudget } from './stages/reserve-budget.js';
+import { embeddingInputBound, reserveBudget, settleBudget } from './stages/reserve-budget.js';
 import { lookUpCache, storeInCache, storeStreamInCache } from './stages/response-cache.js';
 import { routeRequest } from './stages/route-request.js';
-import { settleCost } from './stages/settle-cost.js';
+import { priceOf, settleCost } from './stages/settle-cost.js';
 import type { StageAnswer } from './stages/stage.js';
 import { validateRequest } from './stages/validate-request.js';
 
@@ -42,9 +42,10 @@ export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime):
     assemble: runtime.hooks.onResponse.length > 0,
     cacheable: ctx.cacheStatus === 'miss',
     cacheMaxBytes: runtime.config.cache.max_bytes,
+    // A stream may report usage more than once (cumulative counts); only its last figure is settled, when it ends.
     priceUsage: (usage) => {
-      settleCost(ctx, runtime);
-      return typeof ctx.cost === 'number' ? { ...usage, cost_usd: ctx.cost } : usage;
+      const cost = priceOf(ctx, runtime, usage);
+      return typeof cost === 'number' ? { ...usage, cost_usd: cost } : usage;
     },
     onEnd: async (end, output) => {
       answer.release();
@@ -68,15 +69,25 @@ async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<
   return dispatch(ctx, runtime);
 }
 
-/** Answered: the response is priced, settled, cached, shown to hooks and recorded before it leaves. */
+/** Answered: the response is priced, settled, cached, shown to hooks and recorded before it leaves (a hook's rejection too: the provider was paid). */
 async function answered(ctx: RequestContext, runtime: GatewayRuntime, response: ChatResponse | EmbeddingResponse): Promise<ChatResponse | EmbeddingResponse> {
   noteAnswer(ctx, response);
+  if (!ctx.usage) {
+    if (ctx.operation === 'chat') chargeProducedOutput(ctx, runtime, OutputTally.of(response as ChatResponse));
+    else chargeEmbeddingInput(ctx);
+  }
   settleCost(ctx, runtime);
   settleBudget(ctx, runtime);
   storeInCache(ctx, runtime, response);
-  const shown = await applyResponseHooks(ctx, runtime, response);
-  await recordInLedger(ctx, runtime, 200);
-  return shown;
+  let status = 200;
+  try {
+    return await applyResponseHooks(ctx, runtime, response);
+  } catch (thrown) {
+    status = toGatewayError(thrown).status;
+    throw thrown;
+  } finally {
+    await recordInLedger(ctx, runtime, status);
+  }
 }
 
 /** A stream's end; the bytes have left already, so what hooks return is not sent, but what is recorded is kept. */
@@ -127,10 +138,17 @@ async function rejected(ctx: RequestContext, runtime: GatewayRuntime, thrown: un
   return error;
 }
 
+/** For embeddings answered without usage: their input, at its bound (as many tokens as UTF-8 bytes). */
+function chargeEmbeddingInput(ctx: RequestContext): void {
+  const inputTokens = embeddingInputBound(ctx.request as EmbeddingRequest);
+  ctx.usage = { prompt_tokens: inputTokens, completion_tokens: 0, total_tokens: inputTokens };
+}
+
 /**
- * For a stream that ended without the provider's usage: the prompt (the count
- * if one was made, else the local estimate) and the output relayed so far,
- * tallied without a tokenizer. A cache hit produced nothing upstream.
+ * For an answer without the provider's usage (a stream that ended early, a
+ * provider that reports none): the prompt (the count if one was made, else the
+ * local estimate) and the output produced, tallied without a tokenizer. A cache
+ * hit produced nothing upstream.
  */
 function chargeProducedOutput(ctx: RequestContext, runtime: GatewayRuntime, output: OutputTally): void {
   if (ctx.usage || !ctx.provider || ctx.cacheStatus === 'hit') return;

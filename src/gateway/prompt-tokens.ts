@@ -36,7 +36,7 @@ async function count(ctx: RequestContext, runtime: GatewayRuntime): Promise<numb
   const deadline = new AbortController();
   try {
     const counted = await Promise.race([
-      Promise.resolve().then(() => adapter.countTokens(request)),
+      Promise.resolve().then(() => adapter.countTokens(request, deadline.signal)),
       delay(countDeadlineMs, undefined, { signal: deadline.signal }).then(() => {
         throw Object.assign(new Error(`no count within ${countDeadlineMs} ms`), { code: 'count_timeout' });
       }),

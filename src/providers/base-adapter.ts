@@ -21,7 +21,13 @@ export abstract class BaseAdapter {
 
   abstract sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>>;
 
-  abstract countTokens(req: ChatRequest): number | Promise<number>;
+  /**
+   * The prompt's tokens: exact where the provider has a tokenizer or a count
+   * endpoint, else an estimate. Asked only when something needs it, with a
+   * `signal` that aborts when the gateway stops waiting; the work must stay
+   * bounded (it must never block the event loop on a long prompt).
+   */
+  abstract countTokens(req: ChatRequest, signal?: AbortSignal): number | Promise<number>;
 
   createEmbeddings(_req: EmbeddingRequest, _ctx: AdapterContext): Promise<EmbeddingResponse> {
     return Promise.reject(

@@ -140,9 +140,10 @@ async function proxy(operation: Operation, req: IncomingMessage, res: ServerResp
     if (executed.result instanceof ChatStream) await sendSse(res, executed.result, headers);
     else sendJson(res, 200, executed.result, headers);
   } catch (error) {
+    if (clientGone.signal.aborted) return;
     // The pipeline logs its own failures; one after it (writing the answer) is logged here, so that no 500 goes unexplained.
     if (!GatewayError.is(error)) gateway.runtime.logger.error({ requestId, cause: withoutMessage(error) }, 'the gateway failed to answer a request');
-    if (!clientGone.signal.aborted) sendError(res, error);
+    sendError(res, error);
   } finally {
     logRequest(gateway, req, res, ctx);
   }
@@ -168,11 +169,20 @@ function formatCost(cost: number): string {
   return String(Number(cost.toFixed(10)));
 }
 
+const bearerScheme = /^bearer\s+/i;
+
+/**
+ * The client's key: a bearer token (the scheme's case does not matter), else
+ * `x-api-key`, else whatever other credential `Authorization` carries, so that
+ * every client that presents one is told apart from the others (its budgets,
+ * its cache scope, its ledger rows).
+ */
 function clientApiKey(req: IncomingMessage): string | undefined {
-  const authorization = req.headers.authorization;
-  if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length).trim() || undefined;
+  const authorization = req.headers.authorization?.trim();
+  if (authorization && bearerScheme.test(authorization)) return authorization.replace(bearerScheme, '') || undefined;
   const apiKey = req.headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined;
+  if (typeof apiKey === 'string' && apiKey !== '') return apiKey;
+  return authorization || undefined;
 }
 
 /**

@@ -79,6 +79,15 @@ describe('budgets cannot be bypassed by what a client sends', () => {
     expect(openai.requests.length).toBe(before + 1);
   });
 
+  it('reserves against the larger of max_tokens and max_completion_tokens when a client sends both', async () => {
+    const gw = await startTestGateway(config({ per_request_limit_usd: 0.01 }));
+    const before = openai.requests.length;
+    const response = await postJson(`${gw.baseURL}/chat/completions`, { model: 'gpt-4.1-nano', messages, max_tokens: 100_000, max_completion_tokens: 1 });
+    await gw.close();
+    expect(response.status).toBe(429);
+    expect(openai.requests.length).toBe(before);
+  });
+
   it('refuses a model with no known price while a budget is on, naming pricing.<model>, unless unpriced: allow', async () => {
     const strict = await startTestGateway({ ...config({ daily_limit_usd: 1 }), pricing: {} });
     const refused = await strict.client.chat.completions.create({ model: 'mystery-model', messages }).catch((error) => error);
@@ -91,6 +100,78 @@ describe('budgets cannot be bypassed by what a client sends', () => {
     const allowed = await lenient.client.chat.completions.create({ model: 'mystery-model', messages });
     await lenient.close();
     expect(allowed.choices).toHaveLength(1);
+  });
+});
+
+describe('answers without the usage a budget needs are charged all the same', () => {
+  const answerWithout = (res: ServerResponse, body: unknown) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  let upstream: FakeServer;
+  beforeAll(async () => {
+    upstream = await startFakeServer((req, res) => {
+      if (req.path.endsWith('/embeddings')) return answerWithout(res, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1] }], model: 'e1' });
+      if (req.body?.stream === true) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        // Cumulative usage on every chunk, as vLLM's continuous usage stats send it: only the last figure is what the stream cost.
+        for (let index = 1; index <= 50; index++) {
+          res.write(`data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4.1-nano","choices":[{"index":0,"delta":{"content":"word "},"finish_reason":null}],"usage":{"prompt_tokens":10,"completion_tokens":${index * 100},"total_tokens":${10 + index * 100}}}\n\n`);
+        }
+        res.end('data: [DONE]\n\n');
+        return;
+      }
+      answerWithout(res, { id: 'x', object: 'chat.completion', created: 1, model: 'gpt-4.1-nano', choices: [{ index: 0, message: { role: 'assistant', content: 'a'.repeat(4_000) }, finish_reason: 'stop' }] });
+    });
+  });
+  afterAll(() => upstream.close());
+
+  const start = (costControl: ConfigInput['cost_control']) =>
+    startTestGateway({
+      cost_control: costControl,
+      pricing: { ...pricing, e1: { input_per_mtok: 100_000, output_per_mtok: 0 } },
+      providers: { openai: { type: 'openai', base_url: `${upstream.url}/v1` } },
+      routing: { primary: 'openai' },
+    });
+
+  it('prices a stream by its last usage figure, however many it sent', async () => {
+    const gw = await start({ daily_limit_usd: 100 });
+    const stream = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, max_tokens: 10_000, stream: true, stream_options: { include_usage: true } });
+    for await (const _chunk of stream);
+    const spent = gw.gateway.runtime.ledger.spendSince(0).total;
+    await gw.close();
+    expect(spent).toBeCloseTo(((10 + 5_000) * 100) / 1e6, 9);
+  });
+
+  it('charges a non-stream answer without usage by its prompt and the text it returned', async () => {
+    const gw = await start({ daily_limit_usd: 100 });
+    await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, max_tokens: 2_000 });
+    const [row] = gw.gateway.runtime.ledger.usage(0, 'model');
+    await gw.close();
+    expect(row?.completion_tokens).toBe(1_000);
+    expect(row?.cost_usd).toBeGreaterThan((1_000 * 100) / 1e6);
+  });
+
+  it('holds embeddings to the budgets: reserved from their input, settled from their usage or, without it, their input', async () => {
+    // 40 bytes of input at $100,000 per million tokens: at most $4 a request, against $10 a day.
+    const gw = await start({ daily_limit_usd: 10 });
+    const statuses: number[] = [];
+    for (let request = 0; request < 4; request++) {
+      statuses.push((await postJson(`${gw.baseURL}/embeddings`, { model: 'e1', input: 'x'.repeat(40) })).status);
+    }
+    const spent = gw.gateway.runtime.ledger.spendSince(0).total;
+    await gw.close();
+    expect(statuses).toEqual([200, 200, 429, 429]);
+    expect(spent).toBeCloseTo(8, 6);
+  });
+
+  it('refuses embeddings of an unpriced model while a budget is on', async () => {
+    const gw = await start({ daily_limit_usd: 10 });
+    const response = await postJson(`${gw.baseURL}/embeddings`, { model: 'unpriced-embedder', input: 'x' });
+    const body = (await response.json()) as { error: { code: string } };
+    await gw.close();
+    expect(response.status).toBe(400);
+    expect(body.error.code).toBe('model_not_priced');
   });
 });
 

@@ -1,5 +1,9 @@
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway } from '../../src/gateway/create-gateway.js';
+import { startHttpServer } from '../../src/server/http-server.js';
 import { startTestGateway, type TestGateway } from '../support/harness.js';
 
 /** Writes `payload` on a raw socket and resolves with everything the gateway sent once it closes the connection. */
@@ -62,5 +66,23 @@ describe('the HTTP edge answers malformed and slow requests as OpenAI JSON', () 
     const response = parseResponse(await exchange(gw.server.url, 'GET /health HTTP/1.1\r\nHost: x\r\n'));
     expect(response.status).toBe(408);
     expect(response.body).toEqual(openAIError('request_timeout'));
+  });
+});
+
+describe('a client too slow with its body', () => {
+  it('is a 408 for that client, logged as nothing worse than a request', { timeout: 15_000 }, async () => {
+    const lines: string[] = [];
+    const gateway = await createGateway({
+      config: { usage: { db_path: ':memory:' }, server: { request_timeout_ms: 300 }, providers: { local: { type: 'ollama', base_url: 'http://127.0.0.1:9' } } },
+      env: {},
+      logger: pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => done(void lines.push(chunk.toString())) })),
+    });
+    const server = await startHttpServer(gateway, { host: '127.0.0.1', port: 0 });
+    const partialBody = 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model":';
+    const response = parseResponse(await exchange(server.url, partialBody));
+    await server.close();
+    await gateway.close();
+    expect(response.status).toBe(408);
+    expect(lines.map((line) => JSON.parse(line) as { level: number }).filter((line) => line.level >= 50)).toEqual([]);
   });
 });

@@ -33,6 +33,20 @@ describe('the response cache keeps tenants apart', () => {
     expect([otherKey, noKey, invalidKey].map((response) => response.headers.get('x-tokenpak-cache'))).toEqual(['miss', 'miss', 'miss']);
   });
 
+  it('reads the bearer scheme in any case, and tells other credentials apart', async () => {
+    const gw = await start();
+    const send = (authorization: string) => postJson(`${gw.baseURL}/chat/completions`, body, { authorization });
+    await send('Bearer sk-tenant-c');
+    const lowerCase = await send('bearer sk-tenant-c');
+    await send('Basic dXNlcjE6cGFzcw==');
+    const otherBasic = await send('Basic dXNlcjI6cGFzcw==');
+    const none = await ask(gw, undefined);
+    await gw.close();
+    expect(lowerCase.headers.get('x-tokenpak-cache')).toBe('hit');
+    expect(otherBasic.headers.get('x-tokenpak-cache')).toBe('miss');
+    expect(none.headers.get('x-tokenpak-cache')).toBe('miss');
+  });
+
   it('shares one cache across keys with cache.scope: global', async () => {
     const gw = await start('global');
     await ask(gw, 'sk-tenant-a');

@@ -1,6 +1,7 @@
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
 import { UpstreamError } from '../../core/upstream-error.js';
 import { dispatchWithFailover } from '../../routing/failover.js';
+import { adapterView } from '../adapter-view.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { StageAnswer } from './stage.js';
@@ -8,6 +9,7 @@ import { withoutMessage } from '../../observability/error-trace.js';
 
 /** Sends the request to the first candidate that answers, failing over on retryable failures. */
 export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
+  const view = adapterView(ctx);
   try {
     const { result, deadline } = await dispatchWithFailover<ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse>(
       ctx,
@@ -17,7 +19,7 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
       async (adapter, request) =>
         requireAnswer(
           adapter.name,
-          ctx.operation === 'chat' ? await adapter.sendRequest(request as ChatRequest, ctx) : await adapter.createEmbeddings(request as EmbeddingRequest, ctx),
+          ctx.operation === 'chat' ? await adapter.sendRequest(request as ChatRequest, view) : await adapter.createEmbeddings(request as EmbeddingRequest, view),
         ),
     );
     if (isStream(result)) return { stream: result, release: () => deadline.clear() };

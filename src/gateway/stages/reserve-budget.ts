@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../../core/types.js';
+import type { ChatRequest, EmbeddingRequest } from '../../core/types.js';
 import { promptTokenBound } from '../../limits/prompt-bound.js';
 import { GatewayError } from '../../core/errors.js';
 import type { RequestContext } from '../context.js';
@@ -8,7 +8,7 @@ import type { GatewayRuntime } from '../runtime.js';
 /**
  * Reserves the request's worst case (its prompt tokens, every output token it
  * allows in every choice it asks for, at the dearest of the providers it may go
- * to) against the budgets, before any upstream call. The prompt is first
+ * to; for embeddings, their input) against the budgets, before any upstream call. The prompt is first
  * bounded without a tokenizer (it has at most as many tokens as bytes); only
  * when that bound would not fit a limit is it counted and tried again, so that
  * a rejection rests on the count. A request that sets no output limit is given
@@ -18,10 +18,18 @@ import type { GatewayRuntime } from '../runtime.js';
  * unpriced, and unpriced fallbacks are left out of its route.
  */
 export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
-  if (!runtime.budgets.enabled || ctx.operation !== 'chat') return;
+  if (!runtime.budgets.enabled) return;
+  if (ctx.operation === 'embeddings') {
+    const inputTokens = embeddingInputBound(ctx.request as EmbeddingRequest);
+    const worst = worstCaseOf(pricedCandidates(ctx, runtime), runtime, inputTokens, 0);
+    if (worst !== undefined) ctx.reservation = runtime.budgets.reserve(worst, ctx.keyId, ctx.user);
+    return;
+  }
   let request = ctx.request as ChatRequest;
-  let maxOutput = request.max_completion_tokens ?? request.max_tokens;
-  if (typeof maxOutput !== 'number') {
+  // An upstream may honour either limit when a client sends both: the larger one is what it could spend.
+  const limits = [request.max_completion_tokens, request.max_tokens].filter((limit): limit is number => typeof limit === 'number');
+  let maxOutput = limits.length > 0 ? Math.max(...limits) : undefined;
+  if (maxOutput === undefined) {
     maxOutput = runtime.config.cost_control.default_max_output_tokens;
     request = { ...request, max_completion_tokens: maxOutput };
     ctx.request = request;
@@ -29,14 +37,7 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   }
   const outputTokens = maxOutput * (request.n ?? 1);
   const priced = pricedCandidates(ctx, runtime);
-  const worstCase = (promptTokens: number) => {
-    const costs = priced.flatMap((candidate) => {
-      const worst = runtime.pricing.worstCase(candidate.model, candidate.type, promptTokens, outputTokens);
-      return worst === null ? [] : [worst];
-    });
-    return costs.length === 0 ? undefined : Math.max(...costs);
-  };
-  const bounded = worstCase(promptTokenBound(request));
+  const bounded = worstCaseOf(priced, runtime, promptTokenBound(request), outputTokens);
   if (bounded === undefined) return;
   try {
     ctx.reservation = runtime.budgets.reserve(bounded, ctx.keyId, ctx.user);
@@ -46,12 +47,39 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   }
   // Without a count (it failed or took too long), the bound stands: it is never below the truth.
   const promptTokens = await exactPromptTokens(ctx, runtime);
-  const counted = promptTokens === undefined ? undefined : worstCase(promptTokens);
+  const counted = promptTokens === undefined ? undefined : worstCaseOf(priced, runtime, promptTokens, outputTokens);
   ctx.reservation = runtime.budgets.reserve(counted === undefined ? bounded : Math.min(counted, bounded), ctx.keyId, ctx.user);
 }
 
+/** The dearest of the candidates' worst cases, or undefined when none is priced. */
+function worstCaseOf(priced: PricedCandidate[], runtime: GatewayRuntime, promptTokens: number, outputTokens: number): number | undefined {
+  let dearest: number | undefined;
+  for (const candidate of priced) {
+    const worst = runtime.pricing.worstCase(candidate.model, candidate.type, promptTokens, outputTokens);
+    if (worst !== null && (dearest === undefined || worst > dearest)) dearest = worst;
+  }
+  return dearest;
+}
+
+/** At most as many tokens as UTF-8 bytes for text input; exactly as many as given for input already in tokens. */
+export function embeddingInputBound(request: EmbeddingRequest): number {
+  const inputs: unknown[] = Array.isArray(request.input) ? request.input : [request.input];
+  let bound = 0;
+  for (const input of inputs) {
+    if (typeof input === 'string') bound += Buffer.byteLength(input);
+    else if (typeof input === 'number') bound += 1;
+    else if (Array.isArray(input)) bound += input.length;
+  }
+  return bound;
+}
+
+interface PricedCandidate {
+  model: string;
+  type: string;
+}
+
 /** The candidates whose price is known, each with its provider type; enforces `cost_control.unpriced`. */
-function pricedCandidates(ctx: RequestContext, runtime: GatewayRuntime): Array<{ model: string; type: string }> {
+function pricedCandidates(ctx: RequestContext, runtime: GatewayRuntime): PricedCandidate[] {
   const typed = ctx.candidates.map((candidate) => ({
     ...candidate,
     type: runtime.adapters.get(candidate.provider)?.options.type ?? '',

@@ -5,7 +5,7 @@ import { BaseAdapter, type AdapterLogger } from '../base-adapter.js';
 import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
-import { countTimeoutMs, RemoteTokenCounter } from '../shared/remote-token-counter.js';
+import { RemoteTokenCounter } from '../shared/remote-token-counter.js';
 import { readJsonEvents } from '../../core/sse/read-sse-events.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertAnthropicStream } from './convert-anthropic-stream.js';
@@ -28,7 +28,7 @@ export class AnthropicAdapter extends BaseAdapter {
     this.client = new UpstreamClient(name, options.base_url ?? anthropicDefaultBaseUrl, options);
     const version = typeof options.anthropic_version === 'string' ? options.anthropic_version : defaultApiVersion;
     this.headers = new KeyHeaders({ ...options, headers: { ...options.headers, 'anthropic-version': version } }, (key) => ({ 'x-api-key': key }));
-    this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req) => this.countRemotely(req) : undefined, options.chars_per_token);
+    this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req, signal) => this.countRemotely(req, signal) : undefined, options.chars_per_token);
   }
 
   async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
@@ -51,8 +51,8 @@ export class AnthropicAdapter extends BaseAdapter {
   }
 
   /** Exact, from Anthropic's count_tokens endpoint, when a key is configured; a local estimate otherwise or if that call fails. */
-  countTokens(req: ChatRequest): number | Promise<number> {
-    return this.tokenCounter.count(req);
+  countTokens(req: ChatRequest, signal?: AbortSignal): number | Promise<number> {
+    return this.tokenCounter.count(req, signal);
   }
 
   override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
@@ -74,7 +74,7 @@ export class AnthropicAdapter extends BaseAdapter {
     return this.client.close();
   }
 
-  private async countRemotely(req: ChatRequest): Promise<number> {
+  private async countRemotely(req: ChatRequest, signal: AbortSignal): Promise<number> {
     const { body } = convertToAnthropicRequest({ ...req, stream: false });
     const { model, messages, system, tools, tool_choice } = body;
     const counted = await this.client.requestJson<{ input_tokens: number }>(
@@ -83,7 +83,7 @@ export class AnthropicAdapter extends BaseAdapter {
         path: '/messages/count_tokens',
         headers: this.headersFor(undefined, undefined),
         body: JSON.stringify({ model, messages, system, tools, tool_choice }),
-        signal: AbortSignal.timeout(countTimeoutMs),
+        signal,
       },
       mapAnthropicErrorBody,
     );

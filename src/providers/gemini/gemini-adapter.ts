@@ -7,7 +7,7 @@ import { encodeEmbedding } from '../encode-embedding.js';
 import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
-import { countTimeoutMs, RemoteTokenCounter } from '../shared/remote-token-counter.js';
+import { RemoteTokenCounter } from '../shared/remote-token-counter.js';
 import { readJsonEvents } from '../../core/sse/read-sse-events.js';
 import { convertGeminiResponse } from './convert-gemini-response.js';
 import { convertGeminiStream } from './convert-gemini-stream.js';
@@ -27,7 +27,7 @@ export class GeminiAdapter extends BaseAdapter {
     super(name, options);
     this.client = new UpstreamClient(name, options.base_url ?? geminiDefaultBaseUrl, options);
     this.headers = new KeyHeaders(options, (key) => ({ 'x-goog-api-key': key }));
-    this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req) => this.countRemotely(req) : undefined, options.chars_per_token);
+    this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req, signal) => this.countRemotely(req, signal) : undefined, options.chars_per_token);
   }
 
   async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
@@ -44,9 +44,9 @@ export class GeminiAdapter extends BaseAdapter {
     return convertGeminiResponse(await this.client.requestJson<GeminiResponse>(request, mapGeminiErrorBody), identity);
   }
 
-  /** Exact, from Gemini's countTokens endpoint, when a key is configured; a local estimate otherwise or if that call fails. */
-  countTokens(req: ChatRequest): number | Promise<number> {
-    return this.tokenCounter.count(req);
+  /** Exact, from Gemini's countTokens endpoint, when a key is configured (a failed call rejects); a local estimate otherwise. */
+  countTokens(req: ChatRequest, signal?: AbortSignal): number | Promise<number> {
+    return this.tokenCounter.count(req, signal);
   }
 
   override async createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {
@@ -95,7 +95,7 @@ export class GeminiAdapter extends BaseAdapter {
     return this.client.close();
   }
 
-  private async countRemotely(req: ChatRequest): Promise<number> {
+  private async countRemotely(req: ChatRequest, signal: AbortSignal): Promise<number> {
     const { contents, systemInstruction, tools } = convertToGeminiRequest(req);
     const counted = await this.client.requestJson<{ totalTokens: number }>(
       {
@@ -103,7 +103,7 @@ export class GeminiAdapter extends BaseAdapter {
         path: modelPath(req.model, ':countTokens'),
         headers: this.headers.for(undefined),
         body: JSON.stringify({ generateContentRequest: { model: `models/${bareModel(req.model)}`, contents, systemInstruction, tools } }),
-        signal: AbortSignal.timeout(countTimeoutMs),
+        signal,
       },
       mapGeminiErrorBody,
     );

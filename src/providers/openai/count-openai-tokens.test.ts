@@ -56,4 +56,20 @@ describe('OpenAI prompt token counting', () => {
     expect(counted - (3 + 1 + 3)).toBeGreaterThanOrEqual(whole);
     expect(counted - (3 + 1 + 3)).toBeLessThanOrEqual(whole + Math.ceil(100_000 / 2048));
   });
+
+  it('lets other work run while it counts many short messages, and stops once its caller gives up', async () => {
+    const cjk = '計算機科学と言語処理'.repeat(200);
+    const request: ChatRequest = { model: 'gpt-4o', messages: Array.from({ length: 100 }, () => ({ role: 'user' as const, content: cjk })) };
+    let servedDuringCount = false;
+    let counting = true;
+    setImmediate(() => {
+      servedDuringCount = counting;
+    });
+    const abandoned = new AbortController();
+    const counted = countOpenAIPromptTokens(request, 'o200k_base', abandoned.signal);
+    setImmediate(() => abandoned.abort(new Error('gave up')));
+    await expect(counted).rejects.toThrow('gave up');
+    counting = false;
+    expect(servedDuringCount).toBe(true);
+  });
 });

@@ -11,8 +11,8 @@ type CountText = (text: string) => number;
  * differs from the whole count by at most a token per cut, on the high side.
  */
 const sliceCharacters = 2048;
-/** Yield to the event loop after this many characters counted, so that other requests are served during a long count. */
-const charactersBetweenYields = 32 * 1024;
+/** Counting yields to the event loop after this long, so that other requests are served during a long count. */
+const msBetweenYields = 5;
 
 /** Longest prefix first: `gpt-4o` and `gpt-4.1` are o200k, the `gpt-4` before them cl100k. */
 const encodingsByPrefix: Array<[prefix: string, encoding: Encoding]> = [
@@ -46,8 +46,8 @@ export function openAIEncodingFor(model: string): Encoding | undefined {
  * messages; for tool definitions and calls, which OpenAI renders in a format
  * of its own, the count of their JSON is a close estimate.
  */
-export async function countOpenAIPromptTokens(req: ChatRequest, encoding: Encoding): Promise<number> {
-  const count = new SlicedCounter(await counter(encoding));
+export async function countOpenAIPromptTokens(req: ChatRequest, encoding: Encoding, signal?: AbortSignal): Promise<number> {
+  const count = new SlicedCounter(await counter(encoding), signal);
   let total = replyPriming;
   for (const message of req.messages) {
     total += tokensPerMessage + (await count.tokens(message.role)) + (await count.tokens(messageText(message)));
@@ -58,30 +58,35 @@ export async function countOpenAIPromptTokens(req: ChatRequest, encoding: Encodi
   return total;
 }
 
-/** Counts text in bounded slices, yielding to the event loop between them once a count grows long. */
+/**
+ * Counts text in bounded slices, and yields to the event loop whenever it has
+ * counted for `msBetweenYields`, however the prompt is split into messages. A
+ * count its caller gave up on (`signal`) stops at the next yield.
+ */
 class SlicedCounter {
-  private sinceYield = 0;
+  private lastYield = performance.now();
 
-  constructor(private readonly count: CountText) {}
+  constructor(
+    private readonly count: CountText,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
 
   async tokens(text: string): Promise<number> {
-    if (text.length <= sliceCharacters) return this.counted(text);
     let total = 0;
     for (let start = 0; start < text.length; ) {
       const end = sliceEnd(text, start);
-      total += this.counted(text.slice(start, end));
+      total += this.count(text.slice(start, end));
       start = end;
-      if (this.sinceYield >= charactersBetweenYields) {
-        this.sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      await this.yieldIfLong();
     }
     return total;
   }
 
-  private counted(text: string): number {
-    this.sinceYield += text.length;
-    return this.count(text);
+  private async yieldIfLong(): Promise<void> {
+    if (performance.now() - this.lastYield < msBetweenYields) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.signal?.throwIfAborted();
+    this.lastYield = performance.now();
   }
 }
 

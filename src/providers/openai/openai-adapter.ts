@@ -41,9 +41,9 @@ export class OpenAIAdapter extends BaseAdapter {
     return ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
   }
 
-  countTokens(req: ChatRequest): number | Promise<number> {
+  countTokens(req: ChatRequest, signal?: AbortSignal): number | Promise<number> {
     const encoding = openAIEncodingFor(req.model);
-    return encoding ? countOpenAIPromptTokens(req, encoding) : estimatePromptTokens(req, this.options.chars_per_token);
+    return encoding ? countOpenAIPromptTokens(req, encoding, signal) : estimatePromptTokens(req, this.options.chars_per_token);
   }
 
   override createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {

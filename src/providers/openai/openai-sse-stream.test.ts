@@ -99,6 +99,50 @@ describe('OpenAISseStream passthrough', () => {
     expect(JSON.parse(out.slice('data: '.length))).toMatchObject({ choices: [{ delta: { content: 'end' }, finish_reason: 'stop' }] });
   });
 
+  it('ends the stream at an error event that also carries choices, as the parsed path does', async () => {
+    const { value } = observer();
+    const errorWithChoices = 'data: {"error":{"message":"upstream broke","type":"server_error"},"choices":[{"index":0,"delta":{},"finish_reason":"error"}]}\n\n';
+    const relayed: string[] = [];
+    const failure = await (async () => {
+      for await (const part of new OpenAISseStream(bytes(content, errorWithChoices, done), 'p')[rawSse](value)) relayed.push(part.toString());
+    })().catch((error: unknown) => error);
+    expect(relayed.join('')).toBe(content);
+    expect(failure).toMatchObject({ message: 'upstream broke', status: 502 });
+  });
+
+  it('fails a stream whose upstream closed mid-event, even when the cut falls after a "}"', async () => {
+    const { value } = observer();
+    const cut = 'data: {"id":"1","choices":[{"index":0,"delta":{"content":"there"}}';
+    const failure = await (async () => {
+      for await (const _ of new OpenAISseStream(bytes(content, cut), 'p')[rawSse](value));
+    })().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'bad_upstream_response', status: 502 });
+  });
+
+  it('ends at the upstream [DONE], relaying nothing it sends after, in the same read or later', async () => {
+    const { value } = observer();
+    const after = content.replace('hi', 'AFTER');
+    for (const parts of [[content + 'data: [DONE]\n\n\n'], [content + 'data: [DONE]\n\n: end\n\n' + after], [content + 'data: [DONE]\n\n', after]]) {
+      expect(await raw(new OpenAISseStream(bytes(...parts), 'p'), value)).toBe(content);
+    }
+  });
+
+  it('fails at an event cut short or an `event: error`, wherever it falls in a read, as the parsed path does', async () => {
+    const { value } = observer();
+    for (const bad of ['data: {"id":"1","choices":[\n\n', 'data: not json at all\n\n', 'event: error\ndata: {"message":"bad key sk-x"}\n\n']) {
+      const relayed: string[] = [];
+      const rawFailure = await (async () => {
+        for await (const part of new OpenAISseStream(bytes(content + bad + content + done), 'p')[rawSse](value)) relayed.push(part.toString());
+      })().catch((error: unknown) => error);
+      const parsedFailure = await (async () => {
+        for await (const _ of new OpenAISseStream(bytes(content + bad + content + done), 'p'));
+      })().catch((error: unknown) => error);
+      expect(relayed.join('')).toBe(content);
+      expect(rawFailure).toMatchObject({ status: 502 });
+      expect((rawFailure as Error).message).toBe((parsedFailure as Error).message);
+    }
+  });
+
   it('hands every parsed chunk to an observer that wants them', async () => {
     const { value, seen } = observer({ wantsChunks: true });
     await raw(new OpenAISseStream(bytes(content, usage), 'p'), value);

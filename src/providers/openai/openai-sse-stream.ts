@@ -6,6 +6,7 @@ import { UpstreamError } from '../../core/upstream-error.js';
 import { openAIErrorFields } from './map-openai-error.js';
 
 const dataField = Buffer.from('data:');
+const eventField = Buffer.from('event:');
 const doneMarker = '[DONE]';
 const usageKey = Buffer.from('"usage":');
 const errorKey = Buffer.from('"error"');
@@ -17,11 +18,14 @@ const space = 0x20;
 const openBrace = 0x7b;
 const closeBrace = 0x7d;
 
+type Chunk = ChatChunk & { error?: unknown };
+
 /**
  * An OpenAI-format SSE response. Iterated, it yields parsed chunks (SDK mode);
  * through `rawSse`, it yields the upstream's bytes, whole events at a time,
- * parsing only the events that carry usage (every event when the observer
- * wants chunks). Both read events by the same WHATWG framing rules.
+ * parsing only the events it must read (see `inspectEvents`). Both read events
+ * by the same WHATWG framing rules and end the same way: at `[DONE]`, or failed
+ * at an error event or an event that is not JSON.
  */
 export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
   constructor(
@@ -30,9 +34,11 @@ export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
-    for await (const { data } of readSseEvents(this.body, this.provider)) {
+    for await (const { event, data } of readSseEvents(this.body, this.provider)) {
       if (data === doneMarker) return;
-      yield this.parse(data);
+      const parsed = parseEventJson<Chunk>(data, this.provider);
+      if (event === 'error' || parsed.error) throw streamError(this.provider, parsed.error ?? parsed);
+      yield parsed;
     }
   }
 
@@ -40,24 +46,24 @@ export class OpenAISseStream implements AsyncIterable<ChatChunk>, RawSseSource {
     const events = new CompleteEvents(this.provider);
     for await (const bytes of this.body) {
       const complete = events.push(bytes);
-      if (complete) yield* this.relay(complete, observer);
+      if (!complete) continue;
+      const relayed = this.relay(complete, observer, false);
+      if (relayed.out.length > 0) yield relayed.out;
+      if (relayed.error) throw relayed.error;
+      // The upstream's [DONE] ends the stream: nothing it sends after it is relayed.
+      if (relayed.ended) return;
     }
+    // What the upstream left without a blank line is read whatever it ends in: an upstream that closes mid-event leaves it cut short.
     const rest = events.finish();
-    if (rest) yield* this.relay(rest, observer);
+    if (!rest) return;
+    const relayed = this.relay(rest, observer, true);
+    if (relayed.out.length > 0) yield relayed.out;
+    if (relayed.error) throw relayed.error;
   }
 
-  /** What the client gets of complete events; an error event the upstream sent ends the stream as failed, after the events before it. */
-  private *relay(complete: Buffer, observer: SseObserver): Generator<Buffer> {
+  private relay(complete: Buffer, observer: SseObserver, readLastEvent: boolean): Inspected {
     observer.events(complete);
-    const { out, error } = inspectEvents(complete, observer, this.provider);
-    if (out.length > 0) yield out;
-    if (error) throw error;
-  }
-
-  private parse(payload: string): ChatChunk {
-    const parsed = parseEventJson<ChatChunk & { error?: unknown }>(payload, this.provider);
-    if (parsed.error) throw streamError(this.provider, parsed.error);
-    return parsed;
+    return inspectEvents(complete, observer, this.provider, readLastEvent);
   }
 }
 
@@ -74,47 +80,64 @@ function invalidEvent(provider: string): UpstreamError {
   });
 }
 
+/** What the client gets of a buffer of events; `error` fails the stream after `out`, `ended` ends it after `out`. */
+interface Inspected {
+  out: Buffer;
+  error?: UpstreamError;
+  ended?: boolean;
+}
+
 /**
  * Complete events (LF-framed: CompleteEvents saw to that) → what the client
  * gets. Buffers with nothing to change (the usual case) pass as they are;
- * otherwise the unchanged runs of events are kept as slices and only the events
- * the observer changed, and `[DONE]`, are replaced. An event the upstream sent
- * as an error, or whose data is not JSON, ends the stream as failed, as the
- * parsed path does. Nothing is decoded or parsed but an event that carries a
- * usage object or an error, a last event whose data does not end in "}" (so
- * may be cut short), or every event when the observer wants chunks. Usage objects are
- * found by one forward scan of the buffer, because OpenAI puts `"usage":null`
- * in every chunk.
+ * otherwise the unchanged runs of events are kept as slices and only the
+ * events the observer changed are replaced. Read (decoded and parsed) are only
+ * the events that hold a usage object, an `"error"` key or an `event:` field,
+ * every event whose data does not end in "}" (`[DONE]`, comments, JSON cut
+ * short), the last event when `readLastEvent`, or every event when the
+ * observer wants chunks. Each kind is found by forward searches of the buffer:
+ * usage objects so because OpenAI puts `"usage":null` in every chunk.
  */
-function inspectEvents(events: Buffer, observer: SseObserver, provider: string): { out: Buffer; error?: UpstreamError } {
+function inspectEvents(events: Buffer, observer: SseObserver, provider: string, readLastEvent: boolean): Inspected {
   let nextUsage = usageObjectAt(events, 0);
   let nextError = events.indexOf(errorKey);
-  let nextSuspect = suspectLastEvent(events);
-  if (!observer.wantsChunks && nextUsage === -1 && nextError === -1 && nextSuspect === -1) return { out: events };
-  const firstChange = observer.wantsChunks ? 0 : eventStartBefore(events, earliestFound(earliestFound(nextUsage, nextError), nextSuspect));
+  let nextField = events.indexOf(eventField);
+  let nextOdd = oddEventAt(events, 0);
+  let lastEvent = readLastEvent ? Math.max(0, events.length - eventEnd.length - 1) : -1;
+  if (!observer.wantsChunks && nextUsage === -1 && nextError === -1 && nextField === -1 && nextOdd === -1 && lastEvent === -1) return { out: events };
+  const firstToRead = observer.wantsChunks ? 0 : eventStartBefore(events, Math.min(...[nextUsage, nextError, nextField, nextOdd, lastEvent].filter((at) => at !== -1)));
   const out: Buffer[] = [];
   let keptFrom = 0;
-  for (let start = firstChange; start < events.length; ) {
+  for (let start = firstToRead; start < events.length; ) {
     const end = nextEventEnd(events, start);
-    let mustParse = false;
+    let mustRead = observer.wantsChunks;
     if (nextUsage !== -1 && nextUsage < end) {
-      mustParse = true;
+      mustRead = true;
       nextUsage = usageObjectAt(events, end);
     }
     if (nextError !== -1 && nextError < end) {
-      mustParse = true;
+      mustRead = true;
       nextError = events.indexOf(errorKey, end);
     }
-    if (nextSuspect !== -1 && nextSuspect < end) {
-      mustParse = true;
-      nextSuspect = -1;
+    if (nextField !== -1 && nextField < end) {
+      mustRead = true;
+      nextField = events.indexOf(eventField, end);
     }
-    const replacement = rewriteEvent(events, start, end, mustParse, observer, provider);
-    if (replacement) {
+    if (nextOdd !== -1 && nextOdd < end) {
+      mustRead = true;
+      nextOdd = oddEventAt(events, end);
+    }
+    if (lastEvent !== -1 && lastEvent < end) {
+      mustRead = true;
+      lastEvent = -1;
+    }
+    const outcome = mustRead ? readEvent(events, start, end, observer, provider) : undefined;
+    if (outcome) {
       if (keptFrom < start) out.push(events.subarray(keptFrom, start));
       keptFrom = end;
-      if ('error' in replacement) return { out: Buffer.concat(out), error: replacement.error };
-      if (replacement.bytes.length > 0) out.push(replacement.bytes);
+      if ('bytes' in outcome) {
+        if (outcome.bytes.length > 0) out.push(outcome.bytes);
+      } else return { out: Buffer.concat(out), ...outcome };
     }
     start = end;
   }
@@ -123,67 +146,74 @@ function inspectEvents(events: Buffer, observer: SseObserver, provider: string):
   return { out: out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out) };
 }
 
-const dropped = { bytes: Buffer.alloc(0) };
+const leftOut = { bytes: Buffer.alloc(0) };
 
-/** What replaces the event at [start, end): nothing when it stays as it is, other bytes (none: left out), or the error that ends the stream. */
-function rewriteEvent(
+/** What becomes of the event at [start, end): nothing (it passes as it came), other bytes (none: left out), the end of the stream, or its failure. */
+function readEvent(
   events: Buffer,
   start: number,
   end: number,
-  mustParse: boolean,
   observer: SseObserver,
   provider: string,
-): { bytes: Buffer } | { error: UpstreamError } | undefined {
-  if (!mustParse && !observer.wantsChunks) return undefined;
-  const payload = eventData(events, start, end);
-  if (payload === undefined) return undefined;
-  if (payload === doneMarker) return dropped;
-  const parsed = parseOrUndefined(payload);
+): { bytes: Buffer } | { error: UpstreamError } | { ended: true } | undefined {
+  const { event, data } = eventFields(events, start, end);
+  if (data === undefined) return undefined;
+  if (data === doneMarker) return { ended: true };
+  const parsed = parseOrUndefined(data);
   if (!parsed) return { error: invalidEvent(provider) };
-  if (!Array.isArray(parsed.choices)) return parsed.error ? { error: streamError(provider, parsed.error) } : undefined;
+  // As the parsed path reads it: an error event is one, whatever else it carries (some providers add choices to it).
+  if (event === 'error' || parsed.error) return { error: streamError(provider, parsed.error ?? parsed) };
+  if (!Array.isArray(parsed.choices)) return undefined;
   const shown = observer.see(parsed);
   if (shown === parsed) return undefined;
-  return shown ? { bytes: Buffer.from(`data: ${JSON.stringify(shown)}\n\n`) } : dropped;
+  return shown ? { bytes: Buffer.from(`data: ${JSON.stringify(shown)}\n\n`) } : leftOut;
 }
 
 /**
- * Where the last event of the buffer ends, if its last byte is not "}": its
- * data may be JSON cut short (an upstream that died mid-event), so it is parsed
- * to tell; -1 otherwise. Only the last event is looked at, so that a buffer
- * costs one look whatever it holds. `[DONE]` and comments land here too, and
- * are told apart by reading them.
+ * A byte inside the first event at or after `from` whose last byte is not "}"
+ * (so its data is not a whole JSON object: `[DONE]`, a comment, an event cut
+ * short), or -1. Line by line with byte searches, which cost little: most
+ * events end in "}" and are not read.
  */
-function suspectLastEvent(events: Buffer): number {
-  const end = events.length - eventEnd.length;
-  return end > 0 && events[end - 1] !== closeBrace ? end : -1;
+function oddEventAt(events: Buffer, from: number): number {
+  for (let lineEnd = events.indexOf(lineFeed, from); lineEnd !== -1; lineEnd = events.indexOf(lineFeed, lineEnd + 1)) {
+    if (events[lineEnd + 1] !== lineFeed) continue;
+    if (events[lineEnd - 1] !== closeBrace) return Math.max(from, lineEnd - 1);
+    lineEnd++;
+  }
+  return -1;
 }
 
-/** The event's data: its `data:` lines' values joined with "\n" (one optional space after the colon dropped), or undefined if it has none. */
-function eventData(events: Buffer, start: number, end: number): string | undefined {
+/** The event's `event:` field and its data: its `data:` lines' values joined with "\n" (one optional space after the colon dropped), or undefined if it has none. */
+function eventFields(events: Buffer, start: number, end: number): { event: string | undefined; data: string | undefined } {
+  let event: string | undefined;
   let data: string | undefined;
   for (let line = start; line < end; ) {
     const next = events.indexOf(lineFeed, line);
     const lineEnd = next === -1 || next > end ? end : next;
-    if (lineEnd - line >= dataField.length && events.compare(dataField, 0, dataField.length, line, line + dataField.length) === 0) {
-      const valueStart = events[line + dataField.length] === space ? line + dataField.length + 1 : line + dataField.length;
-      const value = events.toString('utf8', valueStart, lineEnd);
+    if (startsWith(events, line, lineEnd, dataField)) {
+      const value = fieldValue(events, line + dataField.length, lineEnd);
       data = data === undefined ? value : `${data}\n${value}`;
+    } else if (startsWith(events, line, lineEnd, eventField)) {
+      event = fieldValue(events, line + eventField.length, lineEnd);
     }
     line = lineEnd + 1;
   }
-  return data;
+  return { event, data };
+}
+
+function startsWith(events: Buffer, line: number, lineEnd: number, field: Buffer): boolean {
+  return lineEnd - line >= field.length && events.compare(field, 0, field.length, line, line + field.length) === 0;
+}
+
+function fieldValue(events: Buffer, valueStart: number, lineEnd: number): string {
+  return events.toString('utf8', events[valueStart] === space ? valueStart + 1 : valueStart, lineEnd);
 }
 
 /** The end of the event starting at `start`: just past its blank line. */
 function nextEventEnd(events: Buffer, start: number): number {
   const index = events.indexOf(eventEnd, start);
   return index === -1 ? events.length : index + eventEnd.length;
-}
-
-/** The smaller of two search results, -1 meaning "not found". */
-function earliestFound(a: number, b: number): number {
-  if (a === -1) return b;
-  return b === -1 ? a : Math.min(a, b);
 }
 
 /** The start of the event that holds byte `position`: just past the blank line before it. */
@@ -210,9 +240,9 @@ function usageObjectAt(events: Buffer, from: number): number {
   return -1;
 }
 
-function parseOrUndefined(payload: string): (ChatChunk & { error?: unknown }) | undefined {
+function parseOrUndefined(payload: string): Chunk | undefined {
   try {
-    const parsed = JSON.parse(payload) as ChatChunk & { error?: unknown };
+    const parsed = JSON.parse(payload) as Chunk;
     return parsed !== null && typeof parsed === 'object' ? parsed : undefined;
   } catch {
     return undefined;

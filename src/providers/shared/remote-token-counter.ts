@@ -1,29 +1,25 @@
 import type { ChatRequest } from '../../core/types.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 
+/** How long a counting call may take when its caller sets no bound of its own. */
+const countTimeoutMs = 5_000;
+
+export type CountRemotely = (req: ChatRequest, signal: AbortSignal) => Promise<number>;
+
 /**
- * Exact prompt counts from a provider's counting endpoint, asked once per
- * request object however often the pipeline asks, with the local estimate
- * when the endpoint cannot be used or fails.
+ * Exact prompt counts from a provider's counting endpoint, or the local
+ * estimate for a provider without a key to call it with. A call that fails
+ * rejects: the gateway logs it and uses the estimate in its place.
  */
 export class RemoteTokenCounter {
-  private readonly counted = new WeakMap<ChatRequest, Promise<number>>();
-
   constructor(
-    private readonly countRemotely: ((req: ChatRequest) => Promise<number>) | undefined,
+    private readonly countRemotely: CountRemotely | undefined,
     private readonly charsPerToken: number,
   ) {}
 
-  count(req: ChatRequest): number | Promise<number> {
+  count(req: ChatRequest, signal: AbortSignal | undefined): number | Promise<number> {
     if (!this.countRemotely) return estimatePromptTokens(req, this.charsPerToken);
-    let count = this.counted.get(req);
-    if (!count) {
-      count = this.countRemotely(req).catch(() => estimatePromptTokens(req, this.charsPerToken));
-      this.counted.set(req, count);
-    }
-    return count;
+    const bounded = AbortSignal.timeout(countTimeoutMs);
+    return this.countRemotely(req, signal ? AbortSignal.any([signal, bounded]) : bounded);
   }
 }
-
-/** How long a counting call may take before the estimate is used instead. */
-export const countTimeoutMs = 5_000;
