@@ -79,6 +79,23 @@ describe('budgets cannot be bypassed by what a client sends', () => {
     expect(openai.requests.length).toBe(before + 1);
   });
 
+  it('leaves an unpriced fallback out of the route while a budget is on, so that nothing is spent uncounted', async () => {
+    const gw = await startTestGateway({
+      cost_control: { daily_limit_usd: 1 },
+      pricing,
+      providers: {
+        down: { type: 'openai', base_url: 'http://127.0.0.1:9/v1', max_retries: 0 },
+        openai: { type: 'openai', base_url: `${openai.url}/v1` },
+      },
+      routing: { primary: 'down', fallback: 'openai/mystery-model' },
+    });
+    const before = openai.requests.length;
+    const error = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages }).catch((e) => e);
+    await gw.close();
+    expect(error.status).toBeGreaterThanOrEqual(500);
+    expect(openai.requests.length).toBe(before);
+  });
+
   it('reserves against the larger of max_tokens and max_completion_tokens when a client sends both', async () => {
     const gw = await startTestGateway(config({ per_request_limit_usd: 0.01 }));
     const before = openai.requests.length;

@@ -27,8 +27,7 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   }
   let request = ctx.request as ChatRequest;
   // An upstream may honour either limit when a client sends both: the larger one is what it could spend.
-  const limits = [request.max_completion_tokens, request.max_tokens].filter((limit): limit is number => typeof limit === 'number');
-  let maxOutput = limits.length > 0 ? Math.max(...limits) : undefined;
+  let maxOutput = largerLimit(request.max_completion_tokens, request.max_tokens);
   if (maxOutput === undefined) {
     maxOutput = runtime.config.cost_control.default_max_output_tokens;
     request = { ...request, max_completion_tokens: maxOutput };
@@ -49,6 +48,11 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   const promptTokens = await exactPromptTokens(ctx, runtime);
   const counted = promptTokens === undefined ? undefined : worstCaseOf(priced, runtime, promptTokens, outputTokens);
   ctx.reservation = runtime.budgets.reserve(counted === undefined ? bounded : Math.min(counted, bounded), ctx.keyId, ctx.user);
+}
+
+function largerLimit(a: number | null | undefined, b: number | null | undefined): number | undefined {
+  if (typeof a !== 'number') return typeof b === 'number' ? b : undefined;
+  return typeof b === 'number' && b > a ? b : a;
 }
 
 /** The dearest of the candidates' worst cases, or undefined when none is priced. */
@@ -80,22 +84,32 @@ interface PricedCandidate {
 
 /** The candidates whose price is known, each with its provider type; enforces `cost_control.unpriced`. */
 function pricedCandidates(ctx: RequestContext, runtime: GatewayRuntime): PricedCandidate[] {
-  const typed = ctx.candidates.map((candidate) => ({
-    ...candidate,
-    type: runtime.adapters.get(candidate.provider)?.options.type ?? '',
-  }));
-  if (runtime.config.cost_control.unpriced === 'allow') return typed;
-  const known = typed.filter((candidate) => runtime.pricing.worstCase(candidate.model, candidate.type, 0, 0) !== null);
-  const chosen = typed[0];
-  if (chosen && !known.includes(chosen)) {
+  const allowUnpriced = runtime.config.cost_control.unpriced === 'allow';
+  const priced: PricedCandidate[] = [];
+  let unpricedFallbacks = false;
+  for (const [index, candidate] of ctx.candidates.entries()) {
+    const type = runtime.adapters.get(candidate.provider)?.options.type ?? '';
+    if (allowUnpriced || runtime.pricing.worstCase(candidate.model, type, 0, 0) !== null) {
+      priced.push({ model: candidate.model, type });
+      continue;
+    }
+    if (index > 0) {
+      unpricedFallbacks = true;
+      continue;
+    }
     throw new GatewayError(
       400,
-      `No price is known for model "${chosen.model}" (provider "${chosen.provider}"), so its cost cannot be held against the budget: add it under pricing.${chosen.model} in proxy.yaml, or set cost_control.unpriced: allow.`,
+      `No price is known for model "${candidate.model}" (provider "${candidate.provider}"), so its cost cannot be held against the budget: add it under pricing.${candidate.model} in proxy.yaml, or set cost_control.unpriced: allow.`,
       { code: 'model_not_priced', param: 'model' },
     );
   }
-  if (known.length < typed.length) ctx.candidates = ctx.candidates.filter((_candidate, index) => known.includes(typed[index] as (typeof typed)[number]));
-  return known;
+  if (unpricedFallbacks) {
+    ctx.candidates = ctx.candidates.filter((candidate) => {
+      const type = runtime.adapters.get(candidate.provider)?.options.type ?? '';
+      return runtime.pricing.worstCase(candidate.model, type, 0, 0) !== null;
+    });
+  }
+  return priced;
 }
 
 /** Turns the reservation into the actual cost: what a failed request cost (nothing) or what the provider reported. */

@@ -9,7 +9,8 @@ const dataField = Buffer.from('data:');
 const eventField = Buffer.from('event:');
 const doneMarker = '[DONE]';
 const usageKey = Buffer.from('"usage":');
-const errorKey = Buffer.from('"error"');
+/** In an `"error"` key and in an `event: error` field alike: one search finds both. */
+const errorWord = Buffer.from('error');
 const compactUsageObject = Buffer.from('"usage":{');
 const spacedUsageKey = Buffer.from('"usage": ');
 const eventEnd = Buffer.from('\n\n');
@@ -92,20 +93,20 @@ interface Inspected {
  * gets. Buffers with nothing to change (the usual case) pass as they are;
  * otherwise the unchanged runs of events are kept as slices and only the
  * events the observer changed are replaced. Read (decoded and parsed) are only
- * the events that hold a usage object, an `"error"` key or an `event:` field,
- * every event whose data does not end in "}" (`[DONE]`, comments, JSON cut
- * short), the last event when `readLastEvent`, or every event when the
- * observer wants chunks. Each kind is found by forward searches of the buffer:
- * usage objects so because OpenAI puts `"usage":null` in every chunk.
+ * the events that hold a usage object or the word `error` (an `"error"` key, an
+ * `event: error` field, or now and then a word of content), every event whose
+ * data does not end in "}" (`[DONE]`, comments, JSON cut short), the last event
+ * when `readLastEvent`, or every event when the observer wants chunks. Each
+ * kind is found by forward searches of the buffer, about three a buffer: usage
+ * objects so because OpenAI puts `"usage":null` in every chunk.
  */
 function inspectEvents(events: Buffer, observer: SseObserver, provider: string, readLastEvent: boolean): Inspected {
   let nextUsage = usageObjectAt(events, 0);
-  let nextError = events.indexOf(errorKey);
-  let nextField = events.indexOf(eventField);
+  let nextError = events.indexOf(errorWord);
   let nextOdd = oddEventAt(events, 0);
   let lastEvent = readLastEvent ? Math.max(0, events.length - eventEnd.length - 1) : -1;
-  if (!observer.wantsChunks && nextUsage === -1 && nextError === -1 && nextField === -1 && nextOdd === -1 && lastEvent === -1) return { out: events };
-  const firstToRead = observer.wantsChunks ? 0 : eventStartBefore(events, Math.min(...[nextUsage, nextError, nextField, nextOdd, lastEvent].filter((at) => at !== -1)));
+  if (!observer.wantsChunks && nextUsage === -1 && nextError === -1 && nextOdd === -1 && lastEvent === -1) return { out: events };
+  const firstToRead = observer.wantsChunks ? 0 : eventStartBefore(events, Math.min(...[nextUsage, nextError, nextOdd, lastEvent].filter((at) => at !== -1)));
   const out: Buffer[] = [];
   let keptFrom = 0;
   for (let start = firstToRead; start < events.length; ) {
@@ -117,11 +118,7 @@ function inspectEvents(events: Buffer, observer: SseObserver, provider: string, 
     }
     if (nextError !== -1 && nextError < end) {
       mustRead = true;
-      nextError = events.indexOf(errorKey, end);
-    }
-    if (nextField !== -1 && nextField < end) {
-      mustRead = true;
-      nextField = events.indexOf(eventField, end);
+      nextError = events.indexOf(errorWord, end);
     }
     if (nextOdd !== -1 && nextOdd < end) {
       mustRead = true;
