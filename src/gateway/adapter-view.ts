@@ -1,20 +1,35 @@
 import type { AdapterContext } from '../core/adapter-context.js';
 import type { RequestContext } from './context.js';
 
-/** What an adapter is handed of the request: a read-only view, live across attempts (each has its own signal), never the context itself. */
-export function adapterView(ctx: RequestContext): AdapterContext {
-  return {
-    id: ctx.id,
-    clientApiKey: ctx.clientApiKey,
-    headers: ctx.headers,
-    get signal() {
-      return ctx.signal;
-    },
-    get rawBody() {
-      return ctx.rawBody;
-    },
-    get request() {
-      return ctx.request;
-    },
-  };
+/**
+ * What an adapter is handed of the request: a read-only view, live across
+ * attempts (each has its own signal), never the context itself. A class, so
+ * that its getters live on the prototype rather than in every view.
+ */
+export class AdapterView implements AdapterContext {
+  constructor(private readonly ctx: RequestContext) {}
+
+  get id(): string {
+    return this.ctx.id;
+  }
+
+  get clientApiKey(): string | undefined {
+    return this.ctx.clientApiKey;
+  }
+
+  get headers(): AdapterContext['headers'] {
+    return this.ctx.headers;
+  }
+
+  get signal(): AbortSignal {
+    return this.ctx.signal;
+  }
+
+  get rawBody(): Buffer | undefined {
+    return this.ctx.rawBody;
+  }
+
+  get request(): AdapterContext['request'] {
+    return this.ctx.request;
+  }
 }

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { normalizeLedgerRow, type LedgerRow } from './normalize-ledger-row.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export type { LedgerRow };
-import { WalCheckpointer } from './wal-checkpointer.js';
 
 
 export type UsageGrouping = 'hour' | 'model' | 'provider' | 'key' | 'user' | 'cache';

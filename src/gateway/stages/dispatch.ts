@@ -1,7 +1,7 @@
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
 import { UpstreamError } from '../../core/upstream-error.js';
 import { dispatchWithFailover } from '../../routing/failover.js';
-import { adapterView } from '../adapter-view.js';
+import { AdapterView } from '../adapter-view.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { StageAnswer } from './stage.js';
@@ -9,7 +9,7 @@ import { withoutMessage } from '../../observability/error-trace.js';
 
 /** Sends the request to the first candidate that answers, failing over on retryable failures. */
 export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
-  const view = adapterView(ctx);
+  const view = new AdapterView(ctx);
   try {
     const { result, deadline } = await dispatchWithFailover<ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse>(
       ctx,
