@@ -1,14 +1,12 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { startHttpServer } from '../../src/server/http-server.js';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import type { FakeServer } from '../fakes/fake-server.js';
-import { postJson, startTestGateway, type TestGateway } from '../support/harness.js';
+import { capturedLogger, postJson, startTestGateway, type TestGateway } from '../support/harness.js';
 
 const user = { role: 'user', content: 'Hi' };
 
@@ -95,7 +93,7 @@ describe('a conversion that still throws', () => {
         close() { return Promise.resolve(); }
       }`,
     );
-    const lines: string[] = [];
+    const { logger, lines } = capturedLogger('info');
     const gateway = await createGateway({
       config: {
         usage: { db_path: ':memory:' },
@@ -108,7 +106,7 @@ describe('a conversion that still throws', () => {
         routing: { primary: 'brittle', fallback: 'other' },
       },
       env: {},
-      logger: pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => done(void lines.push(chunk.toString())) })),
+      logger,
     });
     const server = await startHttpServer(gateway, { host: '127.0.0.1', port: 0 });
     const broken = await postJson(`${server.url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: null }] });

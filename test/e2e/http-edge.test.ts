@@ -1,10 +1,8 @@
 import { connect } from 'node:net';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { startHttpServer } from '../../src/server/http-server.js';
-import { startTestGateway, type TestGateway } from '../support/harness.js';
+import { capturedLogger, startTestGateway, type TestGateway } from '../support/harness.js';
 
 /** Writes `payload` on a raw socket and resolves with everything the gateway sent once it closes the connection. */
 function exchange(serverUrl: string, payload: string): Promise<string> {
@@ -71,11 +69,11 @@ describe('the HTTP edge answers malformed and slow requests as OpenAI JSON', () 
 
 describe('a client too slow with its body', () => {
   it('is a 408 for that client, logged as nothing worse than a request', { timeout: 15_000 }, async () => {
-    const lines: string[] = [];
+    const { logger, lines } = capturedLogger('info');
     const gateway = await createGateway({
       config: { usage: { db_path: ':memory:' }, server: { request_timeout_ms: 300 }, providers: { local: { type: 'ollama', base_url: 'http://127.0.0.1:9' } } },
       env: {},
-      logger: pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => done(void lines.push(chunk.toString())) })),
+      logger,
     });
     const server = await startHttpServer(gateway, { host: '127.0.0.1', port: 0 });
     const partialBody = 'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model":';

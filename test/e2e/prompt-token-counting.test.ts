@@ -1,10 +1,9 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway/create-gateway.js';
+import { capturedLogger } from '../support/harness.js';
 
 /** An adapter that counts how often it is asked for a count; it fails the count when the prompt says "fail". */
 const countingAdapter = `
@@ -26,7 +25,7 @@ async function gatewayWith(hooks: string) {
   const dir = await mkdtemp(path.join(tmpdir(), 'tokenpak-counting-'));
   await writeFile(path.join(dir, 'counting.mjs'), countingAdapter);
   await writeFile(path.join(dir, 'hooks.mjs'), hooks);
-  const lines: string[] = [];
+  const { logger, lines } = capturedLogger('warn');
   const gateway = await createGateway({
     config: {
       usage: { db_path: ':memory:' },
@@ -38,7 +37,7 @@ async function gatewayWith(hooks: string) {
     },
     baseDir: dir,
     env: {},
-    logger: pino({ level: 'warn' }, new Writable({ write: (chunk, _encoding, done) => done(void lines.push(chunk.toString())) })),
+    logger,
   });
   const { counted } = (await import(path.join(dir, 'counting.mjs'))) as { counted: { calls: number } };
   return { gateway, counted, lines };

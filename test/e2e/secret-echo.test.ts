@@ -1,10 +1,8 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { startHttpServer, type RunningServer } from '../../src/server/http-server.js';
 import { json, startFakeServer, type FakeServer, type ReceivedRequest } from '../fakes/fake-server.js';
-import { postJson } from '../support/harness.js';
+import { capturedLogger, postJson } from '../support/harness.js';
 
 const providerKey = 'sk-provider-SECRET-one';
 const adminKey = 'admin-SECRET-two';
@@ -23,7 +21,7 @@ describe('nothing an upstream echoes reaches a client or a log with a secret in 
   let forwarding: FakeServer;
   let server: RunningServer;
   let close: () => Promise<void>;
-  const logged: string[] = [];
+  const { logger, lines: logged } = capturedLogger('debug');
   const ask = (model: string, extra: Record<string, unknown> = {}) =>
     postJson(`${server.url}/v1/chat/completions`, { model, user: userName, messages: [{ role: 'user', content: promptText }], ...extra }, { authorization: `Bearer ${clientKey}` });
 
@@ -39,12 +37,6 @@ describe('nothing an upstream echoes reaches a client or a log with a secret in 
       json(res, status, { error: { message: echo(req), type: status < 500 ? 'invalid_request_error' : 'server_error', param: null, code: null } });
     });
     forwarding = await startFakeServer((req, res) => json(res, 503, { error: { message: echo(req), type: 'server_error', param: null, code: null } }));
-    const lines = new Writable({
-      write(chunk, _encoding, done) {
-        logged.push(chunk.toString());
-        done();
-      },
-    });
     const gateway = await createGateway({
       config: {
         usage: { db_path: ':memory:' },
@@ -57,7 +49,7 @@ describe('nothing an upstream echoes reaches a client or a log with a secret in 
         routing: { primary: 'keyed', fallback: 'forwarding', strategies: [{ provider: 'forwarding', models: ['only-forwarding'] }] },
       },
       env: {},
-      logger: pino({ level: 'debug' }, lines),
+      logger,
     });
     server = await startHttpServer(gateway, { host: '127.0.0.1', port: 0 });
     close = async () => {

@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
-import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { createGateway, type Gateway } from '../../src/gateway/create-gateway.js';
 import { startHttpServer, type RunningServer } from '../../src/server/http-server.js';
@@ -71,4 +72,16 @@ export async function readUntilFailure(stream: AsyncIterable<OpenAI.Chat.Complet
   } catch (error) {
     return { text, failure: error as Error };
   }
+}
+
+/** A pino logger whose lines the test can read: each line as written, JSON text. */
+export function capturedLogger(level: string): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  return { logger: pino({ level }, sink), lines };
 }
