@@ -1,11 +1,11 @@
-import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../core/types.js';
+import type { ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../core/types.js';
 import { withoutMessage } from '../observability/error-trace.js';
-import { estimatePromptTokens } from '../providers/estimate-tokens.js';
 import { asUpstreamError } from '../routing/failover.js';
 import { ChatStream, type StreamEnd } from './chat-stream.js';
 import type { RequestContext } from './context.js';
 import { GatewayError, toGatewayError } from '../core/errors.js';
 import { OutputTally } from './output-tally.js';
+import { promptTokensKnown } from './prompt-tokens.js';
 import type { GatewayRuntime } from './runtime.js';
 import { applyRequestHooks } from './stages/request-hooks.js';
 import { applyResponseHooks } from './stages/response-hooks.js';
@@ -152,8 +152,7 @@ function chargeEmbeddingInput(ctx: RequestContext): void {
  */
 function chargeProducedOutput(ctx: RequestContext, runtime: GatewayRuntime, output: OutputTally): void {
   if (ctx.usage || !ctx.provider || ctx.cacheStatus === 'hit') return;
-  const charsPerToken = runtime.adapters.get(ctx.provider)?.options.chars_per_token ?? 4;
-  const promptTokens = ctx.estimatedPromptTokens ?? estimatePromptTokens(ctx.request as ChatRequest, charsPerToken);
-  const completionTokens = output.tokens(charsPerToken);
+  const promptTokens = promptTokensKnown(ctx, runtime);
+  const completionTokens = output.tokens(runtime.adapters.get(ctx.provider)?.options.chars_per_token ?? 4);
   ctx.usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
 }

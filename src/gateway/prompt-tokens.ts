@@ -15,9 +15,14 @@ const countDeadlineMs = 2_000;
  */
 export async function countPromptTokens(ctx: RequestContext, runtime: GatewayRuntime): Promise<number> {
   if (ctx.operation !== 'chat') return 0;
-  const counted = await exactPromptTokens(ctx, runtime);
-  if (counted !== undefined) return counted;
-  const adapter = runtime.adapters.get(ctx.candidates[0]?.provider ?? '');
+  await exactPromptTokens(ctx, runtime);
+  return promptTokensKnown(ctx, runtime);
+}
+
+/** Without waiting: the provider's count once one was made, else the local estimate (characters over the provider's `chars_per_token`). */
+export function promptTokensKnown(ctx: RequestContext, runtime: GatewayRuntime): number {
+  if (ctx.estimatedPromptTokens !== undefined) return ctx.estimatedPromptTokens;
+  const adapter = runtime.adapters.get(ctx.provider ?? ctx.candidates[0]?.provider ?? '');
   return estimatePromptTokens(ctx.request as ChatRequest, adapter?.options.chars_per_token ?? 4);
 }
 

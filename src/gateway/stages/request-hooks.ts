@@ -1,9 +1,7 @@
 import type { HookContext } from '../../hooks/hook-context.js';
-import { estimatePromptTokens } from '../../providers/estimate-tokens.js';
-import type { ChatRequest } from '../../core/types.js';
 import type { RequestContext } from '../context.js';
 import { GatewayError } from '../../core/errors.js';
-import { countPromptTokens } from '../prompt-tokens.js';
+import { countPromptTokens, promptTokensKnown } from '../prompt-tokens.js';
 import type { GatewayRuntime } from '../runtime.js';
 
 /**
@@ -57,9 +55,7 @@ export function hookContext(ctx: RequestContext, runtime: GatewayRuntime): HookC
     clientApiKey: ctx.clientApiKey,
     headers: ctx.headers,
     get estimatedPromptTokens() {
-      if (ctx.estimatedPromptTokens !== undefined || ctx.operation !== 'chat') return ctx.estimatedPromptTokens;
-      const charsPerToken = runtime.adapters.get(ctx.provider ?? '')?.options.chars_per_token ?? 4;
-      return estimatePromptTokens(ctx.request as ChatRequest, charsPerToken);
+      return ctx.operation === 'chat' ? promptTokensKnown(ctx, runtime) : undefined;
     },
     countPromptTokens: () => countPromptTokens(ctx, runtime),
     get latencyMs() { return ctx.latencyMs; },

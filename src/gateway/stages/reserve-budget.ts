@@ -86,29 +86,22 @@ interface PricedCandidate {
 function pricedCandidates(ctx: RequestContext, runtime: GatewayRuntime): PricedCandidate[] {
   const allowUnpriced = runtime.config.cost_control.unpriced === 'allow';
   const priced: PricedCandidate[] = [];
-  let unpricedFallbacks = false;
+  const route: typeof ctx.candidates = [];
   for (const [index, candidate] of ctx.candidates.entries()) {
     const type = runtime.adapters.get(candidate.provider)?.options.type ?? '';
     if (allowUnpriced || runtime.pricing.worstCase(candidate.model, type, 0, 0) !== null) {
       priced.push({ model: candidate.model, type });
+      route.push(candidate);
       continue;
     }
-    if (index > 0) {
-      unpricedFallbacks = true;
-      continue;
-    }
+    if (index > 0) continue;
     throw new GatewayError(
       400,
       `No price is known for model "${candidate.model}" (provider "${candidate.provider}"), so its cost cannot be held against the budget: add it under pricing.${candidate.model} in proxy.yaml, or set cost_control.unpriced: allow.`,
       { code: 'model_not_priced', param: 'model' },
     );
   }
-  if (unpricedFallbacks) {
-    ctx.candidates = ctx.candidates.filter((candidate) => {
-      const type = runtime.adapters.get(candidate.provider)?.options.type ?? '';
-      return runtime.pricing.worstCase(candidate.model, type, 0, 0) !== null;
-    });
-  }
+  if (route.length < ctx.candidates.length) ctx.candidates = route;
   return priced;
 }
 
