@@ -1,3 +1,4 @@
+import type { NativeRequest } from './native.js';
 import type { ChatRequest, EmbeddingRequest } from './types.js';
 
 /**
@@ -16,4 +17,12 @@ export interface AdapterContext {
   /** The client's original bytes, forwardable as they are while the request handed to the adapter is still `request`. */
   readonly rawBody: Buffer | undefined;
   readonly request: ChatRequest | EmbeddingRequest;
+  /**
+   * The request in its door's own API (Anthropic Messages, OpenAI Responses)
+   * while it still speaks for `request` (no hook changed it); undefined on the
+   * chat and embeddings doors. An adapter whose `speaksNatively(api)` is true
+   * sends it as it is (with `model` set to the request's) and answers with a
+   * `NativeResponse` or `NativeStream`.
+   */
+  readonly native: NativeRequest | undefined;
 }

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicFake } from '../../../test/fakes/anthropic-fake.js';
-import type { FakeServer } from '../../../test/fakes/fake-server.js';
+import { json, startFakeServer, type FakeHandler, type FakeServer } from '../../../test/fakes/fake-server.js';
+import { recordedJson } from '../../../test/fakes/recordings.js';
+import { anthropicCaptureSse, recordingObserver } from '../../../test/support/native-stream-fixtures.js';
 import { providerSchema } from '../../config/schema.js';
+import type { AdapterContext } from '../../core/adapter-context.js';
+import { isNativeResponse, isNativeStream, type NativeRequest, type NativeStream } from '../../core/native.js';
+import { rawSse } from '../../core/raw-sse.js';
 import { createContext } from '../../gateway/context.js';
 import type { ChatRequest } from '../../core/types.js';
 import { AnthropicAdapter } from './anthropic-adapter.js';
@@ -27,5 +32,98 @@ describe('AnthropicAdapter', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.fields).toEqual({ provider: 'claude', requestId: 'req-1' });
     expect(JSON.stringify(warnings)).not.toContain('private');
+  });
+});
+
+describe('AnthropicAdapter passthrough of the Messages door', () => {
+  const answer: FakeHandler = (req, res) => {
+    if (req.path === '/v1/messages/count_tokens') return json(res, 200, { input_tokens: 42 });
+    if (req.body?.stream !== true) return json(res, 200, recordedJson('anthropic/anthropic-text'));
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end(anthropicCaptureSse('anthropic/anthropic-text'));
+  };
+  let upstream: FakeServer;
+  let claude: AnthropicAdapter;
+  beforeAll(async () => {
+    upstream = await startFakeServer(answer);
+    claude = new AnthropicAdapter('claude', providerSchema.parse({ type: 'anthropic', base_url: `${upstream.url}/v1`, api_key: 'sk-ant-test' }));
+  });
+  afterAll(async () => {
+    await claude.close();
+    await upstream.close();
+  });
+
+  const beta = 'context-management-2025-06-27,interleaved-thinking-2025-05-14';
+  const nativeBody = {
+    model: 'claude-alias',
+    max_tokens: 2048,
+    system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral', ttl: '1h' } }],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi', cache_control: { type: 'ephemeral' } }] }],
+    tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 2 }],
+    thinking: { type: 'enabled', budget_tokens: 1024 },
+    context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] },
+  };
+
+  function nativeContext(stream: boolean): { req: ChatRequest; ctx: AdapterContext } {
+    const req: ChatRequest = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], stream };
+    const native: NativeRequest = { api: 'messages', body: { ...nativeBody, stream } };
+    const ctx: AdapterContext = { id: 'req-1', signal: new AbortController().signal, clientApiKey: undefined, headers: { 'anthropic-beta': beta }, rawBody: undefined, request: req, native };
+    return { req, ctx };
+  }
+
+  it('speaks the Messages API natively', () => {
+    expect([claude.speaksNatively('messages'), claude.speaksNatively('responses')]).toEqual([true, false]);
+  });
+
+  it('sends the client’s body with only the model changed, and its anthropic-beta header', async () => {
+    const { req, ctx } = nativeContext(false);
+    const answer = await claude.sendRequest(req, ctx);
+    const sent = upstream.requests.at(-1);
+    expect(sent?.path).toBe('/v1/messages');
+    expect(sent?.body).toEqual({ ...nativeBody, stream: false, model: 'claude-sonnet-4-5' });
+    expect(sent?.headers['anthropic-beta']).toBe(beta);
+    expect(answer).toMatchObject({ nativeApi: 'messages', body: recordedJson('anthropic/anthropic-text'), chat: { object: 'chat.completion' } });
+    expect(isNativeResponse(answer) && answer.chat.usage?.prompt_tokens).toBe(12);
+  });
+
+  it('answers a stream with a native stream that relays Anthropic’s bytes', async () => {
+    const { req, ctx } = nativeContext(true);
+    const answer = await claude.sendRequest(req, ctx);
+    expect(upstream.requests.at(-1)?.body).toEqual({ ...nativeBody, stream: true, model: 'claude-sonnet-4-5' });
+    expect(isNativeStream(answer)).toBe(true);
+    const out: Buffer[] = [];
+    for await (const bytes of (answer as NativeStream)[rawSse](recordingObserver(false).observer)) out.push(bytes);
+    expect(Buffer.concat(out).toString('utf8')).toBe(anthropicCaptureSse('anthropic/anthropic-text'));
+  });
+
+  it('counts a count_tokens body with Anthropic’s endpoint, the model set and anthropic-beta forwarded', async () => {
+    const body = { model: 'claude-alias', messages: nativeBody.messages, tools: nativeBody.tools };
+    const counted = await claude.countNativeTokens(
+      { api: 'messages', body },
+      { model: 'claude-sonnet-4-5', signal: new AbortController().signal, clientApiKey: undefined, headers: { 'anthropic-beta': beta } },
+    );
+    const sent = upstream.requests.at(-1);
+    expect(counted).toBe(42);
+    expect(sent?.path).toBe('/v1/messages/count_tokens');
+    expect(sent?.body).toEqual({ ...body, model: 'claude-sonnet-4-5' });
+    expect(sent?.headers['anthropic-beta']).toBe(beta);
+  });
+
+  it('rejects a native count with Anthropic’s error and status', async () => {
+    upstream.setHandler((_req, res) => json(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: 'messages: Field required' } }));
+    try {
+      await expect(
+        claude.countNativeTokens({ api: 'messages', body: {} }, { model: 'claude-sonnet-4-5', signal: new AbortController().signal, clientApiKey: undefined, headers: {} }),
+      ).rejects.toMatchObject({ status: 400, type: 'invalid_request_error', message: 'messages: Field required' });
+    } finally {
+      upstream.setHandler(answer);
+    }
+  });
+
+  it('says its counts come from Anthropic only when it has a key to ask with', () => {
+    const keyless = new AnthropicAdapter('claude', providerSchema.parse({ type: 'anthropic' }));
+    const req: ChatRequest = { model: 'claude-sonnet-4-5', messages: [] };
+    expect([claude.tokenCountSource(req), keyless.tokenCountSource(req)]).toEqual(['provider', 'estimate']);
+    return keyless.close();
   });
 });

@@ -1,12 +1,15 @@
 import type { ProviderConfig } from '../../config/schema.js';
 import type { AdapterContext } from '../../core/adapter-context.js';
+import type { NativeApi, NativeRequest, NativeResponse, NativeStream } from '../../core/native.js';
 import type { ChatChunk, ChatRequest, ChatResponse } from '../../core/types.js';
-import { BaseAdapter, type AdapterLogger } from '../base-adapter.js';
+import { UpstreamError } from '../../core/upstream-error.js';
+import { BaseAdapter, type AdapterLogger, type NativeCountContext, type TokenCountSource } from '../base-adapter.js';
 import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { RemoteTokenCounter } from '../shared/remote-token-counter.js';
 import { readJsonEvents } from '../../core/sse/read-sse-events.js';
+import { AnthropicNativeStream } from './anthropic-native-stream.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertAnthropicStream } from './convert-anthropic-stream.js';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
@@ -17,7 +20,7 @@ import type { AnthropicResponse, AnthropicStreamEvent } from './wire-types.js';
 export const anthropicDefaultBaseUrl = 'https://api.anthropic.com/v1';
 const defaultApiVersion = '2023-06-01';
 
-/** Anthropic's Messages API, translated both ways. */
+/** Anthropic's Messages API: translated both ways, or passed through for the Messages door. */
 export class AnthropicAdapter extends BaseAdapter {
   private readonly client: UpstreamClient;
   private readonly headers: KeyHeaders;
@@ -31,7 +34,12 @@ export class AnthropicAdapter extends BaseAdapter {
     this.tokenCounter = new RemoteTokenCounter(options.api_key ? (req, signal) => this.countRemotely(req, signal) : undefined, options.chars_per_token);
   }
 
-  async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+  override speaksNatively(api: NativeApi): boolean {
+    return api === 'messages';
+  }
+
+  async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk> | NativeResponse> {
+    if (ctx.native?.api === 'messages') return this.sendNative(req, ctx.native, ctx);
     const headers = this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']);
     const { body, jsonTool, warnings } = convertToAnthropicRequest(req, { longContext: headers['anthropic-beta']?.includes(longContextBeta) === true });
     for (const warning of warnings) this.logger.warn({ provider: this.name, requestId: ctx.id }, warning);
@@ -55,6 +63,29 @@ export class AnthropicAdapter extends BaseAdapter {
     return this.tokenCounter.count(req, signal);
   }
 
+  override tokenCountSource(_req: ChatRequest): TokenCountSource {
+    return this.options.api_key ? 'provider' : 'estimate';
+  }
+
+  /** The client's count_tokens body as it sent it, with the model set, counted by Anthropic. */
+  override async countNativeTokens(request: NativeRequest, ctx: NativeCountContext): Promise<number> {
+    if (request.api !== 'messages') return super.countNativeTokens(request, ctx);
+    const counted = await this.client.requestJson<{ input_tokens?: unknown }>(
+      {
+        method: 'POST',
+        path: '/messages/count_tokens',
+        headers: this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']),
+        body: JSON.stringify({ ...request.body, model: ctx.model }),
+        signal: ctx.signal,
+      },
+      mapAnthropicErrorBody,
+    );
+    if (typeof counted.input_tokens !== 'number') {
+      throw new UpstreamError(this.name, 502, `provider "${this.name}" answered count_tokens without input_tokens`, { failure: 'failed', code: 'bad_upstream_response' });
+    }
+    return counted.input_tokens;
+  }
+
   override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
     const configured = this.options.models ?? [];
     if (!this.headers.hasKeyFor(ctx.clientApiKey)) return configured;
@@ -72,6 +103,21 @@ export class AnthropicAdapter extends BaseAdapter {
 
   override close(): Promise<void> {
     return this.client.close();
+  }
+
+  /** The client's Messages request as it sent it, with only the model set; its answer or stream as Anthropic sent it. */
+  private async sendNative(req: ChatRequest, native: NativeRequest, ctx: AdapterContext): Promise<NativeResponse | NativeStream> {
+    const request = {
+      method: 'POST',
+      path: '/messages',
+      headers: this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']),
+      body: JSON.stringify({ ...native.body, model: req.model }),
+      signal: ctx.signal,
+    } as const;
+    const identity = newIdentity(ctx.id, req.model);
+    if (req.stream === true) return new AnthropicNativeStream(await this.client.requestStream(request, mapAnthropicErrorBody), identity, this.name);
+    const body = await this.client.requestJson<Record<string, unknown>>(request, mapAnthropicErrorBody);
+    return { nativeApi: 'messages', body, chat: convertAnthropicResponse(body as unknown as AnthropicResponse, identity, { jsonTool: false }) };
   }
 
   private async countRemotely(req: ChatRequest, signal: AbortSignal): Promise<number> {

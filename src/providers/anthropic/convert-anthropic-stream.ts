@@ -2,6 +2,7 @@ import type { ChatChunk } from '../../core/types.js';
 import { UpstreamError } from '../../core/upstream-error.js';
 import { ChunkFactory, type ResponseIdentity } from '../shared/chunk-factory.js';
 import { definedOnly } from '../shared/defined-only.js';
+import { convertEvents, type StreamConverter } from '../shared/stream-converter.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { statusOfAnthropicErrorType } from './map-anthropic-error.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
@@ -13,68 +14,94 @@ import type { AnthropicStreamEvent, AnthropicUsage } from './wire-types.js';
  * call with a stable index whose `input_json_delta` fragments arrive as
  * `arguments` deltas; `ping` is dropped; usage comes last.
  */
-export async function* convertAnthropicStream(
+export function convertAnthropicStream(
   events: AsyncIterable<AnthropicStreamEvent>,
   identity: ResponseIdentity,
   provider: string,
-  { jsonTool }: { jsonTool: boolean },
+  options: { jsonTool: boolean },
 ): AsyncGenerator<ChatChunk> {
-  let chunks = new ChunkFactory(identity);
-  let usage: AnthropicUsage = {};
-  const toolIndexByBlock = new Map<number, number>();
+  return convertEvents(events, new AnthropicStreamConverter(identity, provider, options));
+}
 
-  for await (const event of events) {
+/**
+ * The conversion one event at a time. Fed only `message_start`,
+ * `message_delta`, `message_stop` and `error` (as the passthrough does when
+ * nothing wants every chunk), it still yields the role, the finish reason and
+ * the usage.
+ */
+export class AnthropicStreamConverter implements StreamConverter<AnthropicStreamEvent> {
+  private chunks: ChunkFactory;
+  private usage: AnthropicUsage = {};
+  private readonly toolIndexByBlock = new Map<number, number>();
+  private stopped = false;
+
+  constructor(
+    private readonly identity: ResponseIdentity,
+    private readonly provider: string,
+    private readonly options: { jsonTool: boolean },
+  ) {
+    this.chunks = new ChunkFactory(identity);
+  }
+
+  get ended(): boolean {
+    return this.stopped;
+  }
+
+  convert(event: AnthropicStreamEvent): ChatChunk[] {
+    const { jsonTool } = this.options;
     switch (event.type) {
       case 'message_start':
-        chunks = new ChunkFactory({ ...identity, model: event.message.model ?? identity.model });
-        usage = { ...event.message.usage };
-        yield chunks.delta({ role: 'assistant', content: '' });
-        break;
+        this.chunks = new ChunkFactory({ ...this.identity, model: event.message.model ?? this.identity.model });
+        this.usage = { ...event.message.usage };
+        return [this.chunks.delta({ role: 'assistant', content: '' })];
       case 'content_block_start':
         if (event.content_block.type === 'tool_use' && !jsonTool) {
-          const index = toolIndexByBlock.size;
-          toolIndexByBlock.set(event.index, index);
-          yield chunks.delta({
-            tool_calls: [{ index, id: event.content_block.id, type: 'function', function: { name: event.content_block.name, arguments: '' } }],
-          });
-        } else if (event.content_block.type === 'text' && event.content_block.text) {
-          yield chunks.delta({ content: event.content_block.text });
+          const index = this.toolIndexByBlock.size;
+          this.toolIndexByBlock.set(event.index, index);
+          return [
+            this.chunks.delta({
+              tool_calls: [{ index, id: event.content_block.id, type: 'function', function: { name: event.content_block.name, arguments: '' } }],
+            }),
+          ];
         }
-        break;
+        if (event.content_block.type === 'text' && event.content_block.text) return [this.chunks.delta({ content: event.content_block.text })];
+        return [];
       case 'content_block_delta': {
         const { delta } = event;
-        if (delta.type === 'text_delta') yield chunks.delta({ content: delta.text });
-        else if (delta.type === 'thinking_delta' && delta.thinking) yield chunks.delta({ reasoning_content: delta.thinking });
-        else if (delta.type === 'input_json_delta' && delta.partial_json) {
-          const index = toolIndexByBlock.get(event.index);
-          if (index === undefined) yield chunks.delta({ content: delta.partial_json });
-          else yield chunks.delta({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] });
+        if (delta.type === 'text_delta') return [this.chunks.delta({ content: delta.text })];
+        if (delta.type === 'thinking_delta' && delta.thinking) return [this.chunks.delta({ reasoning_content: delta.thinking })];
+        if (delta.type === 'input_json_delta' && delta.partial_json) {
+          const index = this.toolIndexByBlock.get(event.index);
+          if (index === undefined) return [this.chunks.delta({ content: delta.partial_json })];
+          return [this.chunks.delta({ tool_calls: [{ index, function: { arguments: delta.partial_json } }] })];
         }
-        break;
+        return [];
       }
-      case 'message_delta':
+      case 'message_delta': {
         // The final counts win: message_start may carry a provisional input count.
-        usage = { ...usage, ...definedOnly(event.usage ?? {}) };
-        if (event.delta.stop_reason === 'refusal') {
-          yield chunks.delta({ refusal: event.delta.stop_details?.explanation ?? 'The model refused to answer.' });
-        }
-        yield chunks.delta({}, mapAnthropicStopReason(event.delta.stop_reason, { jsonTool }));
-        break;
+        this.usage = { ...this.usage, ...definedOnly(event.usage ?? {}) };
+        const finish = this.chunks.delta({}, mapAnthropicStopReason(event.delta.stop_reason, { jsonTool }));
+        if (event.delta.stop_reason !== 'refusal') return [finish];
+        return [this.chunks.delta({ refusal: event.delta.stop_details?.explanation ?? 'The model refused to answer.' }), finish];
+      }
       case 'message_stop':
-        yield chunks.usage(convertAnthropicUsage(usage));
-        return;
+        this.stopped = true;
+        return [this.chunks.usage(convertAnthropicUsage(this.usage))];
       case 'error':
-        throw new UpstreamError(provider, statusOfAnthropicErrorType(event.error.type), event.error.message, {
+        throw new UpstreamError(this.provider, statusOfAnthropicErrorType(event.error.type), event.error.message, {
           type: event.error.type,
           failure: 'failed',
           code: 'upstream_stream_error',
         });
       default:
-        break;
+        return [];
     }
   }
-  throw new UpstreamError(provider, 502, `provider "${provider}" ended the stream before message_stop`, {
-    failure: 'failed',
-    code: 'upstream_stream_incomplete',
-  });
+
+  incomplete(): UpstreamError {
+    return new UpstreamError(this.provider, 502, `provider "${this.provider}" ended the stream before message_stop`, {
+      failure: 'failed',
+      code: 'upstream_stream_incomplete',
+    });
+  }
 }

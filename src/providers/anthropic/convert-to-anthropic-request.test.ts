@@ -56,3 +56,50 @@ describe('convertToAnthropicRequest', () => {
     expect(() => convertToAnthropicRequest({ ...base, messages: [{ role: 'tool', content: 'x' }] })).toThrow(expect.objectContaining({ param: 'messages[0].tool_call_id' }));
   });
 });
+
+describe('convertToAnthropicRequest: reasoning_effort', () => {
+  it.each([
+    ['low', 1024],
+    ['medium', 4096],
+    ['high', 16_384],
+  ])('turns reasoning_effort %s into thinking with a budget of %i tokens', (effort, budget) => {
+    const { body, warnings } = convertToAnthropicRequest({ ...base, reasoning_effort: effort, max_tokens: 32_000 });
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: budget });
+    expect(warnings).toEqual([]);
+  });
+
+  it('caps the budget below max_tokens, and sends no thinking when that leaves less than 1024 tokens', () => {
+    expect(convertToAnthropicRequest({ ...base, reasoning_effort: 'high', max_tokens: 5000 }).body.thinking).toEqual({ type: 'enabled', budget_tokens: 4999 });
+    const { body, warnings } = convertToAnthropicRequest({ ...base, reasoning_effort: 'low', max_tokens: 1024 });
+    expect(body.thinking).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+  });
+
+  it.each(['none', 'minimal'])('sends no thinking for reasoning_effort %s', (effort) => {
+    expect(convertToAnthropicRequest({ ...base, reasoning_effort: effort }).body).not.toHaveProperty('thinking');
+  });
+
+  it('leaves out temperature and top_p with thinking on, and says so', () => {
+    const { body, warnings } = convertToAnthropicRequest({ ...base, reasoning_effort: 'medium', temperature: 0.2, top_p: 0.9 });
+    expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 4096 });
+    expect(body).not.toHaveProperty('temperature');
+    expect(body).not.toHaveProperty('top_p');
+    expect(warnings).toEqual([expect.stringContaining('temperature and top_p')]);
+  });
+
+  it('sends no thinking where Anthropic would refuse it: a forced tool, JSON mode, or a tool loop of unsigned thinking', () => {
+    const toolLoop: ChatRequest['messages'] = [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      { role: 'tool', tool_call_id: 'toolu_1', content: 'done' },
+    ];
+    const converted = [
+      convertToAnthropicRequest({ ...base, reasoning_effort: 'low', tools, tool_choice: 'required' }),
+      convertToAnthropicRequest({ ...base, reasoning_effort: 'low', response_format: { type: 'json_object' } }),
+      convertToAnthropicRequest({ ...base, reasoning_effort: 'low', tools, messages: toolLoop, temperature: 0.5 }),
+    ];
+    expect(converted.map(({ body }) => body.thinking)).toEqual([undefined, undefined, undefined]);
+    expect(converted.map(({ warnings }) => warnings.length)).toEqual([1, 1, 1]);
+    expect(converted[2]?.body.temperature).toBe(0.5);
+  });
+});

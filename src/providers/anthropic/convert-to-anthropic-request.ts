@@ -4,6 +4,7 @@ import { appendTurn } from '../shared/append-turn.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseToolArguments, textOf } from '../shared/message-content.js';
 import { definedOnly } from '../shared/defined-only.js';
+import { reasoningEffortOf } from '../shared/reasoning-effort.js';
 import { samplingOf } from '../shared/sampling.js';
 import { keepLastCacheBreakpoints, maxCacheBreakpoints, readCacheControl } from './cache-breakpoints.js';
 import { defaultMaxTokens } from './default-max-tokens.js';
@@ -11,6 +12,10 @@ import type { AnthropicCacheControl, AnthropicMessage, AnthropicRequest, Anthrop
 
 /** The tool that carries the answer in JSON mode: Anthropic has no JSON mode, but a forced tool call is valid JSON. */
 export const jsonToolName = 'json';
+
+/** Thinking budgets for `reasoning_effort`; Anthropic takes none below 1024 tokens. */
+const thinkingBudgets = { low: 1024, medium: 4096, high: 16_384 } as const;
+const minThinkingBudget = 1024;
 
 export interface ConvertedAnthropicRequest {
   body: AnthropicRequest;
@@ -57,10 +62,37 @@ export function convertToAnthropicRequest(req: ChatRequest, { longContext = fals
 
   const jsonTool = applyResponseFormat(req, body);
   if (!jsonTool) applyTools(req, body);
+  const warnings: string[] = [];
+  const thinkingWarning = applyReasoningEffort(req, body);
+  if (thinkingWarning) warnings.push(thinkingWarning);
   const dropped = keepLastCacheBreakpoints(body);
-  const warnings =
-    dropped > 0 ? [`Anthropic takes at most ${maxCacheBreakpoints} cache_control breakpoints: the earliest ${dropped} of ${dropped + maxCacheBreakpoints} were not sent`] : [];
+  if (dropped > 0) warnings.push(`Anthropic takes at most ${maxCacheBreakpoints} cache_control breakpoints: the earliest ${dropped} of ${dropped + maxCacheBreakpoints} were not sent`);
   return { body, jsonTool, warnings };
+}
+
+/**
+ * `reasoning_effort` → extended thinking with a budget by effort, below
+ * `max_tokens`. Left out where Anthropic would refuse the request: a budget
+ * under its minimum, a forced tool (JSON mode too), or a tool loop whose last
+ * assistant turn called tools (Anthropic then wants that turn's thinking
+ * blocks back, signed, which a chat client does not have). With thinking on,
+ * Anthropic refuses `temperature` and `top_p`: they are not sent. Returns the
+ * warning for what was left out.
+ */
+function applyReasoningEffort(req: ChatRequest, body: AnthropicRequest): string | undefined {
+  const effort = reasoningEffortOf(req);
+  if (effort === undefined || effort === 'none') return undefined;
+  const budget = Math.min(thinkingBudgets[effort], body.max_tokens - 1);
+  if (budget < minThinkingBudget) return `reasoning_effort was not sent: Anthropic's thinking needs max_tokens above ${minThinkingBudget}`;
+  if (body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool') return 'reasoning_effort was not sent: Anthropic refuses thinking with a forced tool choice';
+  if (req.messages.findLast((message) => message.role === 'assistant')?.tool_calls?.length) {
+    return 'reasoning_effort was not sent: Anthropic wants the signed thinking of the last tool-calling turn back, which a chat request does not carry';
+  }
+  body.thinking = { type: 'enabled', budget_tokens: budget };
+  if (body.temperature === undefined && body.top_p === undefined) return undefined;
+  delete body.temperature;
+  delete body.top_p;
+  return 'temperature and top_p were not sent: Anthropic refuses them with thinking (reasoning_effort)';
 }
 
 function convertMessage(message: ChatMessage, param: string): AnthropicMessage {

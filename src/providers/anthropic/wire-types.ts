@@ -60,6 +60,9 @@ export type AnthropicToolChoice =
   | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean }
   | { type: 'none' };
 
+/** Extended thinking: the model may think for up to `budget_tokens` (at least 1024, below `max_tokens`) before it answers. */
+export type AnthropicThinking = { type: 'enabled'; budget_tokens: number } | { type: 'disabled' };
+
 export interface AnthropicRequest {
   model: string;
   messages: AnthropicMessage[];
@@ -72,6 +75,7 @@ export interface AnthropicRequest {
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
   metadata?: { user_id: string };
+  thinking?: AnthropicThinking;
 }
 
 export interface AnthropicUsage {

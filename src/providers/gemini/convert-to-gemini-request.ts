@@ -4,10 +4,14 @@ import { appendTurn } from '../shared/append-turn.js';
 import { parseDataUrl } from '../shared/data-url.js';
 import { parseToolArguments, textOf, toolCallNames } from '../shared/message-content.js';
 import { definedOnly } from '../shared/defined-only.js';
+import { reasoningEffortOf } from '../shared/reasoning-effort.js';
 import { samplingOf } from '../shared/sampling.js';
 import { sanitizeJsonSchema } from './sanitize-json-schema.js';
 import { signatureOf } from './thought-signature.js';
 import type { GeminiContent, GeminiPart, GeminiRequest } from './wire-types.js';
+
+/** Thinking budgets for `reasoning_effort`; 0 turns thinking off. */
+const thinkingBudgets = { none: 0, low: 1024, medium: 8192, high: 24_576 } as const;
 
 const imageTypesByExtension = new Map([
   ['png', 'image/png'],
@@ -148,5 +152,11 @@ function convertGenerationConfig(req: ChatRequest): NonNullable<GeminiRequest['g
   const format = req.response_format;
   if (format?.type === 'json_object' || format?.type === 'json_schema') config.responseMimeType = 'application/json';
   if (format?.type === 'json_schema' && format.json_schema?.schema) config.responseSchema = sanitizeJsonSchema(format.json_schema.schema);
+  const effort = reasoningEffortOf(req);
+  if (effort !== undefined) {
+    const budget = thinkingBudgets[effort];
+    // The thinking comes back as thought parts, which the gateway shows as reasoning_content.
+    config.thinkingConfig = budget === 0 ? { thinkingBudget: 0 } : { thinkingBudget: budget, includeThoughts: true };
+  }
   return config;
 }

@@ -2,7 +2,7 @@ import type { ProviderConfig } from '../../config/schema.js';
 import type { AdapterContext } from '../../core/adapter-context.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
-import { BaseAdapter } from '../base-adapter.js';
+import { BaseAdapter, type TokenCountSource } from '../base-adapter.js';
 import { encodeEmbedding } from '../encode-embedding.js';
 import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
@@ -47,6 +47,10 @@ export class GeminiAdapter extends BaseAdapter {
   /** Exact, from Gemini's countTokens endpoint, when a key is configured (a failed call rejects); a local estimate otherwise. */
   countTokens(req: ChatRequest, signal?: AbortSignal): number | Promise<number> {
     return this.tokenCounter.count(req, signal);
+  }
+
+  override tokenCountSource(_req: ChatRequest): TokenCountSource {
+    return this.options.api_key ? 'provider' : 'estimate';
   }
 
   override async createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {

@@ -49,6 +49,8 @@ export interface GeminiRequest {
     frequencyPenalty?: number;
     responseMimeType?: string;
     responseSchema?: Record<string, unknown>;
+    /** `thinkingBudget` 0 turns thinking off; `includeThoughts` returns the thinking as thought parts. */
+    thinkingConfig?: { thinkingBudget: number; includeThoughts?: boolean };
   };
 }
 

@@ -1,20 +1,26 @@
 import type { ProviderConfig } from '../../config/schema.js';
 import type { AdapterContext } from '../../core/adapter-context.js';
+import type { NativeApi, NativeRequest, NativeResponse, NativeStream } from '../../core/native.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
-import { BaseAdapter } from '../base-adapter.js';
+import { BaseAdapter, type TokenCountSource } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
+import { newIdentity } from '../shared/chunk-factory.js';
+import { convertResponsesToChat } from './convert-responses-to-chat.js';
 import { countOpenAIPromptTokens, openAIEncodingFor } from './count-openai-tokens.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
 import { OpenAISseStream } from './openai-sse-stream.js';
+import { ResponsesNativeStream } from './responses-native-stream.js';
+import type { ResponsesResponse } from './responses-wire-types.js';
 
 export const openAIDefaultBaseUrl = 'https://api.openai.com/v1';
 
 /**
  * OpenAI and every server that speaks its API. Requests pass through untouched:
  * the client's original bytes when nothing changed them, and stream bytes as they
- * arrive.
+ * arrive. OpenAI itself, and servers configured with `responses_api: true`, also
+ * take the Responses door's requests as they are.
  */
 export class OpenAIAdapter extends BaseAdapter {
   private readonly client: UpstreamClient;
@@ -26,13 +32,32 @@ export class OpenAIAdapter extends BaseAdapter {
     this.headers = new KeyHeaders(options);
   }
 
-  async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
+  override speaksNatively(api: NativeApi): boolean {
+    return api === 'responses' && (this.options.type === 'openai' || this.options.responses_api === true);
+  }
+
+  async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk> | NativeResponse> {
+    if (ctx.native?.api === 'responses' && this.speaksNatively('responses')) return this.sendResponses(req, ctx.native, ctx);
     const request = { method: 'POST', path: '/chat/completions', headers: this.headers.for(ctx.clientApiKey), body: this.chatBody(req, ctx), signal: ctx.signal } as const;
     if (req.stream === true) return new OpenAISseStream(await this.client.requestStream(request, mapOpenAIErrorBody), this.name);
     return this.client.requestJson<ChatResponse>(request, mapOpenAIErrorBody);
   }
 
-  /** Exact with OpenAI's tokenizer for OpenAI's model families; a local estimate for any other model. */
+  /** The client's Responses request as it sent it, with only the model set; its answer or stream as the provider sent it. */
+  private async sendResponses(req: ChatRequest, native: NativeRequest, ctx: AdapterContext): Promise<NativeResponse | NativeStream> {
+    const request = {
+      method: 'POST',
+      path: '/responses',
+      headers: this.headers.for(ctx.clientApiKey),
+      body: JSON.stringify({ ...native.body, model: req.model }),
+      signal: ctx.signal,
+    } as const;
+    const identity = newIdentity(ctx.id, req.model);
+    if (req.stream === true) return new ResponsesNativeStream(await this.client.requestStream(request, mapOpenAIErrorBody), identity, this.name);
+    const body = await this.client.requestJson<Record<string, unknown>>(request, mapOpenAIErrorBody);
+    return { nativeApi: 'responses', body, chat: convertResponsesToChat(body as ResponsesResponse, identity) };
+  }
+
   /** The client's own bytes when nothing changed the request; a stream also asks for usage, so that its cost is known. */
   private chatBody(req: ChatRequest, ctx: AdapterContext): Buffer | string {
     if (req.stream === true && this.options.stream_usage && req.stream_options?.include_usage !== true) {
@@ -41,9 +66,14 @@ export class OpenAIAdapter extends BaseAdapter {
     return ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
   }
 
+  /** Exact with OpenAI's tokenizer for OpenAI's model families; a local estimate for any other model. */
   countTokens(req: ChatRequest, signal?: AbortSignal): number | Promise<number> {
     const encoding = openAIEncodingFor(req.model);
     return encoding ? countOpenAIPromptTokens(req, encoding, signal) : estimatePromptTokens(req, this.options.chars_per_token);
+  }
+
+  override tokenCountSource(req: ChatRequest): TokenCountSource {
+    return openAIEncodingFor(req.model) ? 'tokenizer' : 'estimate';
   }
 
   override createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {

@@ -3,10 +3,9 @@ import { CompleteEvents } from '../../core/sse/complete-events.js';
 import { parseEventJson, readSseEvents } from '../../core/sse/read-sse-events.js';
 import type { ChatChunk } from '../../core/types.js';
 import { UpstreamError } from '../../core/upstream-error.js';
+import { eventFields, nextEventEnd } from '../shared/sse-event-fields.js';
 import { openAIErrorFields } from './map-openai-error.js';
 
-const dataField = Buffer.from('data:');
-const eventField = Buffer.from('event:');
 const doneMarker = '[DONE]';
 const usageKey = Buffer.from('"usage":');
 /** In an `"error"` key and in an `event: error` field alike: one search finds both. */
@@ -179,38 +178,6 @@ function oddEventAt(events: Buffer, from: number): number {
     lineEnd++;
   }
   return -1;
-}
-
-/** The event's `event:` field and its data: its `data:` lines' values joined with "\n" (one optional space after the colon dropped), or undefined if it has none. */
-function eventFields(events: Buffer, start: number, end: number): { event: string | undefined; data: string | undefined } {
-  let event: string | undefined;
-  let data: string | undefined;
-  for (let line = start; line < end; ) {
-    const next = events.indexOf(lineFeed, line);
-    const lineEnd = next === -1 || next > end ? end : next;
-    if (startsWith(events, line, lineEnd, dataField)) {
-      const value = fieldValue(events, line + dataField.length, lineEnd);
-      data = data === undefined ? value : `${data}\n${value}`;
-    } else if (startsWith(events, line, lineEnd, eventField)) {
-      event = fieldValue(events, line + eventField.length, lineEnd);
-    }
-    line = lineEnd + 1;
-  }
-  return { event, data };
-}
-
-function startsWith(events: Buffer, line: number, lineEnd: number, field: Buffer): boolean {
-  return lineEnd - line >= field.length && events.compare(field, 0, field.length, line, line + field.length) === 0;
-}
-
-function fieldValue(events: Buffer, valueStart: number, lineEnd: number): string {
-  return events.toString('utf8', events[valueStart] === space ? valueStart + 1 : valueStart, lineEnd);
-}
-
-/** The end of the event starting at `start`: just past its blank line. */
-function nextEventEnd(events: Buffer, start: number): number {
-  const index = events.indexOf(eventEnd, start);
-  return index === -1 ? events.length : index + eventEnd.length;
 }
 
 /** The start of the event that holds byte `position`: just past the blank line before it. */

@@ -1,0 +1,30 @@
+import { NativeSseStream } from '../shared/native-sse-stream.js';
+import type { ResponseIdentity } from '../shared/chunk-factory.js';
+import type { StreamConverter } from '../shared/stream-converter.js';
+import { AnthropicStreamConverter } from './convert-anthropic-stream.js';
+import type { AnthropicStreamEvent } from './wire-types.js';
+
+/** The events that carry usage, the end and errors: text, thinking and tool deltas are relayed unread. */
+const watchedEvents = ['message_start', 'message_delta', 'message_stop', 'error'].map((name) => Buffer.from(name));
+/** The keys of generated text in Messages events: text and thinking deltas, tool input fragments. */
+export const anthropicOutputKeys: readonly Buffer[] = ['"text":', '"partial_json":', '"thinking":'].map((key) => Buffer.from(key));
+
+/** An Anthropic Messages stream passed through to the Messages door (see NativeSseStream). */
+export class AnthropicNativeStream extends NativeSseStream<AnthropicStreamEvent> {
+  readonly nativeApi = 'messages';
+  readonly outputKeys = anthropicOutputKeys;
+  protected readonly watchedEvents = watchedEvents;
+
+  constructor(
+    body: AsyncIterable<Buffer>,
+    private readonly identity: ResponseIdentity,
+    provider: string,
+  ) {
+    super(body, provider);
+  }
+
+  protected newConverter(): StreamConverter<AnthropicStreamEvent> {
+    // The client's own tools: no `json` tool of the gateway's to unwrap.
+    return new AnthropicStreamConverter(this.identity, this.provider, { jsonTool: false });
+  }
+}
