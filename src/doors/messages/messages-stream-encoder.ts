@@ -1,0 +1,159 @@
+import type { GatewayError } from '../../core/errors.js';
+import type { ChatChunk, FinishReason, ToolCallDelta, Usage } from '../../core/types.js';
+import { messageIdOf } from './encode-messages-response.js';
+import { messagesErrorBody } from './messages-error.js';
+import { toMessagesUsage, zeroMessagesUsage } from './messages-usage.js';
+import { toMessagesStopReason } from './to-messages-stop-reason.js';
+
+export interface MessagesStreamOptions {
+  /** The model to report when the chunks do not name one. */
+  model: string;
+  /** The message id; `msg_` is put in front unless it is there. */
+  id: string;
+}
+
+/** One complete Server-Sent Event, as Anthropic frames them: the event name repeats the payload's `type`. */
+function frame(type: string, payload: object): string {
+  return `event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`;
+}
+
+/**
+ * Canonical chunks → an Anthropic Messages event stream: `message_start` and
+ * `ping`, then one content block at a time (thinking, text or a tool call,
+ * each opened, filled with deltas and closed before the next), then
+ * `message_delta` with the stop reason and the usage of the stream's final
+ * chunk, then `message_stop`. Frames are yielded as the chunks arrive.
+ */
+export class MessagesStreamEncoder {
+  readonly #model: string;
+  readonly #id: string;
+
+  constructor({ model, id }: MessagesStreamOptions) {
+    this.#model = model;
+    this.#id = messageIdOf(id);
+  }
+
+  /** The `error` event a stream that fails after it started ends with. */
+  static errorFrame(error: GatewayError): string {
+    return frame('error', messagesErrorBody(error));
+  }
+
+  async *events(chunks: AsyncIterable<ChatChunk>): AsyncGenerator<string> {
+    const blocks = new ContentBlocks(this.#id);
+    let started = false;
+    let finishReason: FinishReason | null = null;
+    let usage: Usage | undefined;
+    for await (const chunk of chunks) {
+      if (!started) {
+        started = true;
+        yield* this.#start(typeof chunk.model === 'string' && chunk.model !== '' ? chunk.model : this.#model);
+      }
+      if (chunk.usage) usage = chunk.usage;
+      const choice = chunk.choices[0];
+      if (!choice) continue;
+      finishReason = choice.finish_reason ?? finishReason;
+      const { delta } = choice;
+      if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') yield* blocks.thinking(delta.reasoning_content);
+      if (typeof delta.content === 'string' && delta.content !== '') yield* blocks.text(delta.content);
+      for (const call of delta.tool_calls ?? []) yield* blocks.toolCall(call);
+    }
+    if (!started) yield* this.#start(this.#model);
+    yield* blocks.close();
+    yield frame('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: toMessagesStopReason(finishReason), stop_sequence: null },
+      usage: toMessagesUsage(usage),
+    });
+    yield frame('message_stop', { type: 'message_stop' });
+  }
+
+  *#start(model: string): Generator<string> {
+    yield frame('message_start', {
+      type: 'message_start',
+      message: {
+        id: this.#id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...zeroMessagesUsage },
+      },
+    });
+    yield frame('ping', { type: 'ping' });
+  }
+}
+
+type OpenBlock = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool_use'; index: number; toolIndex: number; id: string };
+
+/** The content blocks of one message: at most one open, numbered in the order they start. */
+class ContentBlocks {
+  #open: OpenBlock | undefined;
+  #count = 0;
+  readonly #messageId: string;
+
+  constructor(messageId: string) {
+    this.#messageId = messageId;
+  }
+
+  *text(text: string): Generator<string> {
+    const index = yield* this.#ensure('text', { type: 'text', text: '' });
+    yield delta(index, { type: 'text_delta', text });
+  }
+
+  *thinking(thinking: string): Generator<string> {
+    const index = yield* this.#ensure('thinking', { type: 'thinking', thinking: '', signature: '' });
+    yield delta(index, { type: 'thinking_delta', thinking });
+  }
+
+  /**
+   * A tool call fragment. A new index starts a new block; so does a new id on
+   * the same index, which some OpenAI-compatible servers send for parallel calls.
+   */
+  *toolCall(call: ToolCallDelta): Generator<string> {
+    const index = this.#openToolBlock(call) ?? (yield* this.#startToolUse(call));
+    const fragment = call.function?.arguments;
+    if (fragment) yield delta(index, { type: 'input_json_delta', partial_json: fragment });
+  }
+
+  /** The index of the open block when the fragment continues its tool call. */
+  #openToolBlock(call: ToolCallDelta): number | undefined {
+    const open = this.#open;
+    if (open?.kind !== 'tool_use' || open.toolIndex !== call.index) return undefined;
+    return call.id === undefined || call.id === open.id ? open.index : undefined;
+  }
+
+  *#startToolUse(call: ToolCallDelta): Generator<string, number> {
+    yield* this.close();
+    const id = call.id ?? `toolu_${this.#messageId.slice('msg_'.length)}_${call.index}`;
+    const index = this.#count++;
+    this.#open = { kind: 'tool_use', index, toolIndex: call.index, id };
+    yield frame('content_block_start', {
+      type: 'content_block_start',
+      index,
+      content_block: { type: 'tool_use', id, name: call.function?.name ?? '', input: {} },
+    });
+    return index;
+  }
+
+  *close(): Generator<string> {
+    if (!this.#open) return;
+    yield frame('content_block_stop', { type: 'content_block_stop', index: this.#open.index });
+    this.#open = undefined;
+  }
+
+  /** The open block of this kind, or a new one started after closing any other; answers its index. */
+  *#ensure(kind: 'text' | 'thinking', contentBlock: Record<string, unknown>): Generator<string, number> {
+    if (this.#open?.kind === kind) return this.#open.index;
+    yield* this.close();
+    const index = this.#count++;
+    this.#open = { kind, index };
+    yield frame('content_block_start', { type: 'content_block_start', index, content_block: contentBlock });
+    return index;
+  }
+}
+
+function delta(index: number, payload: Record<string, unknown>): string {
+  return frame('content_block_delta', { type: 'content_block_delta', index, delta: payload });
+}

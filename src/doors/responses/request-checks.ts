@@ -1,0 +1,15 @@
+import { GatewayError } from '../../core/errors.js';
+
+/** A 400 naming the field in Responses terms (`input[3].call_id`), as OpenAI does. */
+export function invalidRequest(message: string, param: string): GatewayError {
+  return new GatewayError(400, message, { param, code: 'invalid_request' });
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export function requireString(value: unknown, param: string): string {
+  if (typeof value !== 'string') throw invalidRequest(`"${param}" must be a string.`, param);
+  return value;
+}
