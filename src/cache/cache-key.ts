@@ -1,5 +1,4 @@
 import { hash } from 'node:crypto';
-import type { ChatRequest } from '../core/types.js';
 
 /**
  * Fields that change how an answer is delivered or attributed, not what it
@@ -13,8 +12,8 @@ const notAffectingOutput = new Set(['stream', 'stream_options', 'user', 'metadat
  * every client) and the canonical JSON (keys sorted at every level) of the
  * model and every field that affects the answer.
  */
-export function cacheKey(request: ChatRequest, scope: string): string {
-  return hash('sha256', `${scope}\n${canonicalObject(request as unknown as Record<string, unknown>, notAffectingOutput)}`, 'hex');
+export function cacheKey(request: Readonly<Record<string, unknown>>, scope: string): string {
+  return hash('sha256', `${scope}\n${canonicalObject(request, notAffectingOutput)}`, 'hex');
 }
 
 function canonicalJson(value: unknown): string {

@@ -1,9 +1,12 @@
+import type { NativeApi } from '../core/native.js';
+
 /**
  * A cached answer: a JSON answer as its serialised text, or a stream from an
  * OpenAI-format provider as its upstream SSE bytes (replayed through the same
- * passthrough as a live stream, so nothing is parsed to store it).
+ * passthrough as a live stream, so nothing is parsed to store it). An answer a
+ * provider gave in a door's own API (Messages, Responses) says which.
  */
-export type CachedAnswer = { json: string } | { sse: Buffer };
+export type CachedAnswer = ({ json: string } | { sse: Buffer }) & { nativeApi?: NativeApi };
 
 interface Entry {
   answer: CachedAnswer;

@@ -27,7 +27,8 @@ describe('config loading', () => {
       circuit_breaker: { failure_threshold: 5, error_rate: 0.5, min_requests: 20, window_ms: 60_000, cooldown_ms: 30_000, half_open_requests: 1 },
       retry_budget: { ratio: 0.2, window_ms: 10_000, min_retries: 3 },
     });
-    expect(config.routing).toEqual({ strategies: [] });
+    expect(config.routing).toEqual({ strategies: [], aliases: {} });
+    expect(config.responses).toEqual({ store: { max_entries: 1000, max_bytes: 32 * 1024 * 1024, ttl_seconds: 3600 } });
   });
 
   it('treats an api_key with an empty default and an unset variable as not configured', () => {

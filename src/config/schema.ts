@@ -55,6 +55,8 @@ export const providerSchema = z.looseObject({
   chars_per_token: z.number().positive().default(4),
   /** OpenAI-format types: ask for usage in every stream (so its cost is known), hiding it from clients that did not ask. */
   stream_usage: z.boolean().default(true),
+  /** `openai-compatible` servers that serve `/v1/responses` (vLLM, Ollama): the Responses door's requests pass through to them untouched. */
+  responses_api: z.boolean().optional(),
 });
 
 const strategySchema = z.strictObject({
@@ -66,6 +68,8 @@ const routingSchema = z.strictObject({
   primary: z.string().min(1).optional(),
   fallback: z.union([z.string().min(1), z.array(z.string().min(1))]).optional(),
   strategies: z.array(strategySchema).default([]),
+  /** Requested model names mapped to the model to use (optionally `provider/model`), before any other routing: agent CLIs hard-code their model names. */
+  aliases: z.record(z.string().min(1), z.string().min(1)).default({}),
 });
 
 const serverSchema = z.strictObject({
@@ -112,6 +116,18 @@ const cacheSchema = z.strictObject({
   max_bytes: positiveInt.default(16 * 1024 * 1024),
 });
 
+const responseStoreSchema = z.strictObject({
+  max_entries: positiveInt.default(1000),
+  /** Kept conversations are whole prompts: bounded in bytes as well as in number. */
+  max_bytes: positiveInt.default(32 * 1024 * 1024),
+  ttl_seconds: positiveInt.default(3600),
+});
+
+/** The `/v1/responses` door: what it keeps so that `previous_response_id` works when a request is translated for a provider that does not speak Responses. */
+const responsesSchema = z.strictObject({
+  store: responseStoreSchema.default(() => responseStoreSchema.parse({})),
+});
+
 const adminSchema = z.strictObject({
   api_key: optionalText,
 });
@@ -128,6 +144,7 @@ export const configSchema = z.strictObject({
   usage: usageSchema.default(() => usageSchema.parse({})),
   cost_control: costControlSchema.default(() => costControlSchema.parse({})),
   cache: cacheSchema.default(() => cacheSchema.parse({})),
+  responses: responsesSchema.default(() => responsesSchema.parse({})),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, "_", "-" and "."'), providerSchema),
   routing: routingSchema.default(() => routingSchema.parse({})),
   adapters: z.record(z.string(), z.string().min(1)).default({}),

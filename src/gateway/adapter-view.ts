@@ -32,4 +32,8 @@ export class AdapterView implements AdapterContext {
   get request(): AdapterContext['request'] {
     return this.ctx.request;
   }
+
+  get native(): AdapterContext['native'] {
+    return this.ctx.native;
+  }
 }

@@ -1,4 +1,5 @@
-import { hasRawSse, rawSse, type SseObserver } from '../core/raw-sse.js';
+import { isNativeStream, type NativeApi } from '../core/native.js';
+import { hasRawSse, rawSse, type RawSseSource, type SseObserver } from '../core/raw-sse.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../core/types.js';
 import { ChunkAssembler } from './chunk-assembler.js';
 import type { RequestContext } from './context.js';
@@ -7,7 +8,14 @@ import { OutputTally } from './output-tally.js';
 
 /** How a stream ended, for the stages that run after it. */
 export type StreamEnd =
-  | { kind: 'complete'; response: ChatResponse | undefined; upstreamSse: Buffer | undefined }
+  | {
+      kind: 'complete';
+      response: ChatResponse | undefined;
+      /** The upstream's bytes as they came, when the stream was relayed so and the cache wanted them. */
+      upstreamSse: Buffer | undefined;
+      /** The door API those bytes are in; undefined for OpenAI chat. */
+      nativeApi: NativeApi | undefined;
+    }
   | { kind: 'failed'; thrown: unknown }
   | { kind: 'cancelled' };
 
@@ -43,8 +51,10 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
   private consumed = false;
   private ended = false;
   private assembler: ChunkAssembler | undefined;
-  private readonly output = new OutputTally();
+  private readonly output: OutputTally;
   private readonly showUsage: boolean;
+  /** The door API of the provider's own stream, when it is relayed as it came (see `nativeSse`). */
+  readonly nativeApi: NativeApi | undefined;
 
   constructor(
     private readonly source: AsyncIterable<ChatChunk>,
@@ -52,6 +62,8 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     private readonly options: ChatStreamOptions,
   ) {
     this.showUsage = (ctx.request as ChatRequest).stream_options?.include_usage === true;
+    this.nativeApi = isNativeStream(source) ? source.nativeApi : undefined;
+    this.output = new OutputTally(isNativeStream(source) ? source.outputKeys : undefined);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
@@ -63,7 +75,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
         const shown = this.see(chunk);
         if (shown) yield shown;
       }
-      await this.end({ kind: 'complete', response: this.assembler?.result(), upstreamSse: undefined });
+      await this.end({ kind: 'complete', response: this.assembler?.result(), upstreamSse: undefined, nativeApi: undefined });
     } catch (thrown) {
       throw await this.fail(thrown);
     } finally {
@@ -73,11 +85,19 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
 
   /** SSE frames for the HTTP door, ending with `data: [DONE]`. */
   async *sse(): AsyncIterable<Buffer | string> {
-    if (!hasRawSse(this.source)) {
-      for await (const chunk of this) yield `data: ${JSON.stringify(chunk)}\n\n`;
-      yield doneEvent;
-      return;
-    }
+    if (hasRawSse(this.source) && this.nativeApi === undefined) yield* this.relay(this.source);
+    else for await (const chunk of this) yield `data: ${JSON.stringify(chunk)}\n\n`;
+    yield doneEvent;
+  }
+
+  /** A native stream's own SSE bytes, as the provider sent them (its door writes them as they come); the stages still see its usage. */
+  async *nativeSse(): AsyncIterable<Buffer> {
+    if (this.nativeApi === undefined || !hasRawSse(this.source)) throw new Error('nativeSse() is for streams a provider answered in a door API');
+    yield* this.relay(this.source);
+  }
+
+  /** The upstream's bytes as they come, whole events at a time, kept for the cache while they fit. */
+  private async *relay(source: RawSseSource): AsyncIterable<Buffer> {
     this.claim();
     if (this.options.assemble) this.assembler = new ChunkAssembler();
     let captured: Buffer[] | undefined = this.options.cacheable ? [] : undefined;
@@ -95,14 +115,13 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
       },
     };
     try {
-      yield* this.source[rawSse](observer);
-      await this.end({ kind: 'complete', response: this.assembler?.result(), upstreamSse: captured && Buffer.concat(captured) });
+      yield* source[rawSse](observer);
+      await this.end({ kind: 'complete', response: this.assembler?.result(), upstreamSse: captured && Buffer.concat(captured), nativeApi: this.nativeApi });
     } catch (thrown) {
       throw await this.fail(thrown);
     } finally {
       await this.end({ kind: 'cancelled' });
     }
-    yield doneEvent;
   }
 
   /**

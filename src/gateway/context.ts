@@ -1,3 +1,4 @@
+import type { NativeRequest } from '../core/native.js';
 import type { ChatRequest, EmbeddingRequest, Usage } from '../core/types.js';
 import type { AttemptOutcome } from '../routing/attempt-outcome.js';
 import type { Candidate } from '../routing/router.js';
@@ -5,6 +6,9 @@ import type { Reservation } from '../limits/budgets.js';
 import { keyIdOf } from '../usage/key-id.js';
 
 export type Operation = 'chat' | 'embeddings';
+
+/** The API a request came in through: what the ledger records, and what shapes its answer. */
+export type DoorApi = 'chat' | 'embeddings' | 'messages' | 'responses';
 
 
 /**
@@ -14,6 +18,9 @@ export type Operation = 'chat' | 'embeddings';
 export interface RequestContext {
   readonly id: string;
   readonly operation: Operation;
+  readonly api: DoorApi;
+  /** The request in its door's own API, while it still speaks for `request` (see AdapterContext.native). */
+  native: NativeRequest | undefined;
   /** The request as the stages see it now; hooks may replace it. */
   request: ChatRequest | EmbeddingRequest;
   /** The model the client asked for (as an `onRequest` hook left it). */
@@ -62,6 +69,8 @@ export interface RequestContext {
 export interface ContextInit {
   id: string;
   operation: Operation;
+  api?: DoorApi;
+  native?: NativeRequest;
   request: ChatRequest | EmbeddingRequest;
   rawBody?: Buffer;
   clientApiKey?: string;
@@ -75,6 +84,8 @@ export function createContext(init: ContextInit): RequestContext {
   return {
     id: init.id,
     operation: init.operation,
+    api: init.api ?? init.operation,
+    native: init.native,
     request,
     model: request.model,
     stream: init.operation === 'chat' && (request as ChatRequest).stream === true,

@@ -15,12 +15,14 @@ import { Budgets } from '../limits/budgets.js';
 import { UsageLedger } from '../usage/ledger.js';
 import { Pricing } from '../usage/pricing.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../core/types.js';
-import { createContext, type Operation, type RequestContext } from './context.js';
+import { createContext, type DoorApi, type Operation, type RequestContext } from './context.js';
+import type { NativeRequest } from '../core/native.js';
 import { GatewayError } from '../core/errors.js';
 import { listRoutableModels } from './list-models.js';
 import { runPipeline, type GatewayResult } from './pipeline.js';
 import type { GatewayRuntime } from './runtime.js';
 import { SecretRedactor } from '../observability/secret-redactor.js';
+import { ResponseStore } from '../doors/responses/response-store.js';
 
 export interface GatewayOptions {
   /** A proxy.yaml to load. Without it and without `config`: `$TOKENPAK_CONFIG`, `./proxy.yaml`, or the embedded defaults. */
@@ -87,14 +89,23 @@ export class Gateway {
     return (await this.execute(operation, body, options)).result;
   }
 
-  /** Like `handle`, also returning the request's context (the HTTP door reads the provider and request id from it). */
-  async execute(operation: Operation, body: unknown, options: RequestOptions = {}): Promise<{ ctx: RequestContext; result: GatewayResult }> {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw new GatewayError(400, 'The request body must be a JSON object.', { code: 'invalid_request' });
-    }
+  /**
+   * Like `handle`, also returning the request's context (the HTTP door reads the
+   * provider and request id from it). `door` says which API the request came
+   * in through, and carries its own form of the request (see `NativeRequest`).
+   */
+  async execute(
+    operation: Operation,
+    body: unknown,
+    options: RequestOptions = {},
+    door: { api: DoorApi; native: NativeRequest | undefined } = { api: operation, native: undefined },
+  ): Promise<{ ctx: RequestContext; result: GatewayResult }> {
+    requireJsonObject(body);
     const ctx = createContext({
       id: options.requestId ?? randomUUID(),
       operation,
+      api: door.api,
+      native: door.native,
       request: body as ChatRequest | EmbeddingRequest,
       rawBody: options.rawBody,
       clientApiKey: options.apiKey,
@@ -117,6 +128,12 @@ export class Gateway {
     await Promise.all([...this.runtime.adapters.values()].map((adapter) => adapter.close()));
     await this.runtime.ledger.close();
     this.closeLogger();
+  }
+}
+
+export function requireJsonObject(body: unknown): asserts body is Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new GatewayError(400, 'The request body must be a JSON object.', { code: 'invalid_request' });
   }
 }
 
@@ -143,5 +160,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const healthChecker = new HealthChecker(health, logger);
   if (!sideEffectFree) healthChecker.start([...adapters.values()].filter((adapter) => healthCheckEnabled(adapter.options)));
   const secrets = new SecretRedactor(config);
-  return new Gateway({ config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, cache, logger, secrets }, { file: loaded.file }, closeLogger);
+  const { store } = config.responses;
+  const responseStore = new ResponseStore({ maxEntries: store.max_entries, maxBytes: store.max_bytes, ttlMs: store.ttl_seconds * 1000 });
+  return new Gateway(
+    { config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, cache, logger, secrets, responseStore },
+    { file: loaded.file },
+    closeLogger,
+  );
 }

@@ -18,6 +18,7 @@ export function ledgerRow(ctx: RequestContext, status: number): LedgerRow {
     latencyMs: ctx.latencyMs ?? performance.now() - ctx.startedAt,
     status,
     cache: ctx.cacheStatus ?? null,
+    api: ctx.api,
   };
 }
 

@@ -6,7 +6,7 @@ import type { ChatChunk, ChatResponse } from '../core/types.js';
  * search per buffer of events.
  */
 const reasoningPrefix = Buffer.from('"reasoning');
-const outputKeys = [Buffer.from('"content":'), Buffer.from('"arguments":'), reasoningPrefix];
+const openAIOutputKeys = [Buffer.from('"content":'), Buffer.from('"arguments":'), reasoningPrefix];
 const reasoningKeyEnds = ['":', '_content":'].map((end) => Buffer.from(end));
 const quote = 0x22;
 const space = 0x20;
@@ -32,6 +32,9 @@ export class OutputTally {
   private held: Buffer[] | undefined = [];
   private heldBytes = 0;
 
+  /** `outputKeys`: the keys of generated text in the SSE events this tally reads (by default OpenAI chat chunks'). */
+  constructor(private readonly outputKeys: readonly Buffer[] = openAIOutputKeys) {}
+
   /** The output of a whole (non-stream) answer. */
   static of(response: ChatResponse): OutputTally {
     const tally = new OutputTally();
@@ -44,7 +47,7 @@ export class OutputTally {
     for (const choice of chunk.choices ?? []) this.addDelta((choice?.delta ?? {}) as Record<string, unknown>);
   }
 
-  /** A buffer of OpenAI-format SSE events, read only if the tally is ever asked for (or the stream grows long). */
+  /** A buffer of SSE events, read only if the tally is ever asked for (or the stream grows long). */
   addSse(events: Buffer): void {
     if (this.held && this.heldBytes + events.length <= maxHeldBytes) {
       this.held.push(events);
@@ -71,7 +74,7 @@ export class OutputTally {
    * errs on the high side).
    */
   private readSse(events: Buffer): void {
-    for (const key of outputKeys) {
+    for (const key of this.outputKeys) {
       for (let at = events.indexOf(key); at !== -1; at = events.indexOf(key, at + key.length)) {
         const valueAt = stringValueStart(events, key === reasoningPrefix ? reasoningKeyEnd(events, at + key.length) : at + key.length);
         if (valueAt === -1) continue;

@@ -1,3 +1,4 @@
+import { isNativeResponse, type NativeResponse } from '../core/native.js';
 import type { ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../core/types.js';
 import { withoutMessage } from '../observability/error-trace.js';
 import { asUpstreamError } from '../routing/failover.js';
@@ -19,8 +20,8 @@ import { priceOf, settleCost } from './stages/settle-cost.js';
 import type { StageAnswer } from './stages/stage.js';
 import { validateRequest } from './stages/validate-request.js';
 
-/** What a request comes to: a response, or a stream that is answered as it is read. */
-export type GatewayResult = ChatResponse | ChatStream | EmbeddingResponse;
+/** What a request comes to: a response (in a door's own API when a provider answered in it), or a stream that is answered as it is read. */
+export type GatewayResult = ChatResponse | ChatStream | EmbeddingResponse | NativeResponse;
 
 /** The status recorded for a stream its client abandoned (nginx's convention). */
 const clientClosedRequest = 499;
@@ -69,8 +70,14 @@ async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<
   return dispatch(ctx, runtime);
 }
 
-/** Answered: the response is priced, settled, cached, shown to hooks and recorded before it leaves (a hook's rejection too: the provider was paid). */
-async function answered(ctx: RequestContext, runtime: GatewayRuntime, response: ChatResponse | EmbeddingResponse): Promise<ChatResponse | EmbeddingResponse> {
+/**
+ * Answered: the response is priced, settled, cached, shown to hooks and
+ * recorded before it leaves (a hook's rejection too: the provider was paid).
+ * An answer in a door's own API is read through its canonical view, and leaves
+ * as it came unless a hook replaced that view.
+ */
+async function answered(ctx: RequestContext, runtime: GatewayRuntime, answer: ChatResponse | EmbeddingResponse | NativeResponse): Promise<GatewayResult> {
+  const response = isNativeResponse(answer) ? answer.chat : answer;
   noteAnswer(ctx, response);
   if (!ctx.usage) {
     if (ctx.operation === 'chat') chargeProducedOutput(ctx, runtime, OutputTally.of(response as ChatResponse));
@@ -78,10 +85,15 @@ async function answered(ctx: RequestContext, runtime: GatewayRuntime, response: 
   }
   settleCost(ctx, runtime);
   settleBudget(ctx, runtime);
-  storeInCache(ctx, runtime, response);
+  storeInCache(ctx, runtime, answer);
   let status = 200;
   try {
-    return await applyResponseHooks(ctx, runtime, response);
+    // A hook may change the view in place: only a view left as it was lets the provider's own answer through.
+    const before = isNativeResponse(answer) && runtime.hooks.onResponse.length > 0 ? JSON.stringify(response) : undefined;
+    const shown = await applyResponseHooks(ctx, runtime, response);
+    if (!isNativeResponse(answer)) return shown;
+    const unchanged = shown === response && (before === undefined || JSON.stringify(shown) === before);
+    return unchanged ? answer : shown;
   } catch (thrown) {
     status = toGatewayError(thrown).status;
     throw thrown;
@@ -98,7 +110,7 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
       if (!ctx.usage) chargeProducedOutput(ctx, runtime, output);
       settleCost(ctx, runtime);
       settleBudget(ctx, runtime);
-      if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse);
+      if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse, end.nativeApi);
       else if (end.response) storeInCache(ctx, runtime, end.response);
       if (end.response) await applyResponseHooks(ctx, runtime, end.response);
     } catch (error) {

@@ -10,6 +10,7 @@ import type { Budgets } from '../limits/budgets.js';
 import type { UsageLedger } from '../usage/ledger.js';
 import type { Pricing } from '../usage/pricing.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
+import type { ResponseStore } from '../doors/responses/response-store.js';
 
 /** Everything the stages read, built once from the config at start-up and never changed after. */
 export interface GatewayRuntime {
@@ -27,4 +28,6 @@ export interface GatewayRuntime {
   readonly logger: Logger;
   /** Cleans upstream text of every secret before it reaches a client or a log. */
   readonly secrets: SecretRedactor;
+  /** Conversations the Responses door keeps for `previous_response_id` when it translates. */
+  readonly responseStore: ResponseStore;
 }

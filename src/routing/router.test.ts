@@ -10,6 +10,7 @@ const router = new Router(
       { provider: 'openai', models: ['gpt-4*', 'o*'] },
       { provider: 'local', models: ['llama*', 'qwen*'] },
     ],
+    aliases: { 'claude-opus-5-5': 'groq/llama-3.3-70b', 'gpt-5': 'gpt-4.1' },
   },
   providers,
 );
@@ -39,8 +40,13 @@ describe('Router', () => {
     expect(router.candidatesFor('meta-llama/llama-4')[0]).toEqual({ provider: 'openai', model: 'meta-llama/llama-4', reason: 'primary' });
   });
 
+  it('routes an alias as the name it stands for: a provider/model, or a model routed as usual', () => {
+    expect(router.candidatesFor('claude-opus-5-5')[0]).toEqual({ provider: 'groq', model: 'llama-3.3-70b', reason: 'explicit' });
+    expect(router.candidatesFor('gpt-5')[0]).toEqual({ provider: 'openai', model: 'gpt-4.1', reason: 'strategy' });
+  });
+
   it('routes nothing without a strategy match or a primary', () => {
-    expect(new Router({ strategies: [] }, providers).candidatesFor('gpt-4o')).toEqual([]);
+    expect(new Router({ strategies: [], aliases: {} }, providers).candidatesFor('gpt-4o')).toEqual([]);
   });
 });
 

@@ -21,6 +21,7 @@ interface CompiledStrategy {
 export class Router {
   private readonly strategies: CompiledStrategy[];
   private readonly fallbacks: Array<{ provider: string; model?: string }>;
+  private readonly aliases: ReadonlyMap<string, string>;
 
   constructor(
     private readonly routing: RoutingConfig,
@@ -29,11 +30,12 @@ export class Router {
     this.strategies = routing.strategies.map((strategy) => ({ provider: strategy.provider, patterns: strategy.models.map(compileGlob) }));
     const entries = typeof routing.fallback === 'string' ? [routing.fallback] : (routing.fallback ?? []);
     this.fallbacks = entries.map(parseProviderModel);
+    this.aliases = new Map(Object.entries(routing.aliases));
   }
 
-  /** The chosen provider first, then the fallbacks; empty when nothing routes this model. */
+  /** The chosen provider first, then the fallbacks; empty when nothing routes this model. An alias is routed as the name it stands for. */
   candidatesFor(requestedModel: string): Candidate[] {
-    const chosen = this.choose(requestedModel);
+    const chosen = this.choose(this.aliases.get(requestedModel) ?? requestedModel);
     if (!chosen) return [];
     const candidates = [chosen];
     for (const fallback of this.fallbacks) {
@@ -47,7 +49,8 @@ export class Router {
 
   /** Human-readable routing table, for the start-up line. */
   describe(): string {
-    const lines = this.routing.strategies.map((strategy) => `${strategy.models.join(', ')} → ${strategy.provider}`);
+    const lines = [...this.aliases].map(([alias, target]) => `${alias} = ${target}`);
+    lines.push(...this.routing.strategies.map((strategy) => `${strategy.models.join(', ')} → ${strategy.provider}`));
     if (this.routing.primary) lines.push(`anything else → ${this.routing.primary}`);
     const fallbackEntries = typeof this.routing.fallback === 'string' ? [this.routing.fallback] : (this.routing.fallback ?? []);
     if (fallbackEntries.length > 0) lines.push(`on failure → ${fallbackEntries.join(', then ')}`);

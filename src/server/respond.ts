@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ChatStream } from '../gateway/chat-stream.js';
-import { toGatewayError } from '../core/errors.js';
+import { toGatewayError, type GatewayError } from '../core/errors.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const payload = JSON.stringify(body);
@@ -8,13 +7,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-export function sendError(res: ServerResponse, thrown: unknown): void {
+/** An error as the API the client called answers it; OpenAI's shape unless a door renders its own. */
+export type ErrorRenderer = (error: GatewayError) => unknown;
+
+export function sendError(res: ServerResponse, thrown: unknown, render: ErrorRenderer = (error) => error.toJSON()): void {
   const error = toGatewayError(thrown);
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
     return;
   }
-  sendJson(res, error.status, error.toJSON(), error.headers);
+  sendJson(res, error.status, render(error), error.headers);
 }
 
 const sseHeaders = {
@@ -28,18 +30,23 @@ const sseHeaders = {
 /**
  * Writes a stream as SSE: headers at once, each frame as it comes, waiting for
  * the socket to drain when it is full (which stops reading from upstream). A
- * failure after the first byte ends the stream with an OpenAI-style error event.
+ * failure after the first byte ends the stream with the door's error event.
  */
-export async function sendSse(res: ServerResponse, stream: ChatStream, headers: Record<string, string>): Promise<void> {
+export async function sendSse(
+  res: ServerResponse,
+  frames: AsyncIterable<string | Buffer>,
+  headers: Record<string, string>,
+  errorFrame: (error: GatewayError) => string,
+): Promise<void> {
   res.writeHead(200, { ...headers, ...sseHeaders });
   res.flushHeaders();
   try {
-    for await (const frame of stream.sse()) {
+    for await (const frame of frames) {
       if (res.destroyed) break;
       if (!res.write(frame)) await drained(res);
     }
   } catch (thrown) {
-    if (!res.destroyed) res.write(`data: ${JSON.stringify(toGatewayError(thrown).toJSON())}\n\n`);
+    if (!res.destroyed) res.write(errorFrame(toGatewayError(thrown)));
   }
   if (!res.destroyed) res.end();
 }

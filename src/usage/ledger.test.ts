@@ -21,6 +21,7 @@ const row = (index: number): LedgerRow => ({
   latencyMs: 1,
   status: 200,
   cache: 'miss',
+  api: 'chat',
 });
 
 /** What a provider or adapter that breaks its contract may hand the ledger: the types say otherwise, the values do not. */
@@ -132,5 +133,22 @@ describe('WalCheckpointer', () => {
     await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 5_000 });
     expect(failures[0]?.message).toMatch(/unable to open database file|directory does not exist/);
     await checkpointer.stop();
+  });
+
+  it('adds the api column to a ledger written before it existed, keeping its rows, and groups by it', async () => {
+    const file = await ledgerFile();
+    const old = new Database(file);
+    old.exec(`CREATE TABLE requests (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, request_id TEXT NOT NULL, key_id TEXT NOT NULL, user TEXT,
+      provider TEXT, model TEXT NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+      cost_usd REAL, latency_ms REAL NOT NULL, status INTEGER NOT NULL, cache TEXT)`);
+    old.prepare("INSERT INTO requests (time, request_id, key_id, model, prompt_tokens, completion_tokens, cached_tokens, latency_ms, status) VALUES (?, 'old', 'k', 'm', 1, 1, 0, 1, 200)").run(Date.now());
+    old.close();
+    const ledger = UsageLedger.open(file);
+    await ledger.record({ ...row(1), api: 'messages' });
+    expect(ledger.usage(0, 'api').map((group) => [group.group, group.requests])).toEqual([
+      [null, 1],
+      ['messages', 1],
+    ]);
+    await ledger.close();
   });
 });

@@ -7,7 +7,7 @@ import { WalCheckpointer } from './wal-checkpointer.js';
 export type { LedgerRow };
 
 
-export type UsageGrouping = 'hour' | 'model' | 'provider' | 'key' | 'user' | 'cache';
+export type UsageGrouping = 'hour' | 'model' | 'provider' | 'key' | 'user' | 'cache' | 'api';
 
 export interface UsageGroup {
   group: string | null;
@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS requests (
   cost_usd REAL,
   latency_ms REAL NOT NULL,
   status INTEGER NOT NULL,
-  cache TEXT
+  cache TEXT,
+  api TEXT
 );
 CREATE INDEX IF NOT EXISTS requests_by_time ON requests (time);`;
 
@@ -51,6 +52,7 @@ const groupExpressions: Record<UsageGrouping, string> = {
   key: 'key_id',
   user: 'user',
   cache: 'cache',
+  api: 'api',
 };
 
 interface PendingRow {
@@ -82,13 +84,14 @@ export class UsageLedger {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(schema);
+    addApiColumn(db);
     this.insertRow = db.prepare(`INSERT INTO requests
-      (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache, api)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.writeBatch = db.transaction((rows: LedgerRow[]) => {
       // Positional parameters: binding by name looks each one up, and measured ~30% dearer per row.
       for (const row of rows) {
-        this.insertRow.run(row.time, row.requestId, row.keyId, row.user, row.provider, row.model, row.promptTokens, row.completionTokens, row.cachedTokens, row.costUsd, row.latencyMs, row.status, row.cache);
+        this.insertRow.run(row.time, row.requestId, row.keyId, row.user, row.provider, row.model, row.promptTokens, row.completionTokens, row.cachedTokens, row.costUsd, row.latencyMs, row.status, row.cache, row.api);
       }
     });
   }
@@ -185,6 +188,12 @@ export class UsageLedger {
       entry.done(new LedgerRowSkippedError(entry.row.requestId, error as Error));
     }
   }
+}
+
+/** Ledgers written before the doors existed have no `api` column; their rows were all chat or embeddings, which the column leaves unknown (null). */
+function addApiColumn(db: SqliteDatabase): void {
+  const columns = db.prepare('PRAGMA table_info(requests)').all() as Array<{ name: string }>;
+  if (!columns.some((column) => column.name === 'api')) db.exec('ALTER TABLE requests ADD COLUMN api TEXT');
 }
 
 /** A row the database refused; the message carries the request id and SQLite's reason, never the row's values. */

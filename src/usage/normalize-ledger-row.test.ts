@@ -16,6 +16,7 @@ const valid: LedgerRow = {
   latencyMs: 12.5,
   status: 200,
   cache: 'miss',
+  api: 'chat',
 };
 
 describe('normalizeLedgerRow', () => {

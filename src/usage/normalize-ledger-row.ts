@@ -16,6 +16,8 @@ export interface LedgerRow {
   latencyMs: number;
   status: number;
   cache: 'hit' | 'miss' | 'bypass' | null;
+  /** The API the request came in through: chat, embeddings, messages or responses. */
+  api: string | null;
 }
 
 const cacheStatuses = new Set(['hit', 'miss', 'bypass']);
@@ -42,6 +44,7 @@ export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
     latencyMs: isNonNegativeNumber(row.latencyMs) ? row.latencyMs : 0,
     status: Number.isInteger(row.status) ? row.status : 500,
     cache: cacheStatuses.has(row.cache as string) ? row.cache : null,
+    api: text(row.api),
   };
 }
 

@@ -3,13 +3,13 @@ import { parseUsageQuery } from './usage-report.js';
 
 describe('parseUsageQuery', () => {
   it('names the API parameters by default', () => {
-    expect(() => parseUsageQuery('24h', 'color')).toThrow('group_by must be one of hour, model, provider, key, user, cache, not "color"');
+    expect(() => parseUsageQuery('24h', 'color')).toThrow('group_by must be one of hour, model, provider, key, user, cache, api, not "color"');
     expect(() => parseUsageQuery('yesterday', 'model')).toThrow(/^since must be a duration/);
   });
 
   it('names the flags the CLI was given', () => {
     const flags = { since: '--since', groupBy: '--by' };
-    expect(() => parseUsageQuery('24h', 'color', flags)).toThrow('--by must be one of hour, model, provider, key, user, cache, not "color"');
+    expect(() => parseUsageQuery('24h', 'color', flags)).toThrow('--by must be one of hour, model, provider, key, user, cache, api, not "color"');
     expect(() => parseUsageQuery('yesterday', 'model', flags)).toThrow(/^--since must be a duration/);
   });
 

@@ -2,7 +2,7 @@ import type { UsageGroup, UsageGrouping, UsageLedger } from './ledger.js';
 
 const durations = /^(\d+(?:\.\d+)?)(m|h|d)$/;
 const unitMs = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-export const groupings: readonly UsageGrouping[] = ['hour', 'model', 'provider', 'key', 'user', 'cache'];
+export const groupings: readonly UsageGrouping[] = ['hour', 'model', 'provider', 'key', 'user', 'cache', 'api'];
 
 export interface UsageQuery {
   /** `24h`, `7d`, `30m`, or an ISO date. */

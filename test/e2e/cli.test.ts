@@ -67,7 +67,7 @@ describe('tokenpak usage', () => {
   it('lists every grouping, cache included, in its help', async () => {
     const { code, stdout } = await run(['usage', '--help']).exited;
     expect(code).toBe(0);
-    expect(stdout).toContain('--by <group>      hour, model, provider, key, user, cache (default model)');
+    expect(stdout).toContain('--by <group>      hour, model, provider, key, user, cache, api (default model)');
   });
 
   it('names --since as typed when it cannot read it', async () => {

@@ -107,14 +107,14 @@ describe('the usage ledger', () => {
     expect(((await badSince.json()) as { error: { message: string } }).error.message).toMatch(/^since must be a duration/);
     const badGroup = await usage('group_by=color');
     expect(badGroup.status).toBe(400);
-    expect(((await badGroup.json()) as { error: { message: string } }).error.message).toBe('group_by must be one of hour, model, provider, key, user, cache, not "color"');
+    expect(((await badGroup.json()) as { error: { message: string } }).error.message).toBe('group_by must be one of hour, model, provider, key, user, cache, api, not "color"');
     expect((await fetch(`${gw.server.url}/admin/usage`)).status).toBe(401);
   });
 
   it('names --by, as typed, when tokenpak usage is given a bad grouping', async () => {
     const { code, output } = await runCli(['usage', '--config', path.join(dir, 'proxy.yaml'), '--by', 'color']);
     expect(code).toBe(1);
-    expect(output.trim()).toBe('--by must be one of hour, model, provider, key, user, cache, not "color"');
+    expect(output.trim()).toBe('--by must be one of hour, model, provider, key, user, cache, api, not "color"');
   });
 });
 

@@ -1,3 +1,4 @@
+import type { NativeResponse } from '../../core/native.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
 import { UpstreamError } from '../../core/upstream-error.js';
 import { dispatchWithFailover } from '../../routing/failover.js';
@@ -11,7 +12,7 @@ import { withoutMessage } from '../../observability/error-trace.js';
 export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
   const view = new AdapterView(ctx);
   try {
-    const { result, deadline } = await dispatchWithFailover<ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse>(
+    const { result, deadline } = await dispatchWithFailover<ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse | NativeResponse>(
       ctx,
       runtime.adapters,
       runtime.health,
@@ -36,7 +37,7 @@ function requireAnswer<T>(provider: string, answer: T): T {
   throw new UpstreamError(provider, 502, `provider "${provider}" returned no response; see the gateway log`, { failure: 'failed', code: 'adapter_error' });
 }
 
-function isStream(result: ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse): result is AsyncIterable<ChatChunk> {
+function isStream(result: ChatResponse | AsyncIterable<ChatChunk> | EmbeddingResponse | NativeResponse): result is AsyncIterable<ChatChunk> {
   return Symbol.asyncIterator in result;
 }
 

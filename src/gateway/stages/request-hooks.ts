@@ -14,6 +14,7 @@ export async function applyRequestHooks(ctx: RequestContext, runtime: GatewayRun
   if (runtime.hooks.onRequest.length === 0) return false;
   // A hook may change the request in place, so the original bytes no longer speak for it.
   ctx.rawBody = undefined;
+  const before = ctx.native ? JSON.stringify(ctx.request) : undefined;
   for (const hook of runtime.hooks.onRequest) {
     const replaced = await runHook(() => hook(ctx.request, hookContext(ctx, runtime)), runtime, ctx);
     if (replaced === undefined || replaced === null) continue;
@@ -23,7 +24,19 @@ export async function applyRequestHooks(ctx: RequestContext, runtime: GatewayRun
     ctx.estimatedPromptTokens = undefined;
   }
   ctx.model = ctx.request.model;
+  if (before !== undefined && JSON.stringify(ctx.request) !== before) dropNativeRequest(ctx);
   return true;
+}
+
+/** A request a hook changed is sent as the hook left it: translated, even to a provider that speaks the door's API. */
+function dropNativeRequest(ctx: RequestContext): void {
+  if (ctx.native?.onlyNative) {
+    throw new GatewayError(400, `A gateway hook changed this request, which can then only be translated: ${ctx.native.onlyNative.message}`, {
+      param: ctx.native.onlyNative.param,
+      code: 'untranslatable_request',
+    });
+  }
+  ctx.native = undefined;
 }
 
 export async function runHook<T>(hook: () => T | Promise<T>, runtime: GatewayRuntime, ctx: RequestContext): Promise<T> {

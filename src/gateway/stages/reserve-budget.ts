@@ -1,3 +1,4 @@
+import { nativeOutputLimitField } from '../../core/native.js';
 import type { ChatRequest, EmbeddingRequest } from '../../core/types.js';
 import { promptTokenBound } from '../../limits/prompt-bound.js';
 import { GatewayError } from '../../core/errors.js';
@@ -33,10 +34,14 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
     request = { ...request, max_completion_tokens: maxOutput };
     ctx.request = request;
     ctx.rawBody = undefined;
+    // What goes upstream as the client sent it must carry the limit too.
+    if (ctx.native) ctx.native = { ...ctx.native, body: { ...ctx.native.body, [nativeOutputLimitField[ctx.native.api]]: maxOutput } };
   }
   const outputTokens = maxOutput * (request.n ?? 1);
   const priced = pricedCandidates(ctx, runtime);
-  const bounded = worstCaseOf(priced, runtime, promptTokenBound(request), outputTokens);
+  // A door's own body may hold prompt the canonical request leaves out (server tools, documents): its size bounds that too.
+  const promptBound = Math.max(promptTokenBound(request), ctx.native?.bodyBytes ?? 0);
+  const bounded = worstCaseOf(priced, runtime, promptBound, outputTokens);
   if (bounded === undefined) return;
   try {
     ctx.reservation = runtime.budgets.reserve(bounded, ctx.keyId, ctx.user);

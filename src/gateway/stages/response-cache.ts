@@ -1,7 +1,10 @@
 import { cacheKey } from '../../cache/cache-key.js';
+import type { CachedAnswer } from '../../cache/memory-cache.js';
 import { responseToChunks } from '../../cache/response-to-chunks.js';
+import { isNativeResponse, type NativeApi, type NativeResponse } from '../../core/native.js';
+import { chatFromNativeBody, replayNativeStream } from '../../providers/native-replay.js';
 import { OpenAISseStream } from '../../providers/openai/openai-sse-stream.js';
-import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingResponse } from '../../core/types.js';
+import type { ChatChunk, ChatResponse, EmbeddingResponse } from '../../core/types.js';
 import { ChunkAssembler } from '../chunk-assembler.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
@@ -14,6 +17,8 @@ const wholeSeconds = /^\d+$/;
  * or replayed as a stream. `Cache-Control: no-cache` (or `no-store`) and
  * `x-tokenpak-cache: off` bypass it. A hit costs nothing and goes nowhere.
  * Each client key has its own entries unless `cache.scope` is `global`.
+ * Requests of the Messages and Responses doors have entries of their own
+ * (per door, streamed or not), keyed on the body the client sent.
  */
 export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer | undefined> {
   if (ctx.operation !== 'chat') return undefined;
@@ -21,10 +26,10 @@ export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime):
     ctx.cacheStatus = 'bypass';
     return undefined;
   }
-  // Scoped to the client's key unless the operator shares one cache: a client never gets another's answer.
-  ctx.cacheKey = cacheKey(ctx.request as ChatRequest, runtime.config.cache.scope === 'global' ? '' : ctx.keyId);
+  // The door's own body says more than the canonical request made of it (thinking, betas, server tools): it is what the answer depends on.
+  ctx.cacheKey = cacheKey(ctx.native?.body ?? ctx.request, cacheScope(ctx, runtime));
   const cached = runtime.cache.get(ctx.cacheKey);
-  if (!cached) {
+  if (!cached || (cached.nativeApi !== undefined && ('sse' in cached) !== ctx.stream)) {
     ctx.cacheStatus = 'miss';
     return undefined;
   }
@@ -32,6 +37,7 @@ export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime):
   ctx.cost = 0;
   ctx.provider = undefined;
   ctx.upstreamModel = undefined;
+  if (cached.nativeApi !== undefined) return replayNative(cached, cached.nativeApi);
   if ('sse' in cached) {
     const replayed = new OpenAISseStream(once(cached.sse), 'cache');
     return ctx.stream ? { stream: replayed, release: () => undefined } : { response: await assemble(replayed) };
@@ -41,17 +47,29 @@ export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime):
   return ctx.stream ? { stream: replay(responseToChunks(response)), release: () => undefined } : { response };
 }
 
-/** Keeps a complete stream from an OpenAI-format provider as its upstream bytes (a stream with an error event in it fails, so never gets here). */
-export function storeStreamInCache(ctx: RequestContext, runtime: GatewayRuntime, upstreamSse: Buffer): void {
+/** Keeps a complete stream relayed as it came (OpenAI chat, or a door's own API) as its upstream bytes (a stream with an error event in it fails, so never gets here). */
+export function storeStreamInCache(ctx: RequestContext, runtime: GatewayRuntime, upstreamSse: Buffer, nativeApi: NativeApi | undefined): void {
   if (ctx.cacheStatus !== 'miss' || !ctx.cacheKey || !runtime.cache) return;
-  runtime.cache.set(ctx.cacheKey, { sse: upstreamSse }, ttlMs(ctx, runtime));
+  runtime.cache.set(ctx.cacheKey, nativeApi ? { sse: upstreamSse, nativeApi } : { sse: upstreamSse }, ttlMs(ctx, runtime));
 }
 
 /** Keeps a complete, successful answer for the requests that missed: a provider's own answer, before `onResponse` hooks. */
-export function storeInCache(ctx: RequestContext, runtime: GatewayRuntime, response: ChatResponse | EmbeddingResponse): void {
-  if (ctx.cacheStatus === 'miss' && ctx.cacheKey && runtime.cache && 'choices' in response) {
-    runtime.cache.set(ctx.cacheKey, { json: JSON.stringify(response) }, ttlMs(ctx, runtime));
-  }
+export function storeInCache(ctx: RequestContext, runtime: GatewayRuntime, response: ChatResponse | EmbeddingResponse | NativeResponse): void {
+  if (ctx.cacheStatus !== 'miss' || !ctx.cacheKey || !runtime.cache) return;
+  if (isNativeResponse(response)) runtime.cache.set(ctx.cacheKey, { json: JSON.stringify(response.body), nativeApi: response.nativeApi }, ttlMs(ctx, runtime));
+  else if ('choices' in response) runtime.cache.set(ctx.cacheKey, { json: JSON.stringify(response) }, ttlMs(ctx, runtime));
+}
+
+/** The client key's entries, unless the operator shares one cache: a client never gets another's answer. */
+function cacheScope(ctx: RequestContext, runtime: GatewayRuntime): string {
+  const scope = runtime.config.cache.scope === 'global' ? '' : ctx.keyId;
+  return ctx.api === 'chat' ? scope : `${scope}\n${ctx.api}\n${ctx.stream ? 'stream' : 'json'}`;
+}
+
+function replayNative(cached: CachedAnswer, api: NativeApi): StageAnswer {
+  if ('sse' in cached) return { stream: replayNativeStream(api, cached.sse), release: () => undefined };
+  const body = JSON.parse(cached.json) as Record<string, unknown>;
+  return { response: { nativeApi: api, body, chat: chatFromNativeBody(api, body) } };
 }
 
 function ttlMs(ctx: RequestContext, runtime: GatewayRuntime): number {

@@ -8,7 +8,7 @@ export const maxOutputTokensCeiling = 1_048_576;
 /** OpenAI's own upper bound on `n`. */
 const maxChoices = 128;
 /** Deeper values are no real request; they would only exhaust the stack of whatever walks them. */
-const maxNestingDepth = 64;
+export const maxNestingDepth = 64;
 const roles = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
 /**
