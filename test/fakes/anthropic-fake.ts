@@ -1,29 +1,39 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { json, startFakeServer, type FakeServer, type ReceivedRequest } from './fake-server.js';
+import { anthropicToolRoundTrip, toolRoundTripModel } from './anthropic-tool-round-trip.js';
 import { recordedChunks, recordedJson, recordingsDir } from './recordings.js';
+
+/** The versions official clients send: 2023-06-01 (Claude Code, older SDKs), 2026-10-21 (@anthropic-ai/sdk 1.x). */
+const apiVersions = new Set(['2023-06-01', '2026-10-21']);
 
 /**
  * Anthropic's Messages API, replaying the capture named by the request's model
- * (`model: "anthropic-text"` replays `anthropic/anthropic-text`). Like the real
+ * (`model: "anthropic-text"` replays `anthropic/anthropic-text`; the model
+ * `toolRoundTripModel` asks for a tool, then answers its result). Like the real
  * API it refuses requests without the key and version headers, without
  * `max_tokens`, with roles that do not alternate, with a `tool_use` and
- * `tool_result` that are not paired, or with more than 4 `cache_control`
- * breakpoints or one that is not `ephemeral` with a `5m`/`1h` ttl.
+ * `tool_result` that are not paired, with more than 4 `cache_control`
+ * breakpoints or one that is not `ephemeral` with a `5m`/`1h` ttl, or with a
+ * malformed `thinking`. Like it, it accepts what Claude Code sends: `role:
+ * "system"` messages inside `messages`, server tools and `defer_loading`,
+ * `context_management`, `output_config`, and `?beta=true` on the path.
  */
 export function startAnthropicFake(options: { countTokens?: number } = {}): Promise<FakeServer> {
   return startFakeServer(async (req, res) => {
     if (!req.headers['x-api-key']) return anthropicError(res, 401, 'authentication_error', 'x-api-key header is required');
-    if (req.headers['anthropic-version'] !== '2023-06-01') return anthropicError(res, 400, 'invalid_request_error', 'anthropic-version header is required');
-    if (req.method === 'POST' && req.path === '/v1/messages/count_tokens') {
+    if (!apiVersions.has(String(req.headers['anthropic-version']))) return anthropicError(res, 400, 'invalid_request_error', 'anthropic-version header is required');
+    const route = req.path.split('?')[0];
+    if (req.method === 'POST' && route === '/v1/messages/count_tokens') {
       const invalid = invalidMessages(req.body?.messages);
       if (invalid) return anthropicError(res, 400, 'invalid_request_error', invalid);
       return json(res, 200, { input_tokens: options.countTokens ?? 0 });
     }
-    if (req.method !== 'POST' || req.path !== '/v1/messages') return anthropicError(res, 404, 'not_found_error', `${req.method} ${req.path} not found`);
+    if (req.method !== 'POST' || route !== '/v1/messages') return anthropicError(res, 404, 'not_found_error', `${req.method} ${req.path} not found`);
     const invalid = invalidRequest(req);
     if (invalid) return anthropicError(res, 400, 'invalid_request_error', invalid);
 
+    if (req.body.model === toolRoundTripModel) return anthropicToolRoundTrip(req, res);
     const recording = `anthropic/${req.body.model}`;
     const kind = req.body.stream === true ? 'chunks.txt' : 'json';
     if (!existsSync(path.join(recordingsDir, `${recording}.${kind}`))) {
@@ -49,10 +59,24 @@ function invalidRequest(req: ReceivedRequest): string | undefined {
   if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1) return 'max_tokens: Field required';
   if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) return 'system: Input should be a valid list';
   for (const tool of body.tools ?? []) {
-    if (typeof tool.name !== 'string' || typeof tool.input_schema !== 'object') return 'tools: each tool needs a name and an input_schema';
+    const serverTool = tool.type !== undefined && tool.type !== 'custom';
+    if (typeof tool.name !== 'string' || (!serverTool && typeof tool.input_schema !== 'object')) return 'tools: each tool needs a name and an input_schema';
+    if (tool.defer_loading !== undefined && typeof tool.defer_loading !== 'boolean') return 'tools.defer_loading: Input should be a valid boolean';
   }
+  const invalidThinking = invalidThinkingConfig(body);
+  if (invalidThinking) return invalidThinking;
   if (body.tool_choice && !['auto', 'any', 'tool', 'none'].includes(body.tool_choice.type)) return 'tool_choice.type: invalid';
   return invalidMessages(body.messages) ?? invalidCacheControl(body);
+}
+
+function invalidThinkingConfig(body: ReceivedRequest['body']): string | undefined {
+  const thinking = body.thinking;
+  if (thinking === undefined) return undefined;
+  if (!['enabled', 'disabled', 'adaptive'].includes(thinking?.type)) return "thinking.type: Input should be 'enabled', 'disabled' or 'adaptive'";
+  if (thinking.type !== 'enabled') return undefined;
+  if (!Number.isInteger(thinking.budget_tokens) || thinking.budget_tokens < 1024) return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+  if (thinking.budget_tokens >= body.max_tokens) return '`max_tokens` must be greater than `thinking.budget_tokens`';
+  return undefined;
 }
 
 /** Anthropic's own limit and message for prompt-caching breakpoints. */
@@ -75,6 +99,19 @@ function invalidCacheControl(body: ReceivedRequest['body']): string | undefined 
 
 function invalidMessages(messages: unknown): string | undefined {
   if (!Array.isArray(messages) || messages.length === 0) return 'messages: at least one message is required';
+  for (const [index, message] of messages.entries()) {
+    if (message.role !== 'system') continue;
+    const blocks = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+    if (!Array.isArray(blocks) || !blocks.every((block: { type: string; text?: unknown }) => block.type === 'text' && typeof block.text === 'string')) {
+      return `messages.${index}: system messages hold only text`;
+    }
+  }
+  return invalidTurns(messages.filter((message: { role: string }) => message.role !== 'system'));
+}
+
+/** The conversation's user and assistant turns (indices count those turns). */
+function invalidTurns(messages: any[]): string | undefined {
+  if (messages.length === 0) return 'messages: at least one message is required';
   for (const [index, message] of messages.entries()) {
     if (message.role !== 'user' && message.role !== 'assistant') return `messages.${index}.role: Input should be 'user' or 'assistant'`;
     if (index === 0 && message.role !== 'user') return 'messages: first message must use the "user" role';

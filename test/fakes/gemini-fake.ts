@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { json, startFakeServer, type FakeServer } from './fake-server.js';
+import { geminiToolRoundTrip, geminiToolRoundTripModel } from './gemini-tool-round-trip.js';
 import { recordedChunks, recordedJson, recordingsDir } from './recordings.js';
 
 /** Keys Gemini's Schema accepts; anything else in function parameters is a 400, as from the real API. */
@@ -9,7 +10,8 @@ const partKeys = ['text', 'inlineData', 'fileData', 'functionCall', 'functionRes
 
 /**
  * Gemini's API, replaying the capture named by the model in the URL
- * (`models/google-text:generateContent` replays `google/google-text`), streams
+ * (`models/google-text:generateContent` replays `google/google-text`; the model
+ * `geminiToolRoundTripModel` plays a function round trip), streams
  * as SSE with CRLF line ends. Like Gemini 3 it refuses unknown schema keys,
  * function calls without their thought signature, and function calls not
  * answered by the same number of function responses.
@@ -34,6 +36,7 @@ export function startGeminiFake(options: { totalTokens?: number } = {}): Promise
     if (invalid) return geminiError(res, 400, 'INVALID_ARGUMENT', invalid);
 
     const streaming = method === 'streamGenerateContent' && sse !== undefined;
+    if (model === geminiToolRoundTripModel) return geminiToolRoundTrip(req, res, streaming);
     const recording = `google/${model}`;
     if (!existsSync(path.join(recordingsDir, `${recording}.${streaming ? 'chunks.txt' : 'json'}`))) {
       return geminiError(res, 404, 'NOT_FOUND', `models/${model} is not found for API version v1beta`);
