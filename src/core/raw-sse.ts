@@ -14,6 +14,12 @@ export interface SseObserver {
   events(bytes: Buffer): void;
   /** What the client gets of a parsed chunk: the same chunk (its bytes pass as they came), another chunk (sent instead), or undefined (left out). */
   see(chunk: ChatChunk): ChatChunk | undefined;
+  /**
+   * The provider's count of the prompt's tokens, when its stream says it
+   * before its final usage (Anthropic's `message_start`): what a stream that
+   * ends early is charged for its prompt.
+   */
+  prompt(tokens: number): void;
 }
 
 export interface RawSseSource {

@@ -6,6 +6,7 @@ import type { AnthropicResponse } from './anthropic/wire-types.js';
 import { convertResponsesToChat } from './openai/convert-responses-to-chat.js';
 import { ResponsesNativeStream } from './openai/responses-native-stream.js';
 import type { ResponsesResponse } from './openai/responses-wire-types.js';
+import { bodyOf } from './shared/body-of.js';
 import type { ResponseIdentity } from './shared/chunk-factory.js';
 
 /** The name a replayed answer's errors give as their provider. */
@@ -13,7 +14,7 @@ const cacheProvider = 'cache';
 
 /** A cached native stream (the bytes as the provider sent them) as a stream again, read the way the provider's own was. */
 export function replayNativeStream(api: NativeApi, bytes: Buffer): NativeStream {
-  const body = once(bytes);
+  const body = bodyOf(bytes);
   const identity = replayIdentity(undefined);
   return api === 'messages' ? new AnthropicNativeStream(body, identity, cacheProvider) : new ResponsesNativeStream(body, identity, cacheProvider);
 }
@@ -32,8 +33,4 @@ function replayIdentity(body: Record<string, unknown> | undefined): ResponseIden
     created: Math.floor(Date.now() / 1000),
     model: typeof body?.model === 'string' ? body.model : '',
   };
-}
-
-async function* once(bytes: Buffer): AsyncIterable<Buffer> {
-  yield bytes;
 }

@@ -1,5 +1,6 @@
 import type { Response, ResponseFunctionToolCall, ResponseOutputMessage, ResponseReasoningItem, ResponseStreamEvent } from 'openai/resources/responses/responses';
-import type { SseObserver } from '../../src/core/raw-sse.js';
+import type { NativeStream } from '../../src/core/native.js';
+import { rawSse, type SseObserver } from '../../src/core/raw-sse.js';
 import type { ChatChunk } from '../../src/core/types.js';
 import { recordedChunks } from '../fakes/recordings.js';
 
@@ -30,10 +31,11 @@ export async function* inAwkwardPieces(text: string): AsyncGenerator<Buffer> {
   }
 }
 
-/** An observer that records what it was shown, and answers every chunk unchanged. */
+/** An observer that records what it was shown (chunks, prompt counts), and answers every chunk unchanged. */
 export function recordingObserver(wantsChunks: boolean) {
   const shown: ChatChunk[] = [];
   const relayed: Buffer[] = [];
+  const prompts: number[] = [];
   const observer: SseObserver = {
     wantsChunks,
     events: (bytes) => void relayed.push(bytes),
@@ -41,8 +43,22 @@ export function recordingObserver(wantsChunks: boolean) {
       shown.push(chunk);
       return chunk;
     },
+    prompt: (tokens) => void prompts.push(tokens),
   };
-  return { observer, shown, relayed };
+  return { observer, shown, relayed, prompts };
+}
+
+/** A native stream relayed to a recording observer: what the client got, what the observer was shown, and how the stream ended. */
+export async function relayToRecorder(stream: NativeStream, wantsChunks = false) {
+  const recorded = recordingObserver(wantsChunks);
+  const out: Buffer[] = [];
+  let failure: unknown;
+  try {
+    for await (const bytes of stream[rawSse](recorded.observer)) out.push(bytes);
+  } catch (error) {
+    failure = error;
+  }
+  return { ...recorded, text: Buffer.concat(out).toString('utf8'), failure };
 }
 
 /** A Responses object as OpenAI sends it, with the given status, output and usage. */

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicFake } from '../../../test/fakes/anthropic-fake.js';
 import { json, startFakeServer, type FakeHandler, type FakeServer } from '../../../test/fakes/fake-server.js';
 import { recordedJson } from '../../../test/fakes/recordings.js';
-import { anthropicCaptureSse, recordingObserver } from '../../../test/support/native-stream-fixtures.js';
+import { anthropicCaptureSse, recordingObserver, relayToRecorder } from '../../../test/support/native-stream-fixtures.js';
 import { providerSchema } from '../../config/schema.js';
 import type { AdapterContext } from '../../core/adapter-context.js';
 import { isNativeResponse, isNativeStream, type NativeRequest, type NativeStream } from '../../core/native.js';
@@ -48,6 +48,7 @@ describe('AnthropicAdapter passthrough of the Messages door', () => {
     upstream = await startFakeServer(answer);
     claude = new AnthropicAdapter('claude', providerSchema.parse({ type: 'anthropic', base_url: `${upstream.url}/v1`, api_key: 'sk-ant-test' }));
   });
+  afterEach(() => upstream.setHandler(answer));
   afterAll(async () => {
     await claude.close();
     await upstream.close();
@@ -86,6 +87,14 @@ describe('AnthropicAdapter passthrough of the Messages door', () => {
     expect(isNativeResponse(answer) && answer.chat.usage?.prompt_tokens).toBe(12);
   });
 
+  it('sends the client’s anthropic-version with its own body, and the configured one when the client’s is not a date', async () => {
+    const { req, ctx } = nativeContext(false);
+    await claude.sendRequest(req, { ...ctx, headers: { 'anthropic-version': '2026-10-21' } });
+    expect(upstream.requests.at(-1)?.headers['anthropic-version']).toBe('2026-10-21');
+    await claude.sendRequest(req, { ...ctx, headers: { 'anthropic-version': 'evil\r\nx: 1' } });
+    expect(upstream.requests.at(-1)?.headers['anthropic-version']).toBe('2023-06-01');
+  });
+
   it('answers a stream with a native stream that relays Anthropic’s bytes', async () => {
     const { req, ctx } = nativeContext(true);
     const answer = await claude.sendRequest(req, ctx);
@@ -118,6 +127,52 @@ describe('AnthropicAdapter passthrough of the Messages door', () => {
     } finally {
       upstream.setHandler(answer);
     }
+  });
+
+  /** What the same request fails with for the Messages door (passed through) and for the chat door (translated). */
+  async function failuresPassedThroughAndTranslated(stream: boolean): Promise<unknown[]> {
+    const { req, ctx } = nativeContext(stream);
+    const failures: unknown[] = [];
+    for (const sent of [ctx, { ...ctx, native: undefined }]) failures.push(await claude.sendRequest(req, sent).catch((error: unknown) => error));
+    return failures;
+  }
+
+  const badUpstreamResponse = (expected: string) => ({
+    status: 502,
+    failure: 'failed',
+    code: 'bad_upstream_response',
+    message: `provider "claude" answered with something that is not ${expected}`,
+  });
+  const leakyEcho = { url: '/messages', headers: { 'x-api-key': 'sk-ant-test' } };
+
+  it.each([leakyEcho, {}, { type: 'message', content: [null] }, { type: 'message', content: 'Hi' }, [], null, 'str'])(
+    'fails over, never passes on or converts, a 200 that is not a Messages response: %j',
+    async (body) => {
+      upstream.setHandler((_req, res) => json(res, 200, body));
+      const failure = badUpstreamResponse('a Messages response');
+      expect(await failuresPassedThroughAndTranslated(false)).toMatchObject([failure, failure]);
+    },
+  );
+
+  it('fails over, never relays, a stream answered with a 200 that is not an event stream', async () => {
+    upstream.setHandler((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>sk-ant-test</html>');
+    });
+    const failure = badUpstreamResponse('an event stream');
+    expect(await failuresPassedThroughAndTranslated(true)).toMatchObject([failure, failure]);
+  });
+
+  it('takes an event stream whose content type names a charset', async () => {
+    upstream.setHandler((_req, res) => {
+      res.writeHead(200, { 'content-type': 'Text/Event-Stream; charset=utf-8' });
+      res.end(anthropicCaptureSse('anthropic/anthropic-text'));
+    });
+    const { req, ctx } = nativeContext(true);
+    const answered = await claude.sendRequest(req, ctx);
+    expect(isNativeStream(answered)).toBe(true);
+    const { text } = await relayToRecorder(answered as NativeStream);
+    expect(text).toBe(anthropicCaptureSse('anthropic/anthropic-text'));
   });
 
   it('says its counts come from Anthropic only when it has a key to ask with', () => {

@@ -7,18 +7,22 @@ import { BaseAdapter, type AdapterLogger, type NativeCountContext, type TokenCou
 import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
+import { passThroughRequest } from '../shared/pass-through-request.js';
 import { RemoteTokenCounter } from '../shared/remote-token-counter.js';
 import { readJsonEvents } from '../../core/sse/read-sse-events.js';
 import { AnthropicNativeStream } from './anthropic-native-stream.js';
+import { checkedAnthropicMessage } from './checked-anthropic-message.js';
+import { countTokensBody } from './count-tokens-body.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertAnthropicStream } from './convert-anthropic-stream.js';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
 import { longContextBeta } from './default-max-tokens.js';
 import { mapAnthropicErrorBody } from './map-anthropic-error.js';
-import type { AnthropicResponse, AnthropicStreamEvent } from './wire-types.js';
+import type { AnthropicStreamEvent } from './wire-types.js';
 
 export const anthropicDefaultBaseUrl = 'https://api.anthropic.com/v1';
 const defaultApiVersion = '2023-06-01';
+const apiVersionDate = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Anthropic's Messages API: translated both ways, or passed through for the Messages door. */
 export class AnthropicAdapter extends BaseAdapter {
@@ -52,10 +56,11 @@ export class AnthropicAdapter extends BaseAdapter {
     } as const;
     const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) {
-      const events = readJsonEvents<AnthropicStreamEvent>(await this.client.requestStream(request, mapAnthropicErrorBody), this.name);
+      const events = readJsonEvents<AnthropicStreamEvent>(await this.client.requestEventStream(request, mapAnthropicErrorBody), this.name);
       return convertAnthropicStream(events, identity, this.name, { jsonTool });
     }
-    return convertAnthropicResponse(await this.client.requestJson<AnthropicResponse>(request, mapAnthropicErrorBody), identity, { jsonTool });
+    const answer = checkedAnthropicMessage(await this.client.requestJson<unknown>(request, mapAnthropicErrorBody), this.name);
+    return convertAnthropicResponse(answer, identity, { jsonTool });
   }
 
   /** Exact, from Anthropic's count_tokens endpoint, when a key is configured; a local estimate otherwise or if that call fails. */
@@ -67,15 +72,15 @@ export class AnthropicAdapter extends BaseAdapter {
     return this.options.api_key ? 'provider' : 'estimate';
   }
 
-  /** The client's count_tokens body as it sent it, with the model set, counted by Anthropic. */
+  /** The client's own body (a count_tokens one, or a whole Messages request), with the model set, counted by Anthropic. */
   override async countNativeTokens(request: NativeRequest, ctx: NativeCountContext): Promise<number> {
     if (request.api !== 'messages') return super.countNativeTokens(request, ctx);
     const counted = await this.client.requestJson<{ input_tokens?: unknown }>(
       {
         method: 'POST',
         path: '/messages/count_tokens',
-        headers: this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']),
-        body: JSON.stringify({ ...request.body, model: ctx.model }),
+        headers: this.nativeHeaders(ctx),
+        body: JSON.stringify(countTokensBody(request.body, ctx.model)),
         signal: ctx.signal,
       },
       mapAnthropicErrorBody,
@@ -107,17 +112,11 @@ export class AnthropicAdapter extends BaseAdapter {
 
   /** The client's Messages request as it sent it, with only the model set; its answer or stream as Anthropic sent it. */
   private async sendNative(req: ChatRequest, native: NativeRequest, ctx: AdapterContext): Promise<NativeResponse | NativeStream> {
-    const request = {
-      method: 'POST',
-      path: '/messages',
-      headers: this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']),
-      body: JSON.stringify({ ...native.body, model: req.model }),
-      signal: ctx.signal,
-    } as const;
+    const request = passThroughRequest('/messages', this.nativeHeaders(ctx), native, req.model, ctx.signal);
     const identity = newIdentity(ctx.id, req.model);
-    if (req.stream === true) return new AnthropicNativeStream(await this.client.requestStream(request, mapAnthropicErrorBody), identity, this.name);
-    const body = await this.client.requestJson<Record<string, unknown>>(request, mapAnthropicErrorBody);
-    return { nativeApi: 'messages', body, chat: convertAnthropicResponse(body as unknown as AnthropicResponse, identity, { jsonTool: false }) };
+    if (req.stream === true) return new AnthropicNativeStream(await this.client.requestEventStream(request, mapAnthropicErrorBody), identity, this.name);
+    const body = checkedAnthropicMessage(await this.client.requestJson<unknown>(request, mapAnthropicErrorBody), this.name);
+    return { nativeApi: 'messages', body, chat: convertAnthropicResponse(body, identity, { jsonTool: false }) };
   }
 
   private async countRemotely(req: ChatRequest, signal: AbortSignal): Promise<number> {
@@ -134,6 +133,13 @@ export class AnthropicAdapter extends BaseAdapter {
       mapAnthropicErrorBody,
     );
     return counted.input_tokens;
+  }
+
+  /** A client's own body is in the shape of its API version: that version goes with it, when it names one. */
+  private nativeHeaders(ctx: Pick<AdapterContext, 'clientApiKey' | 'headers'>): Record<string, string> {
+    const headers = this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']);
+    const version = ctx.headers['anthropic-version'];
+    return typeof version === 'string' && apiVersionDate.test(version) ? { ...headers, 'anthropic-version': version } : headers;
   }
 
   private headersFor(clientApiKey: string | undefined, beta: string | string[] | undefined): Record<string, string> {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordedChunks } from '../../../test/fakes/recordings.js';
-import { anthropicCaptureSse, inAwkwardPieces, namedEvent, recordingObserver } from '../../../test/support/native-stream-fixtures.js';
-import { rawSse } from '../../core/raw-sse.js';
+import { anthropicCaptureSse, inAwkwardPieces, namedEvent, relayToRecorder, sseOf } from '../../../test/support/native-stream-fixtures.js';
 import type { ChatChunk } from '../../core/types.js';
 import { definedOnly } from '../shared/defined-only.js';
 import { AnthropicNativeStream } from './anthropic-native-stream.js';
@@ -15,16 +14,8 @@ function stream(sse: string): AnthropicNativeStream {
   return new AnthropicNativeStream(inAwkwardPieces(sse), identity, 'claude');
 }
 
-async function relay(sse: string, wantsChunks = false) {
-  const recorded = recordingObserver(wantsChunks);
-  const out: Buffer[] = [];
-  let failure: unknown;
-  try {
-    for await (const bytes of stream(sse)[rawSse](recorded.observer)) out.push(bytes);
-  } catch (error) {
-    failure = error;
-  }
-  return { ...recorded, text: Buffer.concat(out).toString('utf8'), failure };
+function relay(sse: string, wantsChunks = false) {
+  return relayToRecorder(stream(sse), wantsChunks);
 }
 
 /** What Anthropic bills for a capture: message_start's usage, overridden by message_delta's final counts. */
@@ -82,6 +73,29 @@ describe('AnthropicNativeStream passthrough', () => {
     const { text, failure, shown } = await relay(truncated);
     expect(text).toBe(truncated);
     expect(failure).toMatchObject({ code: 'upstream_stream_incomplete' });
+    expect(shown.some((chunk) => chunk.usage)).toBe(false);
+  });
+
+  it('tells the observer the prompt’s count from message_start: input, cache reads and cache writes', async () => {
+    const usage = { input_tokens: 12, cache_read_input_tokens: 100, cache_creation_input_tokens: 20, output_tokens: 1 };
+    const events: AnthropicStreamEvent[] = [
+      { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null, usage } },
+      { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 5 } },
+      { type: 'message_stop' },
+    ];
+    const sse = sseOf(events);
+    const { prompts, shown } = await relay(sse);
+    expect(prompts).toEqual([132]);
+    expect(shown.find((chunk) => chunk.usage)?.usage).toMatchObject({ prompt_tokens: 132, completion_tokens: 5 });
+  });
+
+  it('shows no usage when message_delta reports none: message_start’s count is only provisional, not the bill', async () => {
+    const sse = anthropicCaptureSse('anthropic/anthropic-text').replace(/(event: message_delta\ndata: .*),"usage":\{[^}]*\}/, '$1');
+    expect(sse).not.toContain('"output_tokens":30');
+    const { text, prompts, shown, failure } = await relay(sse);
+    expect(failure).toBeUndefined();
+    expect(text).toBe(sse);
+    expect(prompts).toEqual([12]);
     expect(shown.some((chunk) => chunk.usage)).toBe(false);
   });
 

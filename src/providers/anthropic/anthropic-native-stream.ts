@@ -1,5 +1,5 @@
+import type { SseObserver } from '../../core/raw-sse.js';
 import { NativeSseStream } from '../shared/native-sse-stream.js';
-import type { ResponseIdentity } from '../shared/chunk-factory.js';
 import type { StreamConverter } from '../shared/stream-converter.js';
 import { AnthropicStreamConverter } from './convert-anthropic-stream.js';
 import type { AnthropicStreamEvent } from './wire-types.js';
@@ -15,16 +15,8 @@ export class AnthropicNativeStream extends NativeSseStream<AnthropicStreamEvent>
   readonly outputKeys = anthropicOutputKeys;
   protected readonly watchedEvents = watchedEvents;
 
-  constructor(
-    body: AsyncIterable<Buffer>,
-    private readonly identity: ResponseIdentity,
-    provider: string,
-  ) {
-    super(body, provider);
-  }
-
-  protected newConverter(): StreamConverter<AnthropicStreamEvent> {
+  protected newConverter(observer?: SseObserver): StreamConverter<AnthropicStreamEvent> {
     // The client's own tools: no `json` tool of the gateway's to unwrap.
-    return new AnthropicStreamConverter(this.identity, this.provider, { jsonTool: false });
+    return new AnthropicStreamConverter(this.identity, this.provider, { jsonTool: false, onPromptTokens: observer && ((tokens) => observer.prompt(tokens)) });
   }
 }

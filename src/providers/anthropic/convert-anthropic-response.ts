@@ -1,10 +1,11 @@
 import type { ChatResponse, ToolCall } from '../../core/types.js';
+import { isJsonObject } from '../shared/answer-shape.js';
 import { completion, type ResponseIdentity } from '../shared/chunk-factory.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 import type { AnthropicResponse } from './wire-types.js';
 
-/** Anthropic message → OpenAI chat completion. In JSON mode the `json` tool's input is the content. */
+/** Anthropic message → OpenAI chat completion. In JSON mode the `json` tool's input is the content. No usage reported, none made up. */
 export function convertAnthropicResponse(response: AnthropicResponse, identity: ResponseIdentity, { jsonTool }: { jsonTool: boolean }): ChatResponse {
   let text = '';
   let reasoning = '';
@@ -25,6 +26,6 @@ export function convertAnthropicResponse(response: AnthropicResponse, identity: 
     { ...identity, model: response.model ?? identity.model },
     message,
     mapAnthropicStopReason(response.stop_reason, { jsonTool }),
-    convertAnthropicUsage(response.usage ?? {}),
+    isJsonObject(response.usage) ? convertAnthropicUsage(response.usage) : undefined,
   );
 }

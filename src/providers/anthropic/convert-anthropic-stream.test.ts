@@ -46,7 +46,7 @@ describe('convertAnthropicStream', () => {
         { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'json', input: {} } },
         { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"a":' } },
         { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '1}' } },
-        { type: 'message_delta', delta: { stop_reason: 'tool_use' } },
+        { type: 'message_delta', delta: { stop_reason: 'tool_use' }, usage: { output_tokens: 6 } },
         { type: 'message_stop' },
       ],
       true,
@@ -61,6 +61,12 @@ describe('convertAnthropicStream', () => {
       message: 'Overloaded',
       failure: 'failed',
     });
+  });
+
+  it('yields no usage when message_delta reports none, message_start’s count being only provisional', async () => {
+    const chunks = await convert([start, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } }, { type: 'message_delta', delta: { stop_reason: 'end_turn' } }, { type: 'message_stop' }]);
+    expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? chunk.choices[0]?.finish_reason)).toEqual(['', 'Hi', 'stop']);
+    expect(chunks.some((chunk) => chunk.usage)).toBe(false);
   });
 
   it('throws when the stream ends before message_stop', async () => {

@@ -1,5 +1,6 @@
 import type { ChatChunk } from '../../core/types.js';
 import { UpstreamError } from '../../core/upstream-error.js';
+import { isJsonObject } from '../shared/answer-shape.js';
 import { ChunkFactory, type ResponseIdentity } from '../shared/chunk-factory.js';
 import { definedOnly } from '../shared/defined-only.js';
 import { convertEvents, type StreamConverter } from '../shared/stream-converter.js';
@@ -18,27 +19,38 @@ export function convertAnthropicStream(
   events: AsyncIterable<AnthropicStreamEvent>,
   identity: ResponseIdentity,
   provider: string,
-  options: { jsonTool: boolean },
+  options: AnthropicStreamOptions,
 ): AsyncGenerator<ChatChunk> {
   return convertEvents(events, new AnthropicStreamConverter(identity, provider, options));
+}
+
+/** What the converter is told besides the events. */
+export interface AnthropicStreamOptions {
+  /** The gateway's own `json` tool (JSON mode) is unwrapped into content. */
+  jsonTool: boolean;
+  /** Told the prompt's tokens (input, cache reads and writes) when `message_start` reports them: what a stream cut short is charged. */
+  onPromptTokens?: (tokens: number) => void;
 }
 
 /**
  * The conversion one event at a time. Fed only `message_start`,
  * `message_delta`, `message_stop` and `error` (as the passthrough does when
  * nothing wants every chunk), it still yields the role, the finish reason and
- * the usage.
+ * the usage. `message_start`'s usage is only provisional: without final counts
+ * in `message_delta` no usage chunk comes, and the gateway charges what it
+ * counted rather than zero.
  */
 export class AnthropicStreamConverter implements StreamConverter<AnthropicStreamEvent> {
   private chunks: ChunkFactory;
   private usage: AnthropicUsage = {};
+  private finalUsageReported = false;
   private readonly toolIndexByBlock = new Map<number, number>();
   private stopped = false;
 
   constructor(
     private readonly identity: ResponseIdentity,
     private readonly provider: string,
-    private readonly options: { jsonTool: boolean },
+    private readonly options: AnthropicStreamOptions,
   ) {
     this.chunks = new ChunkFactory(identity);
   }
@@ -52,7 +64,7 @@ export class AnthropicStreamConverter implements StreamConverter<AnthropicStream
     switch (event.type) {
       case 'message_start':
         this.chunks = new ChunkFactory({ ...this.identity, model: event.message.model ?? this.identity.model });
-        this.usage = { ...event.message.usage };
+        if (isJsonObject(event.message.usage)) this.startWith(event.message.usage);
         return [this.chunks.delta({ role: 'assistant', content: '' })];
       case 'content_block_start':
         if (event.content_block.type === 'tool_use' && !jsonTool) {
@@ -78,15 +90,18 @@ export class AnthropicStreamConverter implements StreamConverter<AnthropicStream
         return [];
       }
       case 'message_delta': {
-        // The final counts win: message_start may carry a provisional input count.
-        this.usage = { ...this.usage, ...definedOnly(event.usage ?? {}) };
+        if (isJsonObject(event.usage)) {
+          // The final counts win: message_start may carry a provisional input count.
+          this.usage = { ...this.usage, ...definedOnly(event.usage) };
+          this.finalUsageReported = true;
+        }
         const finish = this.chunks.delta({}, mapAnthropicStopReason(event.delta.stop_reason, { jsonTool }));
         if (event.delta.stop_reason !== 'refusal') return [finish];
         return [this.chunks.delta({ refusal: event.delta.stop_details?.explanation ?? 'The model refused to answer.' }), finish];
       }
       case 'message_stop':
         this.stopped = true;
-        return [this.chunks.usage(convertAnthropicUsage(this.usage))];
+        return this.finalUsageReported ? [this.chunks.usage(convertAnthropicUsage(this.usage))] : [];
       case 'error':
         throw new UpstreamError(this.provider, statusOfAnthropicErrorType(event.error.type), event.error.message, {
           type: event.error.type,
@@ -96,6 +111,11 @@ export class AnthropicStreamConverter implements StreamConverter<AnthropicStream
       default:
         return [];
     }
+  }
+
+  private startWith(usage: AnthropicUsage): void {
+    this.usage = { ...usage };
+    if (typeof usage.input_tokens === 'number') this.options.onPromptTokens?.(convertAnthropicUsage(usage).prompt_tokens);
   }
 
   incomplete(): UpstreamError {

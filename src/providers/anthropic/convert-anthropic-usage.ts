@@ -1,4 +1,5 @@
 import type { Usage } from '../../core/types.js';
+import { reportedCount } from '../shared/reported-count.js';
 import type { AnthropicUsage } from './wire-types.js';
 
 /**
@@ -8,11 +9,11 @@ import type { AnthropicUsage } from './wire-types.js';
  * (billed at twice the input rate, not 1.25×) also to `cache_write_1h_tokens`.
  */
 export function convertAnthropicUsage(usage: AnthropicUsage): Usage {
-  const cacheRead = count(usage.cache_read_input_tokens);
-  const cacheWrite = count(usage.cache_creation_input_tokens);
-  const cacheWrite1h = Math.min(count(usage.cache_creation?.ephemeral_1h_input_tokens), cacheWrite);
-  const prompt = count(usage.input_tokens) + cacheRead + cacheWrite;
-  const completion = count(usage.output_tokens);
+  const cacheRead = reportedCount(usage.cache_read_input_tokens);
+  const cacheWrite = reportedCount(usage.cache_creation_input_tokens);
+  const cacheWrite1h = Math.min(reportedCount(usage.cache_creation?.ephemeral_1h_input_tokens), cacheWrite);
+  const prompt = reportedCount(usage.input_tokens) + cacheRead + cacheWrite;
+  const completion = reportedCount(usage.output_tokens);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
@@ -24,7 +25,3 @@ export function convertAnthropicUsage(usage: AnthropicUsage): Usage {
   };
 }
 
-/** A count as Anthropic reports it; missing, null or not a finite non-negative number reads as zero. */
-function count(value: number | null | undefined): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
-}

@@ -79,12 +79,17 @@ describe('convertToAnthropicRequest: reasoning_effort', () => {
     expect(convertToAnthropicRequest({ ...base, reasoning_effort: effort }).body).not.toHaveProperty('thinking');
   });
 
-  it('leaves out temperature and top_p with thinking on, and says so', () => {
-    const { body, warnings } = convertToAnthropicRequest({ ...base, reasoning_effort: 'medium', temperature: 0.2, top_p: 0.9 });
+  it('sends temperature, top_p and top_k', () => {
+    expect(convertToAnthropicRequest({ ...base, temperature: 0.2, top_p: 0.9, top_k: 40 }).body).toMatchObject({ temperature: 0.2, top_p: 0.9, top_k: 40 });
+  });
+
+  it('leaves out temperature, top_p and top_k with thinking on, and says so', () => {
+    const { body, warnings } = convertToAnthropicRequest({ ...base, reasoning_effort: 'medium', temperature: 0.2, top_p: 0.9, top_k: 40 });
     expect(body.thinking).toEqual({ type: 'enabled', budget_tokens: 4096 });
     expect(body).not.toHaveProperty('temperature');
     expect(body).not.toHaveProperty('top_p');
-    expect(warnings).toEqual([expect.stringContaining('temperature and top_p')]);
+    expect(body).not.toHaveProperty('top_k');
+    expect(warnings).toEqual([expect.stringContaining('temperature, top_p and top_k')]);
   });
 
   it('sends no thinking where Anthropic would refuse it: a forced tool, JSON mode, or a tool loop of unsigned thinking', () => {

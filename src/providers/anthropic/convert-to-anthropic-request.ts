@@ -54,6 +54,7 @@ export function convertToAnthropicRequest(req: ChatRequest, { longContext = fals
     max_tokens: sampling.maxTokens ?? defaultMaxTokens(req, { longContext }),
     temperature: sampling.temperature,
     top_p: sampling.topP,
+    top_k: sampling.topK,
     stop_sequences: sampling.stop,
   });
   if (system.length > 0) body.system = system;
@@ -76,7 +77,7 @@ export function convertToAnthropicRequest(req: ChatRequest, { longContext = fals
  * under its minimum, a forced tool (JSON mode too), or a tool loop whose last
  * assistant turn called tools (Anthropic then wants that turn's thinking
  * blocks back, signed, which a chat client does not have). With thinking on,
- * Anthropic refuses `temperature` and `top_p`: they are not sent. Returns the
+ * Anthropic refuses `temperature`, `top_p` and `top_k`: they are not sent. Returns the
  * warning for what was left out.
  */
 function applyReasoningEffort(req: ChatRequest, body: AnthropicRequest): string | undefined {
@@ -89,10 +90,11 @@ function applyReasoningEffort(req: ChatRequest, body: AnthropicRequest): string 
     return 'reasoning_effort was not sent: Anthropic wants the signed thinking of the last tool-calling turn back, which a chat request does not carry';
   }
   body.thinking = { type: 'enabled', budget_tokens: budget };
-  if (body.temperature === undefined && body.top_p === undefined) return undefined;
+  if (body.temperature === undefined && body.top_p === undefined && body.top_k === undefined) return undefined;
   delete body.temperature;
   delete body.top_p;
-  return 'temperature and top_p were not sent: Anthropic refuses them with thinking (reasoning_effort)';
+  delete body.top_k;
+  return 'temperature, top_p and top_k were not sent: Anthropic refuses them with thinking (reasoning_effort)';
 }
 
 function convertMessage(message: ChatMessage, param: string): AnthropicMessage {

@@ -70,6 +70,7 @@ export interface AnthropicRequest {
   system?: AnthropicTextBlock[];
   temperature?: number;
   top_p?: number;
+  top_k?: number;
   stop_sequences?: string[];
   stream?: boolean;
   tools?: AnthropicTool[];
@@ -95,7 +96,8 @@ export interface AnthropicResponse {
   content: AnthropicResponseBlock[];
   stop_reason: string | null;
   stop_details?: { type?: string; explanation?: string } | null;
-  usage: AnthropicUsage;
+  /** Always there in Anthropic's own answers; a compatible server may leave it out. */
+  usage?: AnthropicUsage | null;
 }
 
 export type AnthropicStreamEvent =

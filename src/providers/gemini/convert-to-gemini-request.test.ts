@@ -4,6 +4,12 @@ import { convertToGeminiRequest } from './convert-to-gemini-request.js';
 
 const base: ChatRequest = { model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'hi' }] };
 
+describe('convertToGeminiRequest: sampling', () => {
+  it('maps temperature, top_p and top_k (the Messages door’s) into generationConfig', () => {
+    expect(convertToGeminiRequest({ ...base, temperature: 0.3, top_p: 0.9, top_k: 40 }).generationConfig).toEqual({ temperature: 0.3, topP: 0.9, topK: 40 });
+  });
+});
+
 describe('convertToGeminiRequest: reasoning_effort', () => {
   it.each([
     ['low', { thinkingBudget: 1024, includeThoughts: true }],

@@ -144,6 +144,7 @@ function convertGenerationConfig(req: ChatRequest): NonNullable<GeminiRequest['g
     maxOutputTokens: sampling.maxTokens,
     temperature: sampling.temperature,
     topP: sampling.topP,
+    topK: sampling.topK,
     seed: sampling.seed,
     presencePenalty: sampling.presencePenalty,
     frequencyPenalty: sampling.frequencyPenalty,

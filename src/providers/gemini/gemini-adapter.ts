@@ -40,7 +40,7 @@ export class GeminiAdapter extends BaseAdapter {
       signal: ctx.signal,
     } as const;
     const identity = newIdentity(ctx.id, req.model);
-    if (stream) return convertGeminiStream(readJsonEvents<GeminiResponse>(await this.client.requestStream(request, mapGeminiErrorBody), this.name), identity, this.name);
+    if (stream) return convertGeminiStream(readJsonEvents<GeminiResponse>(await this.client.requestEventStream(request, mapGeminiErrorBody), this.name), identity, this.name);
     return convertGeminiResponse(await this.client.requestJson<GeminiResponse>(request, mapGeminiErrorBody), identity);
   }
 

@@ -42,6 +42,7 @@ export interface GeminiRequest {
   generationConfig?: {
     temperature?: number;
     topP?: number;
+    topK?: number;
     maxOutputTokens?: number;
     stopSequences?: string[];
     seed?: number;

@@ -3,6 +3,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { ProviderConfig } from '../../config/schema.js';
 import type { ErrorFields } from './error-fields.js';
 import { UpstreamError, upstreamErrorFromNetwork } from '../../core/upstream-error.js';
+import { notTheApiAnswer } from '../shared/answer-shape.js';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';
@@ -62,6 +63,22 @@ export class UpstreamClient {
   async requestStream(request: UpstreamRequest, toError: ErrorBodyMapper): Promise<AsyncIterable<Buffer>> {
     const response = await this.request(request);
     if (response.statusCode >= 400) throw await readUpstreamError(this.providerName, response, toError);
+    return response.body;
+  }
+
+  /**
+   * Sends a request whose answer is a server-sent event stream: a 200 of any
+   * other type (an HTML page, an echo of the request) is not relayed, only
+   * dropped, and fails as the provider's.
+   */
+  async requestEventStream(request: UpstreamRequest, toError: ErrorBodyMapper): Promise<AsyncIterable<Buffer>> {
+    const response = await this.request(request);
+    if (response.statusCode >= 400) throw await readUpstreamError(this.providerName, response, toError);
+    if (!isEventStream(response.headers['content-type'])) {
+      // Not read at all: its connection is closed rather than drained.
+      response.body.destroy();
+      throw notTheApiAnswer(this.providerName, 'an event stream');
+    }
     return response.body;
   }
 
@@ -203,6 +220,11 @@ function upstreamError(provider: string, statusCode: number, retryAfterHeader: s
     headers: retryAfter ? { 'retry-after': retryAfter } : {},
     upstreamStatus: statusCode,
   });
+}
+
+/** `text/event-stream`, parameters (a charset) and case aside. */
+function isEventStream(contentType: string | string[] | undefined): boolean {
+  return typeof contentType === 'string' && contentType.split(';', 1)[0]?.trim().toLowerCase() === 'text/event-stream';
 }
 
 function parseJsonBody<T>(provider: string, body: Buffer): T {

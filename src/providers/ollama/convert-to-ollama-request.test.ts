@@ -9,10 +9,11 @@ describe('convertToOllamaRequest', () => {
       max_completion_tokens: 10,
       max_tokens: 99,
       top_p: 0.5,
+      top_k: 40,
       seed: 7,
       stop: 'END',
     });
-    expect(converted.options).toEqual({ num_predict: 10, top_p: 0.5, seed: 7, stop: ['END'] });
+    expect(converted.options).toEqual({ num_predict: 10, top_p: 0.5, top_k: 40, seed: 7, stop: ['END'] });
     expect(converted.stream).toBe(false);
   });
 

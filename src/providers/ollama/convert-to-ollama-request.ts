@@ -26,6 +26,7 @@ export function convertToOllamaRequest(req: ChatRequest): OllamaChatRequest {
     num_predict: sampling.maxTokens,
     temperature: sampling.temperature,
     top_p: sampling.topP,
+    top_k: sampling.topK,
     seed: sampling.seed,
     frequency_penalty: sampling.frequencyPenalty,
     presence_penalty: sampling.presencePenalty,

@@ -24,6 +24,7 @@ export interface OllamaChatRequest {
   options?: {
     temperature?: number;
     top_p?: number;
+    top_k?: number;
     seed?: number;
     stop?: string[];
     num_predict?: number;

@@ -1,5 +1,6 @@
 import type { ChatChunk } from '../../core/types.js';
 import { UpstreamError } from '../../core/upstream-error.js';
+import { isJsonObject } from '../shared/answer-shape.js';
 import { ChunkFactory, type ResponseIdentity } from '../shared/chunk-factory.js';
 import type { StreamConverter } from '../shared/stream-converter.js';
 import { calledTools, responsesFinishReason } from './convert-responses-to-chat.js';
@@ -59,7 +60,7 @@ export class ResponsesStreamConverter implements StreamConverter<ResponsesStream
         this.finished = true;
         this.useModelOf(event.response);
         const finish = this.chunks.delta({}, responsesFinishReason(event.response, this.toolIndexByOutput.size > 0 || calledTools(event.response)));
-        return event.response.usage ? [finish, this.chunks.usage(convertResponsesUsage(event.response.usage))] : [finish];
+        return isJsonObject(event.response.usage) ? [finish, this.chunks.usage(convertResponsesUsage(event.response.usage))] : [finish];
       }
       case 'response.failed':
         throw responsesStreamError(this.provider, event.response.error);

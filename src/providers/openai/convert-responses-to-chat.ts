@@ -1,4 +1,5 @@
 import type { ChatResponse, FinishReason, ToolCall } from '../../core/types.js';
+import { isJsonObject } from '../shared/answer-shape.js';
 import { completion, type ResponseIdentity } from '../shared/chunk-factory.js';
 import { convertResponsesUsage } from './convert-responses-usage.js';
 import type { ResponsesResponse } from './responses-wire-types.js';
@@ -7,7 +8,7 @@ import type { ResponsesResponse } from './responses-wire-types.js';
  * A Responses object → the canonical chat completion: the text of message
  * items is the content, function calls the tool calls (with their `call_id`),
  * reasoning summaries the `reasoning_content`. Other item types (server tools)
- * have no chat equivalent and are left out.
+ * have no chat equivalent and are left out. No usage reported, none made up.
  */
 export function convertResponsesToChat(response: ResponsesResponse, identity: ResponseIdentity): ChatResponse {
   let text = '';
@@ -34,7 +35,7 @@ export function convertResponsesToChat(response: ResponsesResponse, identity: Re
     { ...identity, model: response.model ?? identity.model },
     message,
     responsesFinishReason(response, toolCalls.length > 0),
-    convertResponsesUsage(response.usage ?? {}),
+    isJsonObject(response.usage) ? convertResponsesUsage(response.usage) : undefined,
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Usage } from '../../core/types.js';
+import { reportedCount } from '../shared/reported-count.js';
 import type { ResponsesUsage } from './responses-wire-types.js';
 
 /**
@@ -7,20 +8,16 @@ import type { ResponsesUsage } from './responses-wire-types.js';
  * they are; cache writes, where a provider reports them, are kept apart for pricing.
  */
 export function convertResponsesUsage(usage: ResponsesUsage): Usage {
-  const prompt = count(usage.input_tokens);
-  const completion = count(usage.output_tokens);
-  const cached = count(usage.input_tokens_details?.cached_tokens);
-  const cacheWrites = count(usage.input_tokens_details?.cache_write_tokens);
+  const prompt = reportedCount(usage.input_tokens);
+  const completion = reportedCount(usage.output_tokens);
+  const cached = reportedCount(usage.input_tokens_details?.cached_tokens);
+  const cacheWrites = reportedCount(usage.input_tokens_details?.cache_write_tokens);
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
     prompt_tokens_details: cacheWrites > 0 ? { cached_tokens: cached, cache_write_tokens: cacheWrites } : { cached_tokens: cached },
-    completion_tokens_details: { reasoning_tokens: count(usage.output_tokens_details?.reasoning_tokens) },
+    completion_tokens_details: { reasoning_tokens: reportedCount(usage.output_tokens_details?.reasoning_tokens) },
   };
 }
 
-/** A count as the provider reports it; missing, null or not a finite non-negative number reads as zero. */
-function count(value: number | null | undefined): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
-}

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { json, startFakeServer, type FakeServer } from '../../../test/fakes/fake-server.js';
+import { json, startFakeServer, type FakeHandler, type FakeServer } from '../../../test/fakes/fake-server.js';
 import { recordingObserver, responsesObject, responsesStreamEvents, sseOf } from '../../../test/support/native-stream-fixtures.js';
 import { providerSchema } from '../../config/schema.js';
 import type { AdapterContext } from '../../core/adapter-context.js';
@@ -23,18 +23,21 @@ const nativeBody = {
   tools: [{ type: 'web_search' }],
 };
 
+const answer: FakeHandler = (req, res) => {
+  if (req.path === '/v1/chat/completions') return json(res, 200, { id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [] });
+  if (req.body?.stream !== true) return json(res, 200, completed);
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  res.end(responsesSse);
+};
+
 describe('OpenAIAdapter and the Responses door', () => {
   let upstream: FakeServer;
   const adapters: OpenAIAdapter[] = [];
   beforeAll(async () => {
-    upstream = await startFakeServer((req, res) => {
-      if (req.path === '/v1/chat/completions') return json(res, 200, { id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [] });
-      if (req.body?.stream !== true) return json(res, 200, completed);
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(responsesSse);
-    });
+    upstream = await startFakeServer(answer);
   });
   afterEach(async () => {
+    upstream.setHandler(answer);
     await Promise.all(adapters.splice(0).map((adapter) => adapter.close()));
   });
   afterAll(() => upstream.close());
@@ -96,8 +99,59 @@ describe('OpenAIAdapter and the Responses door', () => {
     expect(upstream.requests.at(-1)?.body.messages).toEqual(req.messages);
   });
 
+  it.each([{ url: '/responses', headers: { authorization: 'Bearer sk-test' } }, {}, { object: 'response', output: [null] }, { object: 'response' }, [], null, 'str'])(
+    'fails over, never passes on or converts, a 200 that is not a Responses object: %j',
+    async (body) => {
+      upstream.setHandler((_req, res) => json(res, 200, body));
+      const { req, ctx } = nativeContext(false);
+      const failure = await adapter({ type: 'openai' }).sendRequest(req, ctx).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ status: 502, failure: 'failed', code: 'bad_upstream_response', message: 'provider "p" answered with something that is not a Responses object' });
+    },
+  );
+
+  it('fails over, never relays, a stream answered with a 200 that is not an event stream, passed through or not', async () => {
+    upstream.setHandler((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html>Bearer sk-test</html>');
+    });
+    const { req, ctx } = nativeContext(true);
+    for (const sent of [ctx, { ...ctx, native: undefined }]) {
+      const failure = await adapter({ type: 'openai' }).sendRequest(req, sent).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ status: 502, failure: 'failed', code: 'bad_upstream_response', message: 'provider "p" answered with something that is not an event stream' });
+    }
+  });
+
   it('says its counts come from OpenAI’s tokenizer for the models it knows, else from the estimate', () => {
     const openai = adapter({ type: 'openai' });
     expect([openai.tokenCountSource({ model: 'gpt-4o', messages: [] }), openai.tokenCountSource({ model: 'llama-3', messages: [] })]).toEqual(['tokenizer', 'estimate']);
+  });
+});
+
+describe('OpenAIAdapter and top_k', () => {
+  let upstream: FakeServer;
+  beforeAll(async () => {
+    upstream = await startFakeServer(answer);
+  });
+  afterAll(() => upstream.close());
+
+  async function sentBody(type: 'openai' | 'openai-compatible', req: ChatRequest, rawBody?: Buffer): Promise<Record<string, unknown>> {
+    const adapter = new OpenAIAdapter('p', providerSchema.parse({ type, base_url: `${upstream.url}/v1`, api_key: 'sk-test' }));
+    try {
+      await adapter.sendRequest(req, { id: 'req-1', signal: new AbortController().signal, clientApiKey: undefined, headers: {}, rawBody, request: req, native: undefined });
+    } finally {
+      await adapter.close();
+    }
+    return upstream.requests.at(-1)?.body as Record<string, unknown>;
+  }
+
+  const req: ChatRequest = { model: 'gpt-5', messages: [{ role: 'user', content: 'Hi' }], temperature: 0.5, top_k: 40 };
+
+  it('leaves top_k out for OpenAI itself, which refuses it, even from the client’s own bytes', async () => {
+    expect(await sentBody('openai', req)).toEqual({ model: 'gpt-5', messages: req.messages, temperature: 0.5 });
+    expect(await sentBody('openai', req, Buffer.from(JSON.stringify(req)))).not.toHaveProperty('top_k');
+  });
+
+  it('sends top_k to an openai-compatible server (vLLM takes it)', async () => {
+    expect(await sentBody('openai-compatible', req)).toMatchObject({ top_k: 40, temperature: 0.5 });
   });
 });

@@ -7,12 +7,13 @@ import { estimatePromptTokens } from '../estimate-tokens.js';
 import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
+import { passThroughRequest } from '../shared/pass-through-request.js';
+import { checkedResponsesObject } from './checked-responses-object.js';
 import { convertResponsesToChat } from './convert-responses-to-chat.js';
 import { countOpenAIPromptTokens, openAIEncodingFor } from './count-openai-tokens.js';
 import { mapOpenAIErrorBody } from './map-openai-error.js';
 import { OpenAISseStream } from './openai-sse-stream.js';
 import { ResponsesNativeStream } from './responses-native-stream.js';
-import type { ResponsesResponse } from './responses-wire-types.js';
 
 export const openAIDefaultBaseUrl = 'https://api.openai.com/v1';
 
@@ -39,31 +40,33 @@ export class OpenAIAdapter extends BaseAdapter {
   async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk> | NativeResponse> {
     if (ctx.native?.api === 'responses' && this.speaksNatively('responses')) return this.sendResponses(req, ctx.native, ctx);
     const request = { method: 'POST', path: '/chat/completions', headers: this.headers.for(ctx.clientApiKey), body: this.chatBody(req, ctx), signal: ctx.signal } as const;
-    if (req.stream === true) return new OpenAISseStream(await this.client.requestStream(request, mapOpenAIErrorBody), this.name);
+    if (req.stream === true) return new OpenAISseStream(await this.client.requestEventStream(request, mapOpenAIErrorBody), this.name);
     return this.client.requestJson<ChatResponse>(request, mapOpenAIErrorBody);
   }
 
   /** The client's Responses request as it sent it, with only the model set; its answer or stream as the provider sent it. */
   private async sendResponses(req: ChatRequest, native: NativeRequest, ctx: AdapterContext): Promise<NativeResponse | NativeStream> {
-    const request = {
-      method: 'POST',
-      path: '/responses',
-      headers: this.headers.for(ctx.clientApiKey),
-      body: JSON.stringify({ ...native.body, model: req.model }),
-      signal: ctx.signal,
-    } as const;
+    const request = passThroughRequest('/responses', this.headers.for(ctx.clientApiKey), native, req.model, ctx.signal);
     const identity = newIdentity(ctx.id, req.model);
-    if (req.stream === true) return new ResponsesNativeStream(await this.client.requestStream(request, mapOpenAIErrorBody), identity, this.name);
-    const body = await this.client.requestJson<Record<string, unknown>>(request, mapOpenAIErrorBody);
-    return { nativeApi: 'responses', body, chat: convertResponsesToChat(body as ResponsesResponse, identity) };
+    if (req.stream === true) return new ResponsesNativeStream(await this.client.requestEventStream(request, mapOpenAIErrorBody), identity, this.name);
+    const body = checkedResponsesObject(await this.client.requestJson<unknown>(request, mapOpenAIErrorBody), this.name);
+    return { nativeApi: 'responses', body, chat: convertResponsesToChat(body, identity) };
   }
 
   /** The client's own bytes when nothing changed the request; a stream also asks for usage, so that its cost is known. */
   private chatBody(req: ChatRequest, ctx: AdapterContext): Buffer | string {
-    if (req.stream === true && this.options.stream_usage && req.stream_options?.include_usage !== true) {
-      return JSON.stringify({ ...req, stream_options: { ...req.stream_options, include_usage: true } });
+    const sent = this.withoutRefusedFields(req);
+    if (sent.stream === true && this.options.stream_usage && sent.stream_options?.include_usage !== true) {
+      return JSON.stringify({ ...sent, stream_options: { ...sent.stream_options, include_usage: true } });
     }
-    return ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
+    return ctx.rawBody !== undefined && sent === ctx.request ? ctx.rawBody : JSON.stringify(sent);
+  }
+
+  /** OpenAI itself refuses `top_k` (the Messages door carries it over), which compatible servers such as vLLM take. */
+  private withoutRefusedFields(req: ChatRequest): ChatRequest {
+    if (this.options.type !== 'openai' || !('top_k' in req)) return req;
+    const { top_k: _refused, ...accepted } = req;
+    return accepted as ChatRequest;
   }
 
   /** Exact with OpenAI's tokenizer for OpenAI's model families; a local estimate for any other model. */

@@ -19,6 +19,7 @@ function observer(options: { wantsChunks?: boolean; show?: (usage: Usage) => Usa
       const shown = (options.show ?? ((usage) => usage))(chunk.usage);
       return shown ? { ...chunk, usage: shown } : undefined;
     },
+    prompt: () => undefined,
   };
   return { value, seen };
 }

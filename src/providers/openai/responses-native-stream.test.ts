@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inAwkwardPieces, namedEvent, recordingObserver, responsesStreamEvents, sseOf } from '../../../test/support/native-stream-fixtures.js';
-import { rawSse } from '../../core/raw-sse.js';
+import { inAwkwardPieces, namedEvent, relayToRecorder, responsesStreamEvents, sseOf } from '../../../test/support/native-stream-fixtures.js';
 import type { ChatChunk } from '../../core/types.js';
 import { ResponsesNativeStream } from './responses-native-stream.js';
 
@@ -17,16 +16,8 @@ function stream(sse: string): ResponsesNativeStream {
   return new ResponsesNativeStream(inAwkwardPieces(sse), identity, 'openai');
 }
 
-async function relay(sse: string, wantsChunks = false) {
-  const recorded = recordingObserver(wantsChunks);
-  const out: Buffer[] = [];
-  let failure: unknown;
-  try {
-    for await (const bytes of stream(sse)[rawSse](recorded.observer)) out.push(bytes);
-  } catch (error) {
-    failure = error;
-  }
-  return { ...recorded, text: Buffer.concat(out).toString('utf8'), failure };
+function relay(sse: string, wantsChunks = false) {
+  return relayToRecorder(stream(sse), wantsChunks);
 }
 
 async function iterate(sse: string): Promise<ChatChunk[]> {

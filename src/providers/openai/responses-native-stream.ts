@@ -1,4 +1,3 @@
-import type { ResponseIdentity } from '../shared/chunk-factory.js';
 import { NativeSseStream } from '../shared/native-sse-stream.js';
 import type { StreamConverter } from '../shared/stream-converter.js';
 import { ResponsesStreamConverter } from './convert-responses-stream.js';
@@ -14,14 +13,6 @@ export class ResponsesNativeStream extends NativeSseStream<ResponsesStreamEvent>
   readonly nativeApi = 'responses';
   readonly outputKeys = responsesOutputKeys;
   protected readonly watchedEvents = watchedEvents;
-
-  constructor(
-    body: AsyncIterable<Buffer>,
-    private readonly identity: ResponseIdentity,
-    provider: string,
-  ) {
-    super(body, provider);
-  }
 
   protected newConverter(): StreamConverter<ResponsesStreamEvent> {
     return new ResponsesStreamConverter(this.identity, this.provider);

@@ -30,20 +30,22 @@ export function newIdentity(requestId: string, model: string): ResponseIdentity 
   return { id: `chatcmpl-${requestId}`, created: Math.floor(Date.now() / 1000), model };
 }
 
+/** Without `usage` when the provider reported none: the gateway then charges what it counted, never a made-up zero. */
 export function completion(
   identity: ResponseIdentity,
   message: ChatResponse['choices'][number]['message'],
   finishReason: FinishReason,
-  usage: Usage,
+  usage: Usage | undefined,
 ): ChatResponse {
-  return {
+  const response: ChatResponse = {
     id: identity.id,
     object: 'chat.completion',
     created: identity.created,
     model: identity.model,
     choices: [{ index: 0, message, finish_reason: finishReason }],
-    usage,
   };
+  if (usage) response.usage = usage;
+  return response;
 }
 
 /** A tool call id the client will echo back; `responseId` keeps it unique across responses. */

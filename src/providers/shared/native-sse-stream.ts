@@ -3,6 +3,7 @@ import { rawSse, type SseObserver } from '../../core/raw-sse.js';
 import { CompleteEvents } from '../../core/sse/complete-events.js';
 import { parseEventJson, readSseEvents } from '../../core/sse/read-sse-events.js';
 import type { ChatChunk } from '../../core/types.js';
+import type { ResponseIdentity } from './chunk-factory.js';
 import { eventFields, nextEventEnd, unnamedOrNamedIn } from './sse-event-fields.js';
 import { convertEvents, type StreamConverter } from './stream-converter.js';
 
@@ -24,17 +25,19 @@ export abstract class NativeSseStream<Event> implements NativeStream {
 
   constructor(
     private readonly body: AsyncIterable<Buffer>,
+    protected readonly identity: ResponseIdentity,
     protected readonly provider: string,
   ) {}
 
-  protected abstract newConverter(): StreamConverter<Event>;
+  /** The API's converter; relayed, the stream tells the observer what the converter learns before the end (the prompt's count). */
+  protected abstract newConverter(observer?: SseObserver): StreamConverter<Event>;
 
   [Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
     return convertEvents(this.parsedEvents(), this.newConverter());
   }
 
   async *[rawSse](observer: SseObserver): AsyncIterable<Buffer> {
-    const converter = this.newConverter();
+    const converter = this.newConverter(observer);
     for await (const events of completeEvents(this.body, this.provider)) {
       const { relayed, failure } = this.inspect(events, converter, observer);
       if (relayed.length > 0) {

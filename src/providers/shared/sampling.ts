@@ -6,6 +6,8 @@ export interface Sampling {
   maxTokens?: number;
   temperature?: number;
   topP?: number;
+  /** Not OpenAI's own (it refuses it): Anthropic's, which the Messages door carries over. */
+  topK?: number;
   seed?: number;
   presencePenalty?: number;
   frequencyPenalty?: number;
@@ -20,6 +22,7 @@ export function samplingOf(req: ChatRequest): Sampling {
     maxTokens: numberOrUndefined(req.max_completion_tokens ?? req.max_tokens),
     temperature: numberOrUndefined(req.temperature),
     topP: numberOrUndefined(req.top_p),
+    topK: numberOrUndefined(req.top_k),
     seed: numberOrUndefined(req.seed),
     presencePenalty: numberOrUndefined(req.presence_penalty),
     frequencyPenalty: numberOrUndefined(req.frequency_penalty),
