@@ -1,7 +1,9 @@
 export { createGateway, Gateway, type GatewayOptions, type RequestOptions } from './gateway/create-gateway.js';
 export { GatewayError, type OpenAIErrorBody } from './core/errors.js';
 export { ChatStream } from './gateway/chat-stream.js';
-export { BaseAdapter, type AdapterClass, type AdapterLogger } from './providers/base-adapter.js';
+export { BaseAdapter, type AdapterClass, type AdapterLogger, type NativeCountContext, type TokenCountSource } from './providers/base-adapter.js';
+export type { NativeApi, NativeRequest, NativeResponse, NativeStream } from './core/native.js';
+export { rawSse, type SseObserver } from './core/raw-sse.js';
 export type { AdapterContext } from './core/adapter-context.js';
 export { UpstreamError, type FailureKind } from './core/upstream-error.js';
 export { estimatePromptTokens } from './providers/estimate-tokens.js';

@@ -105,6 +105,9 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     const observer: SseObserver = {
       wantsChunks: this.assembler !== undefined,
       see: (chunk) => this.see(chunk),
+      prompt: (tokens) => {
+        if (Number.isFinite(tokens) && tokens >= 0) this.ctx.estimatedPromptTokens = tokens;
+      },
       events: (events) => {
         this.output.addSse(events);
         if (!captured) return;

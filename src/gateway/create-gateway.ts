@@ -20,9 +20,11 @@ import type { NativeRequest } from '../core/native.js';
 import { GatewayError } from '../core/errors.js';
 import { listRoutableModels } from './list-models.js';
 import { runPipeline, type GatewayResult } from './pipeline.js';
+import { noteAnswer } from './stages/note-answer.js';
+import { recordInLedger } from './stages/record-in-ledger.js';
 import type { GatewayRuntime } from './runtime.js';
 import { SecretRedactor } from '../observability/secret-redactor.js';
-import { ResponseStore } from '../doors/responses/response-store.js';
+import { ResponseStore } from '../state/response-store.js';
 
 export interface GatewayOptions {
   /** A proxy.yaml to load. Without it and without `config`: `$TOKENPAK_CONFIG`, `./proxy.yaml`, or the embedded defaults. */
@@ -113,6 +115,13 @@ export class Gateway {
       clientSignal: options.signal,
     });
     return { ctx, result: await runPipeline(ctx, this.runtime) };
+  }
+
+  /** Records a request its door refused before the pipeline saw it (a body it could not decode), as the pipeline records those it refuses. */
+  async recordRefused(api: DoorApi, body: Record<string, unknown>, options: RequestOptions, status: number): Promise<void> {
+    const ctx = createContext({ id: options.requestId ?? randomUUID(), operation: 'chat', api, request: body as ChatRequest, clientApiKey: options.apiKey });
+    noteAnswer(ctx, undefined);
+    await recordInLedger(ctx, this.runtime, status);
   }
 
   /** A provider can take traffic: not forced down, breaker not open. */

@@ -10,7 +10,7 @@ import type { Budgets } from '../limits/budgets.js';
 import type { UsageLedger } from '../usage/ledger.js';
 import type { Pricing } from '../usage/pricing.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
-import type { ResponseStore } from '../doors/responses/response-store.js';
+import type { ResponseStore } from '../state/response-store.js';
 
 /** Everything the stages read, built once from the config at start-up and never changed after. */
 export interface GatewayRuntime {

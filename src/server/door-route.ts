@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.js';
-import type { Door } from '../doors/door.js';
+import type { Door, DoorExchange } from '../doors/door.js';
 import { messagesDoor } from '../doors/messages/messages-door.js';
 import { decodeMessagesRequest } from '../doors/messages/decode-messages-request.js';
 import { ChatStream } from '../gateway/chat-stream.js';
@@ -33,7 +33,7 @@ export async function serveDoor(door: Door, req: IncomingMessage, res: ServerRes
   try {
     const rawBody = await readBody(req, gateway.config.server.max_body_bytes);
     const body = readDoorBody(door, rawBody);
-    const exchange = door.open(body, { runtime: gateway.runtime, requestId, keyId: keyIdOf(apiKey), bodyBytes: rawBody.length });
+    const exchange = await openExchange(door, body, gateway, { requestId, apiKey, bodyBytes: rawBody.length });
     const executed = await gateway.execute(
       door.operation,
       exchange.request,
@@ -77,6 +77,21 @@ export async function serveMessageTokenCount(req: IncomingMessage, res: ServerRe
     sendError(res, error, (shown) => messagesDoor.errorBody(shown, requestId));
   } finally {
     logRequest(gateway, req, res, undefined);
+  }
+}
+
+/** The door's decoding of the body; one it refuses is recorded in the ledger, as the pipeline records the requests its validation refuses. */
+async function openExchange(
+  door: Door,
+  body: Record<string, unknown>,
+  gateway: Gateway,
+  request: { requestId: string; apiKey: string | undefined; bodyBytes: number },
+): Promise<DoorExchange> {
+  try {
+    return door.open(body, { runtime: gateway.runtime, requestId: request.requestId, keyId: keyIdOf(request.apiKey), bodyBytes: request.bodyBytes });
+  } catch (error) {
+    if (GatewayError.is(error)) await gateway.recordRefused(door.api, body, { requestId: request.requestId, apiKey: request.apiKey }, error.status);
+    throw error;
   }
 }
 

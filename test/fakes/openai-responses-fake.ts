@@ -104,6 +104,11 @@ function invalidResponsesRequest(req: ReceivedRequest, previous: StoredResponse 
     } else if (type === 'function_call_output') {
       if (!calls.has(item.call_id)) return { message: `No tool call found for function call output with call_id ${item.call_id}.`, param: 'input', code: null };
       if (typeof item.output !== 'string' && !Array.isArray(item.output)) return { message: `Invalid type for 'input[${index}].output'.`, param: `input[${index}].output`, code: 'invalid_type' };
+    } else if (type === 'custom_tool_call') {
+      if (typeof item.call_id !== 'string' || typeof item.name !== 'string' || typeof item.input !== 'string') return { message: `Missing required parameter: 'input[${index}].call_id'.`, param: `input[${index}]`, code: 'missing_required_parameter' };
+      calls.add(item.call_id);
+    } else if (type === 'custom_tool_call_output') {
+      if (!calls.has(item.call_id)) return { message: `No tool call found for custom tool call output with call_id ${item.call_id}.`, param: 'input', code: null };
     } else if (type !== 'reasoning' && type !== 'item_reference') {
       return { message: `Invalid value: '${type}'.`, param: `input[${index}].type`, code: 'invalid_value' };
     }

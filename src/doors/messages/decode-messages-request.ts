@@ -1,7 +1,8 @@
 import type { ChatRequest } from '../../core/types.js';
 import { decodeToolChoice, decodeTools } from './decode-messages-tools.js';
-import { decodeSystemPrompt, decodeTurns, SkippedBlocks } from './decode-messages-turns.js';
-import { invalidRequest, isRecord } from './request-checks.js';
+import { decodeSystemPrompt, decodeTurns } from './decode-messages-turns.js';
+import { Untranslatable } from '../untranslatable.js';
+import { invalidRequest, isRecord } from '../request-checks.js';
 
 export interface DecodedMessagesRequest {
   /** The canonical chat request: what the pipeline validates, routes and budgets, and what other providers are sent. */
@@ -28,7 +29,7 @@ export function decodeMessagesRequest(body: Record<string, unknown>, { counting 
   if (typeof model !== 'string' || model === '') throw invalidRequest('"model" must be a non-empty string.', 'model');
   if (!Array.isArray(messages) || messages.length === 0) throw invalidRequest('"messages" must be a non-empty array of messages.', 'messages');
 
-  const skipped = new SkippedBlocks();
+  const skipped = new Untranslatable('Messages');
   const request: ChatRequest = { model, messages: [...decodeSystemPrompt(body.system, skipped), ...decodeTurns(messages, skipped)] };
   if (!counting) applyOutputLimits(body, request);
   applySampling(body, request);

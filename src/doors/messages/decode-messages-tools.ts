@@ -1,5 +1,5 @@
 import type { ToolDefinition } from '../../core/types.js';
-import { invalidRequest, isRecord } from './request-checks.js';
+import { invalidRequest, isRecord } from '../request-checks.js';
 
 export interface DecodedTools {
   tools: ToolDefinition[];

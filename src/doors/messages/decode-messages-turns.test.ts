@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSystemPrompt, decodeTurns, SkippedBlocks } from './decode-messages-turns.js';
+import { decodeSystemPrompt, decodeTurns } from './decode-messages-turns.js';
+import { Untranslatable } from '../untranslatable.js';
 
 const cache = { type: 'ephemeral' };
 
@@ -29,7 +30,7 @@ describe('decodeSystemPrompt', () => {
   });
 
   it('leaves out a non-text system block and notes it, since only a provider that speaks Messages can take it', () => {
-    const skipped = new SkippedBlocks();
+    const skipped = new Untranslatable('Messages');
     expect(decodeSystemPrompt([{ type: 'text', text: 'A' }, { type: 'image', source: {} }], skipped)).toEqual([{ role: 'system', content: [{ type: 'text', text: 'A' }] }]);
     expect(skipped.reason()).toMatchObject({ param: 'system.1.type', message: expect.stringContaining('"image"') });
   });
@@ -168,16 +169,16 @@ describe('decodeTurns', () => {
     ],
     ['a tool_result in an assistant turn', [{ role: 'assistant', content: [{ type: 'tool_result', tool_use_id: 't' }] }], [{ role: 'assistant', content: '' }], 'messages.0.content.0.type'],
   ])('leaves out %s, keeping the turn, and notes the first such block for the client', (_case, messages, decoded, param) => {
-    const skipped = new SkippedBlocks();
+    const skipped = new Untranslatable('Messages');
     expect(decodeTurns(messages, skipped)).toEqual(decoded);
     expect(skipped.reason()).toMatchObject({ param, message: expect.stringContaining('only to a provider that speaks the Messages API') });
   });
 
   it('notes only the first block it left out, and nothing when every block translates', () => {
-    const skipped = new SkippedBlocks();
+    const skipped = new Untranslatable('Messages');
     decodeTurns([{ role: 'user', content: [{ type: 'search_result' }, { type: 'document' }] }], skipped);
-    expect(skipped.reason()?.message).toContain('"search_result" (at messages.0.content.0)');
-    const none = new SkippedBlocks();
+    expect(skipped.reason()).toMatchObject({ param: 'messages.0.content.0.type', message: expect.stringContaining('"search_result"') });
+    const none = new Untranslatable('Messages');
     decodeTurns([{ role: 'user', content: 'hi' }], none);
     expect(none.reason()).toBeUndefined();
   });

@@ -1,5 +1,6 @@
 import type { ChatMessage, ContentPart, ImagePart, ToolCall } from '../../core/types.js';
-import { invalidRequest, isRecord } from './request-checks.js';
+import { invalidRequest, isRecord } from '../request-checks.js';
+import { Untranslatable } from '../untranslatable.js';
 
 type Block = Record<string, unknown>;
 /** A canonical text part, with the Messages block's prompt-caching breakpoint when it had one. */
@@ -10,7 +11,7 @@ const roles = new Set(['user', 'assistant', 'system']);
 const startsWithError = /^error\b/i;
 
 /** Messages `system` (a string or text blocks) → the canonical system message, if it says anything. */
-export function decodeSystemPrompt(system: unknown, skipped = new SkippedBlocks()): ChatMessage[] {
+export function decodeSystemPrompt(system: unknown, skipped = new Untranslatable('Messages')): ChatMessage[] {
   if (system === undefined || system === null) return [];
   const content = systemContent(system, 'system', skipped);
   return content === undefined ? [] : [{ role: 'system', content }];
@@ -21,13 +22,13 @@ export function decodeSystemPrompt(system: unknown, skipped = new SkippedBlocks(
  * become `tool` messages placed before the rest of that turn: OpenAI-format
  * providers want tool answers right after the assistant's tool calls.
  */
-export function decodeTurns(messages: unknown[], skipped = new SkippedBlocks()): ChatMessage[] {
+export function decodeTurns(messages: unknown[], skipped = new Untranslatable('Messages')): ChatMessage[] {
   const decoded: ChatMessage[] = [];
   messages.forEach((message, index) => decoded.push(...decodeTurn(message, `messages.${index}`, skipped)));
   return decoded;
 }
 
-function decodeTurn(message: unknown, param: string, skipped: SkippedBlocks): ChatMessage[] {
+function decodeTurn(message: unknown, param: string, skipped: Untranslatable): ChatMessage[] {
   if (!isRecord(message)) throw invalidRequest(`"${param}" must be an object with "role" and "content".`, param);
   const { role, content } = message;
   if (typeof role !== 'string' || !roles.has(role)) throw invalidRequest(`"${param}.role" must be "user", "assistant" or "system".`, `${param}.role`);
@@ -42,7 +43,7 @@ function decodeTurn(message: unknown, param: string, skipped: SkippedBlocks): Ch
   return role === 'user' ? userTurn(content, param, skipped) : [assistantTurn(content, param, skipped)];
 }
 
-function systemContent(value: unknown, param: string, skipped: SkippedBlocks): string | ContentPart[] | undefined {
+function systemContent(value: unknown, param: string, skipped: Untranslatable): string | ContentPart[] | undefined {
   if (typeof value === 'string') return value === '' ? undefined : value;
   if (!Array.isArray(value)) throw invalidRequest(`"${param}" must be a string or an array of text blocks.`, param);
   const parts: ContentPart[] = [];
@@ -50,12 +51,12 @@ function systemContent(value: unknown, param: string, skipped: SkippedBlocks): s
     const at = `${param}.${index}`;
     const type = blockType(block, at);
     if (type === 'text') parts.push(textPart(block as Block, at));
-    else skipped.note(type, at);
+    else skipped.note(blocksOfType(type), `${at}.type`);
   });
   return parts.length === 0 ? undefined : parts;
 }
 
-function userTurn(blocks: unknown[], param: string, skipped: SkippedBlocks): ChatMessage[] {
+function userTurn(blocks: unknown[], param: string, skipped: Untranslatable): ChatMessage[] {
   const toolMessages: ChatMessage[] = [];
   const parts: ContentPart[] = [];
   blocks.forEach((block, index) => {
@@ -67,13 +68,13 @@ function userTurn(blocks: unknown[], param: string, skipped: SkippedBlocks): Cha
       const result = toolResult(block as Block, at, skipped);
       toolMessages.push(result.message);
       parts.push(...result.images);
-    } else skipped.note(type, at);
+    } else skipped.note(blocksOfType(type), `${at}.type`);
   });
   // A turn of blocks that were all left out stays a turn, so that the canonical conversation keeps its shape.
   return parts.length > 0 || toolMessages.length === 0 ? [...toolMessages, { role: 'user', content: parts }] : toolMessages;
 }
 
-function assistantTurn(blocks: unknown[], param: string, skipped: SkippedBlocks): ChatMessage {
+function assistantTurn(blocks: unknown[], param: string, skipped: Untranslatable): ChatMessage {
   const parts: TextPartWithCache[] = [];
   const toolCalls: ToolCall[] = [];
   let reasoning = '';
@@ -84,7 +85,7 @@ function assistantTurn(blocks: unknown[], param: string, skipped: SkippedBlocks)
     else if (type === 'tool_use') toolCalls.push(toolCall(block as Block, at));
     else if (type === 'thinking') reasoning += stringField(block as Block, 'thinking', at);
     // Redacted thinking is encrypted for Anthropic alone; no other provider can read it.
-    else if (type !== 'redacted_thinking') skipped.note(type, at);
+    else if (type !== 'redacted_thinking') skipped.note(blocksOfType(type), `${at}.type`);
   });
   const message: ChatMessage = { role: 'assistant', content: assistantContent(parts, toolCalls.length > 0) };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
@@ -111,7 +112,7 @@ function toolCall(block: Block, at: string): ToolCall {
  * A `tool_result` → a canonical tool message. Its images cannot ride in a tool
  * message (OpenAI's carry text only), so they go to the user message that follows.
  */
-function toolResult(block: Block, at: string, skipped: SkippedBlocks): { message: ChatMessage; images: ContentPart[] } {
+function toolResult(block: Block, at: string, skipped: Untranslatable): { message: ChatMessage; images: ContentPart[] } {
   const toolCallId = nonEmptyString(block, 'tool_use_id', at);
   const texts: string[] = [];
   const images: ContentPart[] = [];
@@ -123,7 +124,7 @@ function toolResult(block: Block, at: string, skipped: SkippedBlocks): { message
       const type = blockType(inner, innerAt);
       if (type === 'text') texts.push(textPart(inner as Block, innerAt).text);
       else if (type === 'image') images.push(imagePart(inner as Block, innerAt));
-      else skipped.note(type, innerAt);
+      else skipped.note(blocksOfType(type), `${innerAt}.type`);
     });
   } else throw invalidRequest(`"${at}.content" must be a string or an array of content blocks.`, `${at}.content`);
 
@@ -173,27 +174,6 @@ function nonEmptyString(block: Block, field: string, at: string): string {
   return value;
 }
 
-/**
- * Blocks no canonical message can carry (documents, server tool results, block
- * types newer than this gateway). They are left out of the canonical request
- * rather than refused: a provider that speaks Messages is sent the client's
- * body, blocks and all; any other provider cannot be, and the first such block
- * is what the client is told.
- */
-export class SkippedBlocks {
-  private first: { type: string; at: string } | undefined;
-
-  note(type: string, at: string): void {
-    this.first ??= { type, at };
-  }
-
-  /** Why the request can go only to a provider that speaks Messages, when some block was left out. */
-  reason(): { message: string; param: string } | undefined {
-    if (!this.first) return undefined;
-    const { type, at } = this.first;
-    return {
-      message: `Content blocks of type "${type}" (at ${at}) can be sent only to a provider that speaks the Messages API; elsewhere only text, image, tool_use, tool_result and thinking blocks can be translated.`,
-      param: `${at}.type`,
-    };
-  }
+function blocksOfType(type: string): string {
+  return `Content blocks of type "${type}" (only text, image, tool_use, tool_result and thinking blocks translate)`;
 }

@@ -1,5 +1,6 @@
 import type { ChatMessage, ContentPart, ToolCall } from '../../core/types.js';
-import { invalidRequest, isRecord, requireString } from './request-checks.js';
+import { invalidRequest, isRecord, requireString } from '../request-checks.js';
+import { Untranslatable } from '../untranslatable.js';
 
 const messageRoles = new Set(['user', 'system', 'developer', 'assistant']);
 const imageDetails = new Set(['auto', 'low', 'high']);
@@ -10,7 +11,7 @@ const imageDetails = new Set(['auto', 'low', 'high']);
  * its text and its tool calls together; a reasoning item's summary rides on
  * the next assistant message as `reasoning_content`.
  */
-export function decodeResponsesInput(input: string | unknown[]): ChatMessage[] {
+export function decodeResponsesInput(input: string | unknown[], untranslatable = new Untranslatable('Responses')): ChatMessage[] {
   if (typeof input === 'string') return [{ role: 'user', content: input }];
   const messages: ChatMessage[] = [];
   let pendingReasoning: string | undefined;
@@ -37,9 +38,9 @@ export function decodeResponsesInput(input: string | unknown[]): ChatMessage[] {
           throw invalidRequest('A message role must be one of user, system, developer or assistant.', `${param}.role`);
         }
         if (role === 'assistant') {
-          assistantTurn(false).content = assistantText(item.content, `${param}.content`);
+          assistantTurn(false).content = assistantText(item.content, `${param}.content`, untranslatable);
         } else {
-          messages.push({ role: role as ChatMessage['role'], content: messageContent(item.content, `${param}.content`) });
+          messages.push({ role: role as ChatMessage['role'], content: messageContent(item.content, `${param}.content`, untranslatable) });
         }
         break;
       }
@@ -57,7 +58,7 @@ export function decodeResponsesInput(input: string | unknown[]): ChatMessage[] {
         messages.push({
           role: 'tool',
           tool_call_id: requireString(item.call_id, `${param}.call_id`),
-          content: toolOutput(item.output, `${param}.output`),
+          content: toolOutput(item.output, `${param}.output`, untranslatable),
         });
         break;
       case 'reasoning': {
@@ -66,10 +67,7 @@ export function decodeResponsesInput(input: string | unknown[]): ChatMessage[] {
         break;
       }
       default:
-        throw invalidRequest(
-          `Input items of type "${String(type)}" cannot be translated for this model; send message, function_call, function_call_output or reasoning items.`,
-          `${param}.type`,
-        );
+        untranslatable.note(`Input items of type "${String(type)}" (only message, function_call, function_call_output and reasoning items translate)`, `${param}.type`);
     }
   });
   return messages;
@@ -80,36 +78,38 @@ function pushed(messages: ChatMessage[], message: ChatMessage): ChatMessage {
   return message;
 }
 
-function messageContent(content: unknown, param: string): string | ContentPart[] {
+function messageContent(content: unknown, param: string, untranslatable: Untranslatable): string | ContentPart[] {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) throw invalidRequest('Message content must be a string or a list of content parts.', param);
-  return content.map((part, index) => contentPart(part, `${param}[${index}]`));
+  return content.flatMap((part, index) => contentPart(part, `${param}[${index}]`, untranslatable));
 }
 
-function contentPart(part: unknown, param: string): ContentPart {
+function contentPart(part: unknown, param: string, untranslatable: Untranslatable): ContentPart[] {
   if (!isRecord(part)) throw invalidRequest('Each content part must be an object.', param);
   switch (part.type) {
     case 'input_text':
     case 'output_text':
-      return { type: 'text', text: requireString(part.text, `${param}.text`) };
+      return [{ type: 'text', text: requireString(part.text, `${param}.text`) }];
     case 'refusal':
-      return { type: 'text', text: requireString(part.refusal, `${param}.refusal`) };
+      return [{ type: 'text', text: requireString(part.refusal, `${param}.refusal`) }];
     case 'input_image': {
       if (part.file_id !== undefined && part.file_id !== null) {
-        throw invalidRequest('Images by file_id cannot be translated for this model; send image_url (a URL or a data URL).', `${param}.file_id`);
+        untranslatable.note('Images by file_id (send image_url, a URL or a data URL, to translate)', `${param}.file_id`);
+        return [];
       }
       const url = requireString(part.image_url, `${param}.image_url`);
       const detail = typeof part.detail === 'string' && imageDetails.has(part.detail) ? (part.detail as 'auto' | 'low' | 'high') : undefined;
-      return { type: 'image_url', image_url: detail ? { url, detail } : { url } };
+      return [{ type: 'image_url', image_url: detail ? { url, detail } : { url } }];
     }
     default:
-      throw invalidRequest(`Content parts of type "${String(part.type)}" cannot be translated for this model.`, `${param}.type`);
+      untranslatable.note(`Content parts of type "${String(part.type)}"`, `${param}.type`);
+      return [];
   }
 }
 
 /** Assistant turns go to providers as plain text: no provider takes images from the assistant. */
-function assistantText(content: unknown, param: string): string {
-  const decoded = messageContent(content, param);
+function assistantText(content: unknown, param: string, untranslatable: Untranslatable): string {
+  const decoded = messageContent(content, param, untranslatable);
   if (typeof decoded === 'string') return decoded;
   return decoded
     .map((part, index) => {
@@ -120,15 +120,15 @@ function assistantText(content: unknown, param: string): string {
 }
 
 /** Tool results are text for every provider, so text parts are joined. */
-function toolOutput(output: unknown, param: string): string {
+function toolOutput(output: unknown, param: string, untranslatable: Untranslatable): string {
   if (typeof output === 'string') return output;
   if (!Array.isArray(output)) throw invalidRequest('A function_call_output needs an "output" string or list of content parts.', param);
   return output
-    .map((part, index) => {
-      if (!isRecord(part) || part.type !== 'input_text') {
-        throw invalidRequest('Only input_text parts can be translated in a function_call_output for this model.', `${param}[${index}]`);
-      }
-      return requireString(part.text, `${param}[${index}].text`);
+    .flatMap((part, index) => {
+      if (!isRecord(part)) throw invalidRequest('Each content part must be an object.', `${param}[${index}]`);
+      if (part.type === 'input_text') return [requireString(part.text, `${param}[${index}].text`)];
+      untranslatable.note('Tool output parts other than input_text', `${param}[${index}].type`);
+      return [];
     })
     .join('\n');
 }

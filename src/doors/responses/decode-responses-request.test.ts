@@ -153,11 +153,10 @@ describe('decodeResponsesRequest: 400s name the field in Responses terms', () =>
     ['an empty input list', { model: 'm', input: [] }, 'input'],
     ['a fractional max_output_tokens', { model: 'm', input: 'hi', max_output_tokens: 1.5 }, 'max_output_tokens'],
     ['a zero max_output_tokens', { model: 'm', input: 'hi', max_output_tokens: 0 }, 'max_output_tokens'],
+    ['a max_output_tokens past any model’s', { model: 'm', input: 'hi', max_output_tokens: 2_000_000 }, 'max_output_tokens'],
+    ['a stream that is not a boolean', { model: 'm', input: 'hi', stream: 'yes' }, 'stream'],
     ['a function_call without call_id', { model: 'm', input: [{ role: 'user', content: 'x' }, { type: 'function_call', name: 'f', arguments: '{}' }] }, 'input[1].call_id'],
     ['a function_call_output without call_id', { model: 'm', input: [{ type: 'function_call_output', output: 'x' }] }, 'input[0].call_id'],
-    ['an item_reference', { model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input[0].type'],
-    ['a custom_tool_call', { model: 'm', input: [{ type: 'custom_tool_call', call_id: 'c', name: 'p', input: '' }] }, 'input[0].type'],
-    ['an image by file_id', { model: 'm', input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] }, 'input[0].content[0].file_id'],
     ['an unknown role', { model: 'm', input: [{ role: 'robot', content: 'x' }] }, 'input[0].role'],
     ['a function tool without a name', { model: 'm', input: 'hi', tools: [{ type: 'function' }] }, 'tools[0].name'],
     ['an unknown tool_choice mode', { model: 'm', input: 'hi', tool_choice: 'always' }, 'tool_choice'],
@@ -168,8 +167,29 @@ describe('decodeResponsesRequest: 400s name the field in Responses terms', () =>
     expect(error.param).toBe(param);
   });
 
-  it('names the item type it cannot translate', () => {
-    expect(rejection({ model: 'm', input: [{ type: 'item_reference', id: 'msg_1' }] }).message).toContain('"item_reference"');
+  const hi = { role: 'user', content: 'hi' };
+  const hiParts = { role: 'user', content: [{ type: 'text', text: 'hi' }] };
+  it.each([
+    ['an item_reference', [{ role: 'user', content: 'hi' }, { type: 'item_reference', id: 'msg_1' }], hi, 'input[1].type', '"item_reference"'],
+    ['a custom_tool_call', [{ role: 'user', content: 'hi' }, { type: 'custom_tool_call', call_id: 'c', name: 'p', input: '' }], hi, 'input[1].type', '"custom_tool_call"'],
+    ['an image by file_id', [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }, { type: 'input_image', file_id: 'file-1' }] }], hiParts, 'input[0].content[1].file_id', 'file_id'],
+    ['an input_file part', [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }, { type: 'input_file', file_id: 'file-1' }] }], hiParts, 'input[0].content[1].type', '"input_file"'],
+  ])('leaves out %s, which only a provider that speaks Responses reads, and says where it was', (_, input, kept, param, named) => {
+    const { request, untranslatable } = decode({ input });
+    expect(request.messages).toEqual([kept]);
+    expect(untranslatable).toMatchObject({ param, message: expect.stringContaining(named) });
+  });
+
+  it('marks background work and provider-kept conversations as for a provider that speaks Responses', () => {
+    expect(decode({ input: 'hi', background: true }).untranslatable?.param).toBe('background');
+    expect(decode({ input: 'hi', conversation: 'conv_1' }).untranslatable?.param).toBe('conversation');
+    expect(decode({ input: 'hi' }).untranslatable).toBeUndefined();
+  });
+
+  it('keeps a turn for input that was nothing but untranslatable items', () => {
+    const { request, untranslatable } = decode({ input: [{ type: 'web_search_call', id: 'ws_1' }] });
+    expect(request.messages).toEqual([{ role: 'user', content: '' }]);
+    expect(untranslatable?.param).toBe('input[0].type');
   });
 
   it('accepts a request without input when it continues a kept conversation', () => {

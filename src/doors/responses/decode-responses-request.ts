@@ -1,12 +1,16 @@
 import type { ChatMessage, ChatRequest } from '../../core/types.js';
 import { decodeResponsesInput } from './decode-responses-input.js';
 import { decodeResponsesToolChoice, decodeResponsesTools } from './decode-responses-tools.js';
-import { invalidRequest, isRecord } from './request-checks.js';
+import { maxOutputTokensCeiling } from '../../gateway/stages/validate-request.js';
+import { invalidRequest, isRecord } from '../request-checks.js';
+import { Untranslatable } from '../untranslatable.js';
 
 export interface DecodedResponsesRequest {
   request: ChatRequest;
   /** Tools (and tool choices) only OpenAI's servers run, left out of the translation: the caller logs them. */
   dropped: string[];
+  /** Set when input no canonical message can carry was left out: the request can then go only to a provider that speaks Responses. */
+  untranslatable: { message: string; param: string } | undefined;
 }
 
 /**
@@ -19,7 +23,11 @@ export interface DecodedResponsesRequest {
 export function decodeResponsesRequest(body: Record<string, unknown>, history?: ChatMessage[]): DecodedResponsesRequest {
   if (typeof body.model !== 'string' || body.model === '') throw invalidRequest('"model" is required.', 'model');
   const dropped: string[] = [];
-  const messages = [...instructionMessages(body.instructions), ...(history ?? []), ...inputMessages(body.input, history)];
+  const untranslatable = new Untranslatable('Responses');
+  // Work the provider does on its own servers, over time or on state it keeps, has no canonical form.
+  if (body.background === true) untranslatable.note('"background": true', 'background');
+  if (body.conversation !== undefined && body.conversation !== null) untranslatable.note('A "conversation" the provider keeps', 'conversation');
+  const messages = [...instructionMessages(body.instructions), ...(history ?? []), ...inputMessages(body.input, history, untranslatable)];
   const request: ChatRequest = { model: body.model, messages };
 
   const tools = decodeResponsesTools(body.tools, dropped);
@@ -31,8 +39,8 @@ export function decodeResponsesRequest(body: Record<string, unknown>, history?: 
 
   if (body.max_output_tokens !== undefined && body.max_output_tokens !== null) {
     const max = body.max_output_tokens;
-    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) {
-      throw invalidRequest('"max_output_tokens" must be an integer of at least 1.', 'max_output_tokens');
+    if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > maxOutputTokensCeiling) {
+      throw invalidRequest(`"max_output_tokens" must be a whole number from 1 to ${maxOutputTokensCeiling}.`, 'max_output_tokens');
     }
     request.max_tokens = max;
   }
@@ -45,11 +53,12 @@ export function decodeResponsesRequest(body: Record<string, unknown>, history?: 
   if (responseFormat) request.response_format = responseFormat;
   if (isRecord(body.reasoning) && typeof body.reasoning.effort === 'string') request.reasoning_effort = body.reasoning.effort;
 
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalidRequest('"stream" must be a boolean.', 'stream');
   if (body.stream === true) {
     request.stream = true;
     request.stream_options = { include_usage: true };
   }
-  return { request, dropped };
+  return { request, dropped, untranslatable: untranslatable.reason() };
 }
 
 function instructionMessages(instructions: unknown): ChatMessage[] {
@@ -58,7 +67,7 @@ function instructionMessages(instructions: unknown): ChatMessage[] {
   return [{ role: 'system', content: instructions }];
 }
 
-function inputMessages(input: unknown, history: ChatMessage[] | undefined): ChatMessage[] {
+function inputMessages(input: unknown, history: ChatMessage[] | undefined, untranslatable: Untranslatable): ChatMessage[] {
   const continuing = history !== undefined && history.length > 0;
   if (input === undefined || input === null) {
     if (continuing) return [];
@@ -66,7 +75,9 @@ function inputMessages(input: unknown, history: ChatMessage[] | undefined): Chat
   }
   if (typeof input !== 'string' && !Array.isArray(input)) throw invalidRequest('"input" must be a string or a list of items.', 'input');
   if (Array.isArray(input) && input.length === 0 && !continuing) throw invalidRequest('"input" must not be empty.', 'input');
-  return decodeResponsesInput(input);
+  const messages = decodeResponsesInput(input, untranslatable);
+  // Input of nothing but untranslatable items still goes to a provider that reads it: the canonical request keeps a turn for it.
+  return messages.length === 0 && untranslatable.reason() ? [{ role: 'user', content: '' }] : messages;
 }
 
 function decodeTextFormat(text: unknown): ChatRequest['response_format'] | undefined {

@@ -1,5 +1,5 @@
 import type { ToolDefinition } from '../../core/types.js';
-import { invalidRequest, isRecord, requireString } from './request-checks.js';
+import { invalidRequest, isRecord, requireString } from '../request-checks.js';
 
 const toolChoiceModes = new Set(['auto', 'none', 'required']);
 

@@ -8,6 +8,8 @@ import { decodeResponsesRequest } from './decode-responses-request.js';
 import { encodeResponsesResponse } from './encode-responses-response.js';
 import { keptConversation } from './kept-conversation.js';
 import { responseOutputMessages } from './response-output-messages.js';
+import { resolveContinuation, type Continuation } from './continuation.js';
+import { invalidRequest } from '../request-checks.js';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.js';
 
 /**
@@ -27,14 +29,19 @@ export const responsesDoor: Door = {
 };
 
 function openExchange(body: Record<string, unknown>, meta: ExchangeMeta): DoorExchange {
-  const previousId = typeof body.previous_response_id === 'string' && body.previous_response_id !== '' ? body.previous_response_id : undefined;
-  const history = previousId === undefined ? undefined : meta.runtime.responseStore.load(meta.keyId, previousId);
-  const { request, dropped } = decodeResponsesRequest(body, history);
+  const store = meta.runtime.responseStore;
+  const continuation = resolveContinuation(body, store, meta.keyId);
+  if (meta.runtime.budgets.enabled) refuseUnboundedWork(body, continuation);
+  const { request, dropped, untranslatable } = decodeResponsesRequest(continuation.body, continuation.history);
+  if (continuation.keptByTokenPak && untranslatable) {
+    throw invalidRequest(`${untranslatable.message} This request continues a response TokenPak translated, which such a provider never saw.`, untranslatable.param);
+  }
   const encoding = { id: `resp_${randomUUID().replaceAll('-', '')}`, createdAt: Math.floor(Date.now() / 1000), request: body };
-  // A response TokenPak kept is unknown to the provider, so its continuation is translated; one it did not keep only the provider can continue.
-  const native = history ? undefined : ({ api: 'responses', body, bodyBytes: meta.bodyBytes, onlyNative: previousId === undefined ? undefined : notKept(previousId) } as const);
-  const keep = (output: ChatMessage[]) => {
-    if (body.store !== false && output.length > 0) meta.runtime.responseStore.save(meta.keyId, encoding.id, keptConversation(body, request, output));
+  const native = continuation.keptByTokenPak ? undefined : ({ api: 'responses', body, bodyBytes: meta.bodyBytes, onlyNative: continuation.keptByProvider ?? untranslatable } as const);
+  const keep = (output: ChatMessage[], items: ReadonlyArray<Record<string, unknown>>) => {
+    if (body.store === false || output.length === 0) return;
+    store.save(meta.keyId, encoding.id, keptConversation(body, request, output));
+    store.saveItems(meta.keyId, items);
   };
   const translated = () => {
     if (dropped.length > 0) meta.runtime.logger.warn({ requestId: meta.requestId, tools: dropped }, 'tools only OpenAI runs were left out of a translated Responses request');
@@ -47,8 +54,9 @@ function openExchange(body: Record<string, unknown>, meta: ExchangeMeta): DoorEx
       if (isNativeResponse(result) && result.nativeApi === 'responses') return result.body;
       translated();
       const response = result as ChatResponse;
-      keep(responseOutputMessages(response));
-      return encodeResponsesResponse(response, encoding);
+      const encoded = encodeResponsesResponse(response, encoding);
+      keep(responseOutputMessages(response), encoded.output as Array<Record<string, unknown>>);
+      return encoded;
     },
     stream(stream: ChatStream) {
       if (stream.nativeApi === 'responses') return stream.nativeSse();
@@ -60,16 +68,33 @@ function openExchange(body: Record<string, unknown>, meta: ExchangeMeta): DoorEx
   };
 }
 
-function notKept(previousId: string): { message: string; param: string } {
-  return {
-    message: `"previous_response_id" "${previousId}" is not a response TokenPak kept for this API key (it keeps translated responses unless "store" is false, for responses.store.ttl_seconds), so only a provider that speaks the Responses API can continue it; or send the whole conversation as input.`,
-    param: 'previous_response_id',
-  };
+/**
+ * With a budget on, a request's cost must be bounded before it is sent. What
+ * the provider keeps (an earlier response, a conversation, items referenced by
+ * id) is prompt the gateway cannot see, and background work is billed after
+ * its answer has left: neither can be.
+ */
+function refuseUnboundedWork(body: Record<string, unknown>, continuation: Continuation): void {
+  const reason =
+    body.background === true
+      ? { param: 'background', why: '"background": true is billed after its answer has left' }
+      : body.conversation !== undefined && body.conversation !== null
+        ? { param: 'conversation', why: '"conversation" holds prompt the provider keeps, which TokenPak cannot see' }
+        : continuation.keptByProvider && { param: continuation.keptByProvider.param, why: `${continuation.keptByProvider.param === 'input' ? 'an item_reference' : '"previous_response_id"'} names prompt the provider keeps, which TokenPak cannot see` };
+  if (!reason) return;
+  throw invalidRequest(
+    `With a budget on (cost_control), a request whose cost cannot be bounded before it is sent is refused: ${reason.why}. Send the whole conversation as input instead.`,
+    reason.param,
+  );
 }
 
-async function* keepWhenComplete(encoder: ResponsesStreamEncoder, stream: ChatStream, keep: (output: ChatMessage[]) => void): AsyncGenerator<string> {
+async function* keepWhenComplete(
+  encoder: ResponsesStreamEncoder,
+  stream: ChatStream,
+  keep: (output: ChatMessage[], items: ReadonlyArray<Record<string, unknown>>) => void,
+): AsyncGenerator<string> {
   yield* encoder.events(stream);
-  keep(encoder.outputMessages());
+  keep(encoder.outputMessages(), encoder.outputItems());
 }
 
 /** A passthrough stream that fails midway ends with the API's `error` event (its sequence is the provider's, which the gateway does not count). */

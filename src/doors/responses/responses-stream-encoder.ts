@@ -71,6 +71,12 @@ export class ResponsesStreamEncoder {
     return opening + this.frame('response.failed', { response: this.response('failed', { code, message: error.message }) });
   }
 
+  /** The output items the stream produced, as its final event listed them; empty unless the stream completed. */
+  outputItems(): Array<Record<string, unknown>> {
+    if (!this.completed) return [];
+    return this.items.flatMap((item) => (item.done ? [item.done] : []));
+  }
+
   /** The assistant turn the stream produced, for the conversation store; empty unless the stream completed. */
   outputMessages(): ChatMessage[] {
     if (!this.completed) return [];

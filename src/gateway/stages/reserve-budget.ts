@@ -43,16 +43,21 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   const promptBound = Math.max(promptTokenBound(request), ctx.native?.bodyBytes ?? 0);
   const bounded = worstCaseOf(priced, runtime, promptBound, outputTokens);
   if (bounded === undefined) return;
-  try {
-    ctx.reservation = runtime.budgets.reserve(bounded, ctx.keyId, ctx.user);
-    return;
-  } catch (error) {
-    if (!GatewayError.is(error) || error.type !== 'budget_exceeded') throw error;
+  // Parts only the provider reads (documents by URL or file id, among others) are not bounded by the body's size: only a count sees them.
+  const boundHolds = ctx.native?.onlyNative === undefined;
+  if (boundHolds) {
+    try {
+      ctx.reservation = runtime.budgets.reserve(bounded, ctx.keyId, ctx.user);
+      return;
+    } catch (error) {
+      if (!GatewayError.is(error) || error.type !== 'budget_exceeded') throw error;
+    }
   }
-  // Without a count (it failed or took too long), the bound stands: it is never below the truth.
+  // Without a count (it failed or took too long), the bound stands: where it holds, it is never below the truth.
   const promptTokens = await exactPromptTokens(ctx, runtime);
   const counted = promptTokens === undefined ? undefined : worstCaseOf(priced, runtime, promptTokens, outputTokens);
-  ctx.reservation = runtime.budgets.reserve(counted === undefined ? bounded : Math.min(counted, bounded), ctx.keyId, ctx.user);
+  const worst = counted === undefined ? bounded : boundHolds ? Math.min(counted, bounded) : counted;
+  ctx.reservation = runtime.budgets.reserve(worst, ctx.keyId, ctx.user);
 }
 
 function largerLimit(a: number | null | undefined, b: number | null | undefined): number | undefined {

@@ -4,6 +4,7 @@ import { responseToChunks } from '../../cache/response-to-chunks.js';
 import { isNativeResponse, type NativeApi, type NativeResponse } from '../../core/native.js';
 import { chatFromNativeBody, replayNativeStream } from '../../providers/native-replay.js';
 import { OpenAISseStream } from '../../providers/openai/openai-sse-stream.js';
+import { bodyOf } from '../../providers/shared/body-of.js';
 import type { ChatChunk, ChatResponse, EmbeddingResponse } from '../../core/types.js';
 import { ChunkAssembler } from '../chunk-assembler.js';
 import type { RequestContext } from '../context.js';
@@ -39,7 +40,7 @@ export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime):
   ctx.upstreamModel = undefined;
   if (cached.nativeApi !== undefined) return replayNative(cached, cached.nativeApi);
   if ('sse' in cached) {
-    const replayed = new OpenAISseStream(once(cached.sse), 'cache');
+    const replayed = new OpenAISseStream(bodyOf(cached.sse), 'cache');
     return ctx.stream ? { stream: replayed, release: () => undefined } : { response: await assemble(replayed) };
   }
   // Parsed afresh on every hit: hooks may change what they are given.
@@ -60,9 +61,15 @@ export function storeInCache(ctx: RequestContext, runtime: GatewayRuntime, respo
   else if ('choices' in response) runtime.cache.set(ctx.cacheKey, { json: JSON.stringify(response) }, ttlMs(ctx, runtime));
 }
 
-/** The client key's entries, unless the operator shares one cache: a client never gets another's answer. */
+/**
+ * The client key's entries, unless the operator shares one cache: a client
+ * never gets another's answer. Anthropic's betas are forwarded and change the
+ * answer (a larger context, other tools), so they are part of the scope too.
+ */
 function cacheScope(ctx: RequestContext, runtime: GatewayRuntime): string {
-  const scope = runtime.config.cache.scope === 'global' ? '' : ctx.keyId;
+  let scope = runtime.config.cache.scope === 'global' ? '' : ctx.keyId;
+  const betas = ctx.headers['anthropic-beta'];
+  if (betas !== undefined) scope += `\nbeta:${Array.isArray(betas) ? betas.join(',') : betas}`;
   return ctx.api === 'chat' ? scope : `${scope}\n${ctx.api}\n${ctx.stream ? 'stream' : 'json'}`;
 }
 
@@ -86,10 +93,6 @@ function bypassRequested(headers: RequestContext['headers']): boolean {
 
 async function* replay(chunks: ChatChunk[]): AsyncGenerator<ChatChunk> {
   yield* chunks;
-}
-
-async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
-  yield bytes;
 }
 
 async function assemble(chunks: AsyncIterable<ChatChunk>): Promise<ChatResponse> {

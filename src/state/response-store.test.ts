@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../core/types.js';
+import type { ChatMessage } from '../core/types.js';
 import { ResponseStore } from './response-store.js';
 
 const conversation = (text: string): ChatMessage[] => [

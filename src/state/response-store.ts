@@ -1,5 +1,5 @@
-import { MemoryResponseCache } from '../../cache/memory-cache.js';
-import type { ChatMessage } from '../../core/types.js';
+import { MemoryResponseCache } from '../cache/memory-cache.js';
+import type { ChatMessage } from '../core/types.js';
 
 export interface ResponseStoreLimits {
   maxEntries: number;
@@ -34,9 +34,26 @@ export class ResponseStore {
     const entry = this.conversations.get(entryKey(scope, id));
     return entry && 'json' in entry ? (JSON.parse(entry.json) as ChatMessage[]) : undefined;
   }
+
+  /** Keeps a response's output items by their ids, for clients that send `item_reference`s to them in later requests (the Vercel AI SDK does). */
+  saveItems(scope: string, items: ReadonlyArray<Record<string, unknown>>): void {
+    for (const item of items) {
+      if (typeof item.id === 'string') this.conversations.set(entryKey(scope, itemKey(item.id)), { json: JSON.stringify(item) }, this.limits.ttlMs);
+    }
+  }
+
+  loadItem(scope: string, id: string): Record<string, unknown> | undefined {
+    const entry = this.conversations.get(entryKey(scope, itemKey(id)));
+    return entry && 'json' in entry ? (JSON.parse(entry.json) as Record<string, unknown>) : undefined;
+  }
 }
 
 /** The scope's length first, so no scope and id can spell another pair's key. */
 function entryKey(scope: string, id: string): string {
   return `${scope.length}:${scope}:${id}`;
+}
+
+/** Items share the store with conversations, under ids no response id can take. */
+function itemKey(id: string): string {
+  return `item:${id}`;
 }

@@ -1,6 +1,6 @@
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError } from '../core/errors.js';
 
-/** A 400 naming the field in Responses terms (`input[3].call_id`), as OpenAI does. */
+/** A 400 naming the field in the door's own terms (`messages.2.content.0.tool_use_id`, `input[3].call_id`), as its API does. */
 export function invalidRequest(message: string, param: string): GatewayError {
   return new GatewayError(400, message, { param, code: 'invalid_request' });
 }

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../../core/errors.js';
+import { resolveContinuation } from './continuation.js';
+import { ResponseStore } from '../../state/response-store.js';
+
+const limits = { maxEntries: 100, maxBytes: 1 << 20, ttlMs: 60_000 };
+const answer = { type: 'message', id: 'msg_abc_0', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'Sunny.', annotations: [] }] };
+
+function storeWithAnswer(): ResponseStore {
+  const store = new ResponseStore(limits);
+  store.save('key-a', 'resp_abc', [
+    { role: 'user', content: 'Weather?' },
+    { role: 'assistant', content: 'Sunny.' },
+  ]);
+  store.saveItems('key-a', [answer]);
+  return store;
+}
+
+describe('resolveContinuation', () => {
+  it('replaces an item_reference TokenPak kept by the item, so that the request can be translated', () => {
+    const body = { model: 'm', input: [{ role: 'user', content: 'Weather?' }, { type: 'item_reference', id: 'msg_abc_0' }, { role: 'user', content: 'And tomorrow?' }] };
+    const continuation = resolveContinuation(body, storeWithAnswer(), 'key-a');
+    expect(continuation.body.input).toEqual([body.input[0], answer, body.input[2]]);
+    expect(continuation).toMatchObject({ keptByTokenPak: true, keptByProvider: undefined });
+  });
+
+  it('loads the conversation of a previous_response_id TokenPak kept', () => {
+    const continuation = resolveContinuation({ model: 'm', previous_response_id: 'resp_abc', input: 'And tomorrow?' }, storeWithAnswer(), 'key-a');
+    expect(continuation.history).toHaveLength(2);
+    expect(continuation.keptByTokenPak).toBe(true);
+  });
+
+  it('leaves what only the provider kept to a provider that speaks Responses, and says which id', () => {
+    const store = storeWithAnswer();
+    const reference = resolveContinuation({ model: 'm', input: [{ type: 'item_reference', id: 'msg_openai_1' }, { role: 'user', content: 'Hi' }] }, store, 'key-a');
+    expect(reference.body.input).toEqual([{ role: 'user', content: 'Hi' }]);
+    expect(reference.keptByProvider).toMatchObject({ param: 'input', message: expect.stringContaining('"msg_openai_1"') });
+    const previous = resolveContinuation({ model: 'm', previous_response_id: 'resp_openai', input: 'Hi' }, store, 'key-a');
+    expect(previous).toMatchObject({ keptByTokenPak: false, keptByProvider: { param: 'previous_response_id' } });
+  });
+
+  it('does not resolve another client key’s items or responses', () => {
+    const continuation = resolveContinuation({ model: 'm', previous_response_id: 'resp_abc', input: [{ type: 'item_reference', id: 'msg_abc_0' }] }, storeWithAnswer(), 'key-b');
+    expect(continuation.keptByTokenPak).toBe(false);
+    expect(continuation.history).toBeUndefined();
+  });
+
+  it('refuses a request that leans on both what TokenPak kept and what only the provider kept', () => {
+    const body = { model: 'm', previous_response_id: 'resp_abc', input: [{ type: 'item_reference', id: 'msg_openai_1' }] };
+    expect(() => resolveContinuation(body, storeWithAnswer(), 'key-a')).toThrow(GatewayError);
+  });
+
+  it('leaves a body without references as it is', () => {
+    const body = { model: 'm', input: 'Hi' };
+    expect(resolveContinuation(body, storeWithAnswer(), 'key-a')).toEqual({ body, history: undefined, keptByTokenPak: false, keptByProvider: undefined });
+  });
+});
