@@ -121,6 +121,20 @@ describe('OpenAIAdapter and the Responses door', () => {
     }
   });
 
+  it.each([{ url: '/chat/completions', headers: { authorization: 'Bearer sk-test' } }, { choices: [null] }, { choices: 'x' }, [], null])(
+    'fails over, never passes on, a chat or embeddings 200 that is not the API’s answer: %j',
+    async (body) => {
+      upstream.setHandler((_req, res) => json(res, 200, body));
+      const { req, ctx } = nativeContext(false);
+      const chat = await adapter({ type: 'openai' }).sendRequest(req, { ...ctx, native: undefined }).catch((error: unknown) => error);
+      const embeddings = await adapter({ type: 'openai' })
+        .createEmbeddings({ model: 'e', input: 'x' }, { ...ctx, native: undefined, request: { model: 'e', input: 'x' } })
+        .catch((error: unknown) => error);
+      expect(chat).toMatchObject({ status: 502, failure: 'failed', code: 'bad_upstream_response', message: 'provider "p" answered with something that is not a chat completion' });
+      expect(embeddings).toMatchObject({ status: 502, failure: 'failed', code: 'bad_upstream_response', message: 'provider "p" answered with something that is not an embeddings list' });
+    },
+  );
+
   it('says its counts come from OpenAI’s tokenizer for the models it knows, else from the estimate', () => {
     const openai = adapter({ type: 'openai' });
     expect([openai.tokenCountSource({ model: 'gpt-4o', messages: [] }), openai.tokenCountSource({ model: 'llama-3', messages: [] })]).toEqual(['tokenizer', 'estimate']);

@@ -8,6 +8,7 @@ import { KeyHeaders } from '../http/key-headers.js';
 import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { passThroughRequest } from '../shared/pass-through-request.js';
+import { checkedChatCompletion, checkedEmbeddings } from './checked-openai-answer.js';
 import { checkedResponsesObject } from './checked-responses-object.js';
 import { convertResponsesToChat } from './convert-responses-to-chat.js';
 import { countOpenAIPromptTokens, openAIEncodingFor } from './count-openai-tokens.js';
@@ -41,7 +42,7 @@ export class OpenAIAdapter extends BaseAdapter {
     if (ctx.native?.api === 'responses' && this.speaksNatively('responses')) return this.sendResponses(req, ctx.native, ctx);
     const request = { method: 'POST', path: '/chat/completions', headers: this.headers.for(ctx.clientApiKey), body: this.chatBody(req, ctx), signal: ctx.signal } as const;
     if (req.stream === true) return new OpenAISseStream(await this.client.requestEventStream(request, mapOpenAIErrorBody), this.name);
-    return this.client.requestJson<ChatResponse>(request, mapOpenAIErrorBody);
+    return checkedChatCompletion(await this.client.requestJson<unknown>(request, mapOpenAIErrorBody), this.name);
   }
 
   /** The client's Responses request as it sent it, with only the model set; its answer or stream as the provider sent it. */
@@ -79,12 +80,13 @@ export class OpenAIAdapter extends BaseAdapter {
     return openAIEncodingFor(req.model) ? 'tokenizer' : 'estimate';
   }
 
-  override createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {
+  override async createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {
     const body = ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
-    return this.client.requestJson<EmbeddingResponse>(
+    const answer = await this.client.requestJson<unknown>(
       { method: 'POST', path: '/embeddings', headers: this.headers.for(ctx.clientApiKey), body, signal: ctx.signal },
       mapOpenAIErrorBody,
     );
+    return checkedEmbeddings(answer, this.name);
   }
 
   override async listModels(ctx: { clientApiKey?: string; signal: AbortSignal }): Promise<string[]> {
