@@ -75,8 +75,8 @@ export class UpstreamClient {
     const response = await this.request(request);
     if (response.statusCode >= 400) throw await readUpstreamError(this.providerName, response, toError);
     if (!isEventStream(response.headers['content-type'])) {
-      // Not read at all: its connection is closed rather than drained.
-      response.body.destroy();
+      // Not read at all: its connection is closed rather than drained, and the abort that closing raises on the body is expected.
+      response.body.on('error', ignoreDiscardedBody).destroy();
       throw notTheApiAnswer(this.providerName, 'an event stream');
     }
     return response.body;
@@ -247,3 +247,5 @@ async function readBounded(body: AsyncIterable<Buffer>, limit: number): Promise<
   }
   return Buffer.concat(parts).subarray(0, limit).toString('utf8');
 }
+
+function ignoreDiscardedBody(): void {}
