@@ -24,6 +24,12 @@ export interface NativeRequest {
    * route without one is the client's 400, with this message and param.
    */
   readonly onlyNative?: { readonly message: string; readonly param: string };
+  /**
+   * Where the first part is whose content the provider fetches itself (a file
+   * id, a URL, an MCP server): the body's size does not bound its tokens, so a
+   * budget must count the request, or refuse it.
+   */
+  readonly unboundedAt?: string;
 }
 
 /** A non-stream answer in a door's own API, passed to the client as it came. */

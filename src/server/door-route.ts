@@ -22,10 +22,7 @@ const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** One request through a door: read and decode its body, run the pipeline, and write the answer, stream or error in the door's shapes. */
 export async function serveDoor(door: Door, req: IncomingMessage, res: ServerResponse, gateway: Gateway): Promise<void> {
-  const clientGone = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) clientGone.abort();
-  });
+  const clientGone = abortedWhenClientLeaves(res);
   const requestId = requestIdOf(req);
   res.setHeader('x-request-id', requestId);
   const apiKey = clientApiKey(req);
@@ -37,7 +34,7 @@ export async function serveDoor(door: Door, req: IncomingMessage, res: ServerRes
     const executed = await gateway.execute(
       door.operation,
       exchange.request,
-      { rawBody: door.forwardsRawBody ? rawBody : undefined, apiKey, headers: req.headers, signal: clientGone.signal, requestId },
+      { rawBody: door.forwardsRawBody ? rawBody : undefined, apiKey, headers: req.headers, signal: clientGone, requestId },
       { api: door.api, native: exchange.native },
     );
     ctx = executed.ctx;
@@ -45,7 +42,7 @@ export async function serveDoor(door: Door, req: IncomingMessage, res: ServerRes
     if (executed.result instanceof ChatStream) await sendSse(res, exchange.stream(executed.result), headers, exchange.streamError);
     else sendJson(res, 200, exchange.respond(executed.result), headers);
   } catch (error) {
-    if (clientGone.signal.aborted) return;
+    if (clientGone.aborted) return;
     // The pipeline logs its own failures; one after it (writing the answer) is logged here, so that no 500 goes unexplained.
     if (!GatewayError.is(error)) gateway.runtime.logger.error({ requestId, cause: withoutMessage(error) }, 'the gateway failed to answer a request');
     sendError(res, error, (shown) => door.errorBody(shown, requestId));
@@ -58,21 +55,18 @@ export async function serveDoor(door: Door, req: IncomingMessage, res: ServerRes
 export async function serveMessageTokenCount(req: IncomingMessage, res: ServerResponse, gateway: Gateway): Promise<void> {
   const requestId = requestIdOf(req);
   res.setHeader('x-request-id', requestId);
-  const clientGone = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) clientGone.abort();
-  });
+  const clientGone = abortedWhenClientLeaves(res);
   try {
     const body = readDoorBody(messagesDoor, await readBody(req, gateway.config.server.max_body_bytes));
     const { request } = decodeMessagesRequest(body, { counting: true });
     const counted = await countDoorTokens(gateway.runtime, request, { api: 'messages', body }, {
       clientApiKey: clientApiKey(req),
       headers: req.headers,
-      signal: clientGone.signal,
+      signal: clientGone,
     });
     sendJson(res, 200, { input_tokens: counted.tokens }, { 'x-tokenpak-token-count': counted.source });
   } catch (error) {
-    if (clientGone.signal.aborted) return;
+    if (clientGone.aborted) return;
     if (!GatewayError.is(error)) gateway.runtime.logger.error({ requestId, cause: withoutMessage(error) }, 'the gateway failed to count tokens');
     sendError(res, error, (shown) => messagesDoor.errorBody(shown, requestId));
   } finally {
@@ -108,6 +102,15 @@ function readDoorBody(door: Door, rawBody: Buffer): Record<string, unknown> {
     throw new GatewayError(400, `The request body is nested more than ${maxNestingDepth} levels deep.`, { code: 'invalid_request' });
   }
   return body;
+}
+
+/** Aborts the request's work upstream when its client goes away before the answer is written. */
+function abortedWhenClientLeaves(res: ServerResponse): AbortSignal {
+  const clientGone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) clientGone.abort();
+  });
+  return clientGone.signal;
 }
 
 function requestIdOf(req: IncomingMessage): string {

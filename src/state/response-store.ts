@@ -27,11 +27,11 @@ export class ResponseStore {
   }
 
   save(scope: string, id: string, messages: ChatMessage[]): void {
-    this.conversations.set(entryKey(scope, id), { json: JSON.stringify(messages) }, this.limits.ttlMs);
+    this.conversations.set(entryKey(scope, responseKey(id)), { json: JSON.stringify(messages) }, this.limits.ttlMs);
   }
 
   load(scope: string, id: string): ChatMessage[] | undefined {
-    const entry = this.conversations.get(entryKey(scope, id));
+    const entry = this.conversations.get(entryKey(scope, responseKey(id)));
     return entry && 'json' in entry ? (JSON.parse(entry.json) as ChatMessage[]) : undefined;
   }
 
@@ -42,9 +42,10 @@ export class ResponseStore {
     }
   }
 
-  loadItem(scope: string, id: string): Record<string, unknown> | undefined {
+  /** The item kept under `id`, and the size of its JSON (what it adds to a request that refers to it). */
+  loadItem(scope: string, id: string): { item: Record<string, unknown>; bytes: number } | undefined {
     const entry = this.conversations.get(entryKey(scope, itemKey(id)));
-    return entry && 'json' in entry ? (JSON.parse(entry.json) as Record<string, unknown>) : undefined;
+    return entry && 'json' in entry ? { item: JSON.parse(entry.json) as Record<string, unknown>, bytes: entry.json.length } : undefined;
   }
 }
 
@@ -53,7 +54,11 @@ function entryKey(scope: string, id: string): string {
   return `${scope.length}:${scope}:${id}`;
 }
 
-/** Items share the store with conversations, under ids no response id can take. */
+/** Items share the store with conversations, each kind under keys of its own: a response id can never name an item. */
 function itemKey(id: string): string {
   return `item:${id}`;
+}
+
+function responseKey(id: string): string {
+  return `response:${id}`;
 }

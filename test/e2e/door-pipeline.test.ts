@@ -178,4 +178,33 @@ describe('the pipeline behind the Messages and Responses doors', () => {
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ error: { param: 'input[1].type', message: expect.stringContaining('"custom_tool_call"') } });
   });
+
+  it('with a budget on, counts content the provider fetches itself, and refuses it where it cannot be counted', async () => {
+    const counting = await startAnthropicFake({ countTokens: 2_000_000 });
+    const gw = await startTestGateway({
+      providers: {
+        claude: { type: 'anthropic', base_url: `${counting.url}/v1`, api_key: 'sk-ant-provider' },
+        openai: { type: 'openai', base_url: `${openai.url}/v1`, api_key: 'sk-openai-provider' },
+      },
+      routing: { primary: 'claude', strategies: [{ provider: 'openai', models: ['gpt-*'] }] },
+      cost_control: { per_request_limit_usd: 1 },
+      pricing: { 'anthropic-text': { input_per_mtok: 1, output_per_mtok: 1 } },
+    });
+    const byUrl = { type: 'document', source: { type: 'url', url: 'https://example.com/huge.pdf' } };
+    const anthropicAnswer = await postJson(`${gw.server.url}/v1/messages`, messagesBody([byUrl, { type: 'text', text: 'Summarise.' }]), anthropicHeaders);
+    const before = openai.requests.length;
+    const openaiAnswer = await postJson(
+      `${gw.baseURL}/responses`,
+      { model: 'gpt-4.1-nano', max_output_tokens: 50, input: [{ role: 'user', content: [{ type: 'input_text', text: 'Summarise.' }, { type: 'input_file', file_id: 'file-1' }] }] },
+      { authorization: `Bearer ${clientKey}` },
+    );
+    await gw.close();
+    await counting.close();
+    // A small body, but 2M tokens by Anthropic's count: over the $1 limit, so refused without being sent.
+    expect(anthropicAnswer.status).toBe(429);
+    expect(counting.requests.map((request) => request.path)).toEqual(['/v1/messages/count_tokens']);
+    expect(openaiAnswer.status).toBe(400);
+    expect(await openaiAnswer.json()).toMatchObject({ error: { code: 'uncountable_request', param: 'input[0].content[1].type' } });
+    expect(openai.requests.length).toBe(before);
+  });
 });

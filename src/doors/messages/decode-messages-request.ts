@@ -11,6 +11,8 @@ export interface DecodedMessagesRequest {
   dropped: string[];
   /** Set when content blocks no canonical message can carry were left out: the request can then go only to a provider that speaks Messages. */
   untranslatable: { message: string; param: string } | undefined;
+  /** Where the first part is whose content the provider fetches itself (a document by URL or file id, MCP servers), which the body's size does not bound. */
+  unboundedAt: string | undefined;
 }
 
 export interface DecodeMessagesOptions {
@@ -39,7 +41,9 @@ export function decodeMessagesRequest(body: Record<string, unknown>, { counting 
   // A tool choice without tools is an error to OpenAI-format providers; with every tool dropped it has nothing to choose.
   if (tools.length > 0) Object.assign(request, { tools }, toolChoice);
   if (isRecord(body.metadata) && typeof body.metadata.user_id === 'string' && body.metadata.user_id !== '') request.user = body.metadata.user_id;
-  return { request, dropped, untranslatable: skipped.reason() };
+  // The tools an MCP server lists are prompt that only Anthropic fetches.
+  if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) skipped.note('MCP servers', 'mcp_servers', body.mcp_servers);
+  return { request, dropped, untranslatable: skipped.reason(), unboundedAt: skipped.unboundedAt() };
 }
 
 function applyOutputLimits(body: Record<string, unknown>, request: ChatRequest): void {

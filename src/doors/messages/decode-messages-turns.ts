@@ -51,7 +51,7 @@ function systemContent(value: unknown, param: string, skipped: Untranslatable): 
     const at = `${param}.${index}`;
     const type = blockType(block, at);
     if (type === 'text') parts.push(textPart(block as Block, at));
-    else skipped.note(blocksOfType(type), `${at}.type`);
+    else skipped.note(blocksOfType(type), `${at}.type`, block);
   });
   return parts.length === 0 ? undefined : parts;
 }
@@ -68,7 +68,7 @@ function userTurn(blocks: unknown[], param: string, skipped: Untranslatable): Ch
       const result = toolResult(block as Block, at, skipped);
       toolMessages.push(result.message);
       parts.push(...result.images);
-    } else skipped.note(blocksOfType(type), `${at}.type`);
+    } else skipped.note(blocksOfType(type), `${at}.type`, block);
   });
   // A turn of blocks that were all left out stays a turn, so that the canonical conversation keeps its shape.
   return parts.length > 0 || toolMessages.length === 0 ? [...toolMessages, { role: 'user', content: parts }] : toolMessages;
@@ -85,7 +85,7 @@ function assistantTurn(blocks: unknown[], param: string, skipped: Untranslatable
     else if (type === 'tool_use') toolCalls.push(toolCall(block as Block, at));
     else if (type === 'thinking') reasoning += stringField(block as Block, 'thinking', at);
     // Redacted thinking is encrypted for Anthropic alone; no other provider can read it.
-    else if (type !== 'redacted_thinking') skipped.note(blocksOfType(type), `${at}.type`);
+    else if (type !== 'redacted_thinking') skipped.note(blocksOfType(type), `${at}.type`, block);
   });
   const message: ChatMessage = { role: 'assistant', content: assistantContent(parts, toolCalls.length > 0) };
   if (toolCalls.length > 0) message.tool_calls = toolCalls;
@@ -124,7 +124,7 @@ function toolResult(block: Block, at: string, skipped: Untranslatable): { messag
       const type = blockType(inner, innerAt);
       if (type === 'text') texts.push(textPart(inner as Block, innerAt).text);
       else if (type === 'image') images.push(imagePart(inner as Block, innerAt));
-      else skipped.note(blocksOfType(type), `${innerAt}.type`);
+      else skipped.note(blocksOfType(type), `${innerAt}.type`, inner);
     });
   } else throw invalidRequest(`"${at}.content" must be a string or an array of content blocks.`, `${at}.content`);
 

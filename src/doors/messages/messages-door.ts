@@ -17,11 +17,11 @@ export const messagesDoor: Door = {
   operation: 'chat',
   forwardsRawBody: false,
   open(body, meta) {
-    const { request, dropped, untranslatable } = decodeMessagesRequest(body);
+    const { request, dropped, untranslatable, unboundedAt } = decodeMessagesRequest(body);
     const translated = () => warnOfDroppedTools(meta, dropped);
     return {
       request,
-      native: { api: 'messages', body, bodyBytes: meta.bodyBytes, onlyNative: untranslatable },
+      native: { api: 'messages', body, bodyBytes: meta.bodyBytes, onlyNative: untranslatable, unboundedAt },
       respond(result) {
         if (isNativeResponse(result) && result.nativeApi === 'messages') return result.body;
         translated();

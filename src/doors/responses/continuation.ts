@@ -20,10 +20,10 @@ export interface Continuation {
  * TokenPak kept for this client key. A request cannot lean on both what
  * TokenPak kept and what only the provider kept: no provider could read both.
  */
-export function resolveContinuation(body: Record<string, unknown>, store: ResponseStore, scope: string): Continuation {
+export function resolveContinuation(body: Record<string, unknown>, store: ResponseStore, scope: string, maxBytes: number): Continuation {
   const previousId = typeof body.previous_response_id === 'string' && body.previous_response_id !== '' ? body.previous_response_id : undefined;
   const history = previousId === undefined ? undefined : store.load(scope, previousId);
-  const references = resolveItemReferences(body.input, (id) => store.loadItem(scope, id));
+  const references = resolveItemReferences(body.input, (id) => store.loadItem(scope, id), maxBytes);
   const keptByTokenPak = history !== undefined || references.resolved > 0;
   const unknownPrevious = previousId !== undefined && history === undefined;
   const keptByProvider = unknownPrevious

@@ -67,7 +67,7 @@ export function decodeResponsesInput(input: string | unknown[], untranslatable =
         break;
       }
       default:
-        untranslatable.note(`Input items of type "${String(type)}" (only message, function_call, function_call_output and reasoning items translate)`, `${param}.type`);
+        untranslatable.note(`Input items of type "${String(type)}" (only message, function_call, function_call_output and reasoning items translate)`, `${param}.type`, item);
     }
   });
   return messages;
@@ -94,7 +94,7 @@ function contentPart(part: unknown, param: string, untranslatable: Untranslatabl
       return [{ type: 'text', text: requireString(part.refusal, `${param}.refusal`) }];
     case 'input_image': {
       if (part.file_id !== undefined && part.file_id !== null) {
-        untranslatable.note('Images by file_id (send image_url, a URL or a data URL, to translate)', `${param}.file_id`);
+        untranslatable.note('Images by file_id (send image_url, a URL or a data URL, to translate)', `${param}.file_id`, part);
         return [];
       }
       const url = requireString(part.image_url, `${param}.image_url`);
@@ -102,7 +102,7 @@ function contentPart(part: unknown, param: string, untranslatable: Untranslatabl
       return [{ type: 'image_url', image_url: detail ? { url, detail } : { url } }];
     }
     default:
-      untranslatable.note(`Content parts of type "${String(part.type)}"`, `${param}.type`);
+      untranslatable.note(`Content parts of type "${String(part.type)}"`, `${param}.type`, part);
       return [];
   }
 }
@@ -127,7 +127,7 @@ function toolOutput(output: unknown, param: string, untranslatable: Untranslatab
     .flatMap((part, index) => {
       if (!isRecord(part)) throw invalidRequest('Each content part must be an object.', `${param}[${index}]`);
       if (part.type === 'input_text') return [requireString(part.text, `${param}[${index}].text`)];
-      untranslatable.note('Tool output parts other than input_text', `${param}[${index}].type`);
+      untranslatable.note('Tool output parts other than input_text', `${param}[${index}].type`, part);
       return [];
     })
     .join('\n');

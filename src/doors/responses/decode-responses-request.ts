@@ -11,6 +11,8 @@ export interface DecodedResponsesRequest {
   dropped: string[];
   /** Set when input no canonical message can carry was left out: the request can then go only to a provider that speaks Responses. */
   untranslatable: { message: string; param: string } | undefined;
+  /** Where the first part is whose content the provider fetches itself (a file id, a URL), which the body's size does not bound. */
+  unboundedAt: string | undefined;
 }
 
 /**
@@ -25,8 +27,8 @@ export function decodeResponsesRequest(body: Record<string, unknown>, history?: 
   const dropped: string[] = [];
   const untranslatable = new Untranslatable('Responses');
   // Work the provider does on its own servers, over time or on state it keeps, has no canonical form.
-  if (body.background === true) untranslatable.note('"background": true', 'background');
-  if (body.conversation !== undefined && body.conversation !== null) untranslatable.note('A "conversation" the provider keeps', 'conversation');
+  if (body.background === true) untranslatable.note('"background": true', 'background', undefined);
+  if (body.conversation !== undefined && body.conversation !== null) untranslatable.note('A "conversation" the provider keeps', 'conversation', undefined);
   const messages = [...instructionMessages(body.instructions), ...(history ?? []), ...inputMessages(body.input, history, untranslatable)];
   const request: ChatRequest = { model: body.model, messages };
 
@@ -58,7 +60,7 @@ export function decodeResponsesRequest(body: Record<string, unknown>, history?: 
     request.stream = true;
     request.stream_options = { include_usage: true };
   }
-  return { request, dropped, untranslatable: untranslatable.reason() };
+  return { request, dropped, untranslatable: untranslatable.reason(), unboundedAt: untranslatable.unboundedAt() };
 }
 
 function instructionMessages(instructions: unknown): ChatMessage[] {

@@ -30,14 +30,14 @@ export const responsesDoor: Door = {
 
 function openExchange(body: Record<string, unknown>, meta: ExchangeMeta): DoorExchange {
   const store = meta.runtime.responseStore;
-  const continuation = resolveContinuation(body, store, meta.keyId);
+  const continuation = resolveContinuation(body, store, meta.keyId, meta.runtime.config.server.max_body_bytes);
   if (meta.runtime.budgets.enabled) refuseUnboundedWork(body, continuation);
-  const { request, dropped, untranslatable } = decodeResponsesRequest(continuation.body, continuation.history);
+  const { request, dropped, untranslatable, unboundedAt } = decodeResponsesRequest(continuation.body, continuation.history);
   if (continuation.keptByTokenPak && untranslatable) {
     throw invalidRequest(`${untranslatable.message} This request continues a response TokenPak translated, which such a provider never saw.`, untranslatable.param);
   }
   const encoding = { id: `resp_${randomUUID().replaceAll('-', '')}`, createdAt: Math.floor(Date.now() / 1000), request: body };
-  const native = continuation.keptByTokenPak ? undefined : ({ api: 'responses', body, bodyBytes: meta.bodyBytes, onlyNative: continuation.keptByProvider ?? untranslatable } as const);
+  const native = continuation.keptByTokenPak ? undefined : ({ api: 'responses', body, bodyBytes: meta.bodyBytes, onlyNative: continuation.keptByProvider ?? untranslatable, unboundedAt } as const);
   const keep = (output: ChatMessage[], items: ReadonlyArray<Record<string, unknown>>) => {
     if (body.store === false || output.length === 0) return;
     store.save(meta.keyId, encoding.id, keptConversation(body, request, output));

@@ -43,8 +43,9 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   const promptBound = Math.max(promptTokenBound(request), ctx.native?.bodyBytes ?? 0);
   const bounded = worstCaseOf(priced, runtime, promptBound, outputTokens);
   if (bounded === undefined) return;
-  // Parts only the provider reads (documents by URL or file id, among others) are not bounded by the body's size: only a count sees them.
-  const boundHolds = ctx.native?.onlyNative === undefined;
+  // Content the provider fetches itself (a document by URL or file id) is not bounded by the body's size: only a count sees it.
+  const unboundedAt = ctx.native?.unboundedAt;
+  const boundHolds = unboundedAt === undefined;
   if (boundHolds) {
     try {
       ctx.reservation = runtime.budgets.reserve(bounded, ctx.keyId, ctx.user);
@@ -56,8 +57,17 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   // Without a count (it failed or took too long), the bound stands: where it holds, it is never below the truth.
   const promptTokens = await exactPromptTokens(ctx, runtime);
   const counted = promptTokens === undefined ? undefined : worstCaseOf(priced, runtime, promptTokens, outputTokens);
+  if (counted === undefined && unboundedAt !== undefined) throw uncountable(ctx, unboundedAt);
   const worst = counted === undefined ? bounded : boundHolds ? Math.min(counted, bounded) : counted;
   ctx.reservation = runtime.budgets.reserve(worst, ctx.keyId, ctx.user);
+}
+
+function uncountable(ctx: RequestContext, unboundedAt: string): GatewayError {
+  return new GatewayError(
+    400,
+    `With a budget on (cost_control), content the provider fetches itself (at ${unboundedAt}: a file id, a URL or an MCP server) must be counted before the request is sent, and provider "${ctx.provider}" could not count it: send the content inline instead.`,
+    { param: unboundedAt, code: 'uncountable_request' },
+  );
 }
 
 function largerLimit(a: number | null | undefined, b: number | null | undefined): number | undefined {

@@ -9,6 +9,7 @@ import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { passThroughRequest } from '../shared/pass-through-request.js';
 import { checkedChatCompletion, checkedEmbeddings } from './checked-openai-answer.js';
+import { withoutCacheControl } from './without-cache-control.js';
 import { checkedResponsesObject } from './checked-responses-object.js';
 import { convertResponsesToChat } from './convert-responses-to-chat.js';
 import { countOpenAIPromptTokens, openAIEncodingFor } from './count-openai-tokens.js';
@@ -56,17 +57,24 @@ export class OpenAIAdapter extends BaseAdapter {
 
   /** The client's own bytes when nothing changed the request; a stream also asks for usage, so that its cost is known. */
   private chatBody(req: ChatRequest, ctx: AdapterContext): Buffer | string {
-    const sent = this.withoutRefusedFields(req);
+    const sent = this.withoutRefusedFields(req, ctx.rawBody === undefined);
     if (sent.stream === true && this.options.stream_usage && sent.stream_options?.include_usage !== true) {
       return JSON.stringify({ ...sent, stream_options: { ...sent.stream_options, include_usage: true } });
     }
     return ctx.rawBody !== undefined && sent === ctx.request ? ctx.rawBody : JSON.stringify(sent);
   }
 
-  /** OpenAI itself refuses `top_k` (the Messages door carries it over), which compatible servers such as vLLM take. */
-  private withoutRefusedFields(req: ChatRequest): ChatRequest {
-    if (this.options.type !== 'openai' || !('top_k' in req)) return req;
-    const { top_k: _refused, ...accepted } = req;
+  /**
+   * OpenAI itself refuses `top_k` (the Messages door carries it over), which
+   * compatible servers such as vLLM take. A request that is serialised anyway
+   * (it did not come as OpenAI's own bytes) also loses Anthropic's
+   * `cache_control` marks, which OpenAI does not define.
+   */
+  private withoutRefusedFields(req: ChatRequest, translated: boolean): ChatRequest {
+    if (this.options.type !== 'openai') return req;
+    const unmarked = translated ? withoutCacheControl(req) : req;
+    if (!('top_k' in unmarked)) return unmarked;
+    const { top_k: _refused, ...accepted } = unmarked;
     return accepted as ChatRequest;
   }
 
