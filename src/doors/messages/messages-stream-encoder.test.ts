@@ -177,6 +177,24 @@ describe('MessagesStreamEncoder', () => {
     ]);
   });
 
+  it('keeps interleaved parallel tool calls whole: the one streaming stays open, the others are written after it', async () => {
+    const fragment = (index: number, args: string, start?: { id: string; name: string }): ChatChunk => ({
+      ...identity,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { tool_calls: [{ index, ...(start && { id: start.id, type: 'function' as const }), function: { ...(start && { name: start.name }), arguments: args } }] }, finish_reason: null }],
+    });
+    const events = await encode([
+      fragment(0, '{"city":', { id: 'call_a', name: 'weather' }),
+      fragment(1, '{"zone":', { id: 'call_b', name: 'clock' }),
+      fragment(0, '"Oslo"}'),
+      fragment(1, '"CET"}'),
+    ]);
+    expect(assemble(events).blocks.map((block) => [block.id, block.name, block.input])).toEqual([
+      ['call_a', 'weather', { city: 'Oslo' }],
+      ['call_b', 'clock', { zone: 'CET' }],
+    ]);
+  });
+
   it('names a tool call the provider left without an id after the message', async () => {
     const events = await encode([
       { ...identity, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { tool_calls: [{ index: 3, function: { name: 'f', arguments: '{}' } }] }, finish_reason: null }] },

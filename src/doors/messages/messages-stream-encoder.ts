@@ -86,10 +86,23 @@ export class MessagesStreamEncoder {
 }
 
 type OpenBlock = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool_use'; index: number; toolIndex: number; id: string };
+/** A tool call that began while another one's block was open: its block is written whole once that one closes. */
+interface HeldCall {
+  toolIndex: number;
+  id: string;
+  name: string;
+  input: string;
+}
 
-/** The content blocks of one message: at most one open, numbered in the order they start. */
+/**
+ * The content blocks of one message: at most one open, numbered in the order
+ * they start. Blocks follow one another, so while one tool call streams, the
+ * fragments of other calls (parallel calls, which some servers interleave) are
+ * held and each written as a whole block when the open one closes.
+ */
 class ContentBlocks {
   #open: OpenBlock | undefined;
+  #held: HeldCall[] = [];
   #count = 0;
   readonly #messageId: string;
 
@@ -108,12 +121,21 @@ class ContentBlocks {
   }
 
   /**
-   * A tool call fragment. A new index starts a new block; so does a new id on
+   * A tool call fragment. A new index starts a new call; so does a new id on
    * the same index, which some OpenAI-compatible servers send for parallel calls.
    */
   *toolCall(call: ToolCallDelta): Generator<string> {
-    const index = this.#openToolBlock(call) ?? (yield* this.#startToolUse(call));
-    const fragment = call.function?.arguments;
+    const fragment = call.function?.arguments ?? '';
+    const open = this.#openToolBlock(call);
+    if (open !== undefined) {
+      if (fragment) yield delta(open, { type: 'input_json_delta', partial_json: fragment });
+      return;
+    }
+    if (this.#open?.kind === 'tool_use') {
+      this.#heldCall(call).input += fragment;
+      return;
+    }
+    const index = yield* this.#startToolUse(call);
     if (fragment) yield delta(index, { type: 'input_json_delta', partial_json: fragment });
   }
 
@@ -124,9 +146,17 @@ class ContentBlocks {
     return call.id === undefined || call.id === open.id ? open.index : undefined;
   }
 
+  #heldCall(call: ToolCallDelta): HeldCall {
+    const held = this.#held.findLast((candidate) => candidate.toolIndex === call.index && (call.id === undefined || call.id === candidate.id));
+    if (held) return held;
+    const started = { toolIndex: call.index, id: this.#toolId(call), name: call.function?.name ?? '', input: '' };
+    this.#held.push(started);
+    return started;
+  }
+
   *#startToolUse(call: ToolCallDelta): Generator<string, number> {
     yield* this.close();
-    const id = call.id ?? `toolu_${this.#messageId.slice('msg_'.length)}_${call.index}`;
+    const id = this.#toolId(call);
     const index = this.#count++;
     this.#open = { kind: 'tool_use', index, toolIndex: call.index, id };
     yield frame('content_block_start', {
@@ -137,10 +167,22 @@ class ContentBlocks {
     return index;
   }
 
+  #toolId(call: ToolCallDelta): string {
+    return call.id ?? `toolu_${this.#messageId.slice('msg_'.length)}_${call.index}`;
+  }
+
+  /** Closes the open block, then writes the tool calls held while it was open. */
   *close(): Generator<string> {
-    if (!this.#open) return;
-    yield frame('content_block_stop', { type: 'content_block_stop', index: this.#open.index });
-    this.#open = undefined;
+    if (this.#open) {
+      yield frame('content_block_stop', { type: 'content_block_stop', index: this.#open.index });
+      this.#open = undefined;
+    }
+    for (const held of this.#held.splice(0)) {
+      const index = this.#count++;
+      yield frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: held.id, name: held.name, input: {} } });
+      if (held.input) yield delta(index, { type: 'input_json_delta', partial_json: held.input });
+      yield frame('content_block_stop', { type: 'content_block_stop', index });
+    }
   }
 
   /** The open block of this kind, or a new one started after closing any other; answers its index. */
