@@ -83,21 +83,24 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     }
   }
 
-  /** SSE frames for the HTTP door, ending with `data: [DONE]`. */
-  async *sse(): AsyncIterable<Buffer | string> {
-    if (hasRawSse(this.source) && this.nativeApi === undefined) yield* this.relay(this.source);
-    else for await (const chunk of this) yield `data: ${JSON.stringify(chunk)}\n\n`;
-    yield doneEvent;
+  /** SSE frames for the HTTP door, ending with `data: [DONE]`. Not a generator itself: each layer of generators costs every frame a few promises. */
+  sse(): AsyncIterable<Buffer | string> {
+    return hasRawSse(this.source) && this.nativeApi === undefined ? this.relay(this.source, doneEvent) : this.parsedSse();
   }
 
   /** A native stream's own SSE bytes, as the provider sent them (its door writes them as they come); the stages still see its usage. */
-  async *nativeSse(): AsyncIterable<Buffer> {
+  nativeSse(): AsyncIterable<Buffer | string> {
     if (this.nativeApi === undefined || !hasRawSse(this.source)) throw new Error('nativeSse() is for streams a provider answered in a door API');
-    yield* this.relay(this.source);
+    return this.relay(this.source, undefined);
   }
 
-  /** The upstream's bytes as they come, whole events at a time, kept for the cache while they fit. */
-  private async *relay(source: RawSseSource): AsyncIterable<Buffer> {
+  private async *parsedSse(): AsyncIterable<string> {
+    for await (const chunk of this) yield `data: ${JSON.stringify(chunk)}\n\n`;
+    yield doneEvent;
+  }
+
+  /** The upstream's bytes as they come, whole events at a time, kept for the cache while they fit; then `lastFrame`, once the request is settled. */
+  private async *relay(source: RawSseSource, lastFrame: string | undefined): AsyncIterable<Buffer | string> {
     this.claim();
     if (this.options.assemble) this.assembler = new ChunkAssembler();
     let captured: Buffer[] | undefined = this.options.cacheable ? [] : undefined;
@@ -125,6 +128,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     } finally {
       await this.end({ kind: 'cancelled' });
     }
+    if (lastFrame) yield lastFrame;
   }
 
   /**

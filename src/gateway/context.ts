@@ -10,7 +10,6 @@ export type Operation = 'chat' | 'embeddings';
 /** The API a request came in through: what the ledger records, and what shapes its answer. */
 export type DoorApi = 'chat' | 'embeddings' | 'messages' | 'responses';
 
-
 /**
  * What one request carries through the pipeline stages. Internal: hooks see a
  * `HookContext` and adapters an `AdapterContext`, read-only views of it.
