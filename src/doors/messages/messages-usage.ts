@@ -1,3 +1,4 @@
+import { reportedCount } from '../../core/reported-count.js';
 import type { Usage } from '../../core/types.js';
 
 export interface MessagesUsage {
@@ -16,17 +17,12 @@ export const zeroMessagesUsage: Readonly<MessagesUsage> = { input_tokens: 0, out
  */
 export function toMessagesUsage(usage: Usage | null | undefined): MessagesUsage {
   if (!usage) return { ...zeroMessagesUsage };
-  const cacheRead = count(usage.prompt_tokens_details?.cached_tokens);
-  const cacheWrite = count(usage.prompt_tokens_details?.cache_write_tokens);
+  const cacheRead = reportedCount(usage.prompt_tokens_details?.cached_tokens);
+  const cacheWrite = reportedCount(usage.prompt_tokens_details?.cache_write_tokens);
   return {
-    input_tokens: Math.max(0, count(usage.prompt_tokens) - cacheRead - cacheWrite),
-    output_tokens: count(usage.completion_tokens),
+    input_tokens: Math.max(0, reportedCount(usage.prompt_tokens) - cacheRead - cacheWrite),
+    output_tokens: reportedCount(usage.completion_tokens),
     cache_read_input_tokens: cacheRead,
     cache_creation_input_tokens: cacheWrite,
   };
-}
-
-/** A count from a provider; anything but a finite non-negative number reads as zero. */
-function count(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
 }

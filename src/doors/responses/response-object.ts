@@ -1,3 +1,4 @@
+import { reportedCount } from '../../core/reported-count.js';
 import type { FinishReason, Usage } from '../../core/types.js';
 
 /** What both encoders need to know of the response they write. */
@@ -62,16 +63,12 @@ function incompleteReason(finishReason: FinishReason | null | undefined): string
 export function responsesUsage(usage: Usage | null | undefined): Record<string, unknown> | null {
   if (!usage) return null;
   const prompt = usage.prompt_tokens_details ?? {};
-  const cacheWrites = numberOr0(prompt.cache_write_tokens) + numberOr0(prompt.cache_write_1h_tokens);
+  const cacheWrites = reportedCount(prompt.cache_write_tokens) + reportedCount(prompt.cache_write_1h_tokens);
   return {
     input_tokens: usage.prompt_tokens,
-    input_tokens_details: { cached_tokens: numberOr0(prompt.cached_tokens), cache_write_tokens: cacheWrites },
+    input_tokens_details: { cached_tokens: reportedCount(prompt.cached_tokens), cache_write_tokens: cacheWrites },
     output_tokens: usage.completion_tokens,
-    output_tokens_details: { reasoning_tokens: numberOr0(usage.completion_tokens_details?.reasoning_tokens) },
+    output_tokens_details: { reasoning_tokens: reportedCount(usage.completion_tokens_details?.reasoning_tokens) },
     total_tokens: usage.total_tokens,
   };
-}
-
-function numberOr0(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }

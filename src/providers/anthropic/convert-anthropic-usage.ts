@@ -1,5 +1,5 @@
 import type { Usage } from '../../core/types.js';
-import { reportedCount } from '../shared/reported-count.js';
+import { reportedCount } from '../../core/reported-count.js';
 import type { AnthropicUsage } from './wire-types.js';
 
 /**
