@@ -25,4 +25,10 @@ export interface AdapterContext {
    * `NativeResponse` or `NativeStream`.
    */
   readonly native: NativeRequest | undefined;
+  /**
+   * Tells the gateway the provider's count of the prompt's tokens when a stream
+   * says it before its final usage (Anthropic's `message_start`): what a stream
+   * that ends early is charged for its prompt.
+   */
+  reportPromptTokens(tokens: number): void;
 }

@@ -36,4 +36,8 @@ export class AdapterView implements AdapterContext {
   get native(): AdapterContext['native'] {
     return this.ctx.native;
   }
+
+  reportPromptTokens(tokens: number): void {
+    if (Number.isFinite(tokens) && tokens >= 0) this.ctx.estimatedPromptTokens = tokens;
+  }
 }

@@ -43,9 +43,9 @@ export interface ChatStreamOptions {
  * for chunks; the HTTP door calls `sse()` for SSE frames, which for OpenAI-format
  * upstreams are the provider's bytes. Both pass every chunk the gateway looks
  * at through one view (`see`: record usage, price it, hide it from clients that
- * did not ask, feed the assembler), so the doors cannot disagree. Providers
- * always report usage; what the stream produced is tallied too, for streams
- * that end without it.
+ * did not ask, feed the assembler), so the doors cannot disagree. What the
+ * stream produced is tallied too, for streams that end without the provider's
+ * usage (broken off, abandoned, or a provider that reports none).
  */
 export class ChatStream implements AsyncIterable<ChatChunk> {
   private consumed = false;

@@ -27,7 +27,8 @@ export type GatewayResult = ChatResponse | ChatStream | EmbeddingResponse | Nati
 const clientClosedRequest = 499;
 
 /**
- * The life of a request, in order. Both doors (HTTP and SDK) run exactly this.
+ * The life of a request, in order. Every door (chat, embeddings, messages and
+ * responses over HTTP, and the SDK) runs exactly this.
  * A request ends in one of five ways, each handled below: answered, stream
  * completed, stream failed, client gone, or rejected (an error before any answer).
  */

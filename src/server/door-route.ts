@@ -10,7 +10,7 @@ import type { RequestContext } from '../gateway/context.js';
 import { countDoorTokens } from '../gateway/count-door-tokens.js';
 import { requireJsonObject, type Gateway } from '../gateway/create-gateway.js';
 import { exceedsDepth } from '../gateway/stages/json-depth.js';
-import { maxNestingDepth } from '../gateway/stages/validate-request.js';
+import { maxNestingDepth } from '../core/request-limits.js';
 import { withoutMessage } from '../observability/error-trace.js';
 import { keyIdOf } from '../usage/key-id.js';
 import { clientApiKey } from './client-api-key.js';
@@ -113,7 +113,8 @@ function abortedWhenClientLeaves(res: ServerResponse): AbortSignal {
   return clientGone.signal;
 }
 
-function requestIdOf(req: IncomingMessage): string {
+/** The client's request id when it is a safe one, else a new one. */
+export function requestIdOf(req: IncomingMessage): string {
   const offered = req.headers['x-request-id'];
   return typeof offered === 'string' && safeRequestId.test(offered) ? offered : randomUUID();
 }

@@ -13,7 +13,7 @@ import { messagesDoor } from '../doors/messages/messages-door.js';
 import { messagesErrorBody } from '../doors/messages/messages-error.js';
 import { responsesDoor } from '../doors/responses/responses-door.js';
 import { clientApiKey } from './client-api-key.js';
-import { serveDoor, serveMessageTokenCount } from './door-route.js';
+import { requestIdOf, serveDoor, serveMessageTokenCount } from './door-route.js';
 import { pathOf } from './path-of.js';
 
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, gateway: Gateway) => Promise<void> | void;
@@ -100,8 +100,13 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, gateway:
   const methods = routes.get(path);
   const handler = methods?.get(req.method ?? 'GET');
   if (handler) return handler(req, res, gateway);
-  // Anthropic's clients read errors in Anthropic's shape, wrong URLs under its path included.
-  const render: ErrorRenderer | undefined = path.startsWith('/v1/messages') ? (error) => messagesErrorBody(error) : undefined;
+  // Anthropic's clients read errors in Anthropic's shape, with a request id, wrong URLs under its path included.
+  let render: ErrorRenderer | undefined;
+  if (path.startsWith('/v1/messages')) {
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    render = (error) => messagesErrorBody(error, requestId);
+  }
   if (methods) {
     const allowed = [...methods.keys()].join(', ');
     return sendError(

@@ -207,4 +207,18 @@ describe('the pipeline behind the Messages and Responses doors', () => {
     expect(await openaiAnswer.json()).toMatchObject({ error: { code: 'uncountable_request', param: 'input[0].content[1].type' } });
     expect(openai.requests.length).toBe(before);
   });
+
+  it('answers wrong URLs and methods under /v1/messages in Anthropic’s shape, with the request id', async () => {
+    const gw = await gateway({});
+    const unknown = await postJson(`${gw.server.url}/v1/messages/batches`, {}, { ...anthropicHeaders, 'x-request-id': 'req-404' });
+    const wrongMethod = await fetch(`${gw.server.url}/v1/messages`, { headers: anthropicHeaders });
+    await gw.close();
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('x-request-id')).toBe('req-404');
+    expect(await unknown.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' }, request_id: 'req-404' });
+    expect(wrongMethod.status).toBe(405);
+    const body = (await wrongMethod.json()) as { request_id: string };
+    expect(body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect(body.request_id).toBe(wrongMethod.headers.get('x-request-id'));
+  });
 });

@@ -1,7 +1,7 @@
 import type { ChatMessage, ChatRequest } from '../../core/types.js';
 import { decodeResponsesInput } from './decode-responses-input.js';
 import { decodeResponsesToolChoice, decodeResponsesTools } from './decode-responses-tools.js';
-import { maxOutputTokensCeiling } from '../../gateway/stages/validate-request.js';
+import { maxOutputTokensCeiling } from '../../core/request-limits.js';
 import { invalidRequest, isRecord } from '../request-checks.js';
 import { Untranslatable } from '../untranslatable.js';
 

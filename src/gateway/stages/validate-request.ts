@@ -2,13 +2,10 @@ import type { ChatMessage, ChatRequest, EmbeddingRequest } from '../../core/type
 import type { RequestContext } from '../context.js';
 import { GatewayError } from '../../core/errors.js';
 import { exceedsDepth } from './json-depth.js';
+import { maxNestingDepth, maxOutputTokensCeiling } from '../../core/request-limits.js';
 
-/** No model writes more than this in one answer; a larger limit is a client's mistake (or an attempt to inflate a reservation). */
-export const maxOutputTokensCeiling = 1_048_576;
 /** OpenAI's own upper bound on `n`. */
 const maxChoices = 128;
-/** Deeper values are no real request; they would only exhaust the stack of whatever walks them. */
-export const maxNestingDepth = 64;
 const roles = new Set(['system', 'developer', 'user', 'assistant', 'tool', 'function']);
 
 /**

@@ -7,6 +7,7 @@ import { providerSchema } from '../../config/schema.js';
 import type { AdapterContext } from '../../core/adapter-context.js';
 import { isNativeResponse, isNativeStream, type NativeRequest, type NativeStream } from '../../core/native.js';
 import { rawSse } from '../../core/raw-sse.js';
+import { AdapterView } from '../../gateway/adapter-view.js';
 import { createContext } from '../../gateway/context.js';
 import type { ChatRequest } from '../../core/types.js';
 import { AnthropicAdapter } from './anthropic-adapter.js';
@@ -25,7 +26,7 @@ describe('AnthropicAdapter', () => {
     const cached = (text: string) => ({ type: 'text', text, cache_control: { type: 'ephemeral' } });
     const req: ChatRequest = { model: 'anthropic-text', messages: [{ role: 'user', content: ['private one', 'private two', 'c', 'd', 'e'].map(cached) }] };
     try {
-      await adapter.sendRequest(req, createContext({ id: 'req-1', operation: 'chat', request: req }));
+      await adapter.sendRequest(req, new AdapterView(createContext({ id: 'req-1', operation: 'chat', request: req })));
     } finally {
       await adapter.close();
     }
@@ -68,7 +69,16 @@ describe('AnthropicAdapter passthrough of the Messages door', () => {
   function nativeContext(stream: boolean): { req: ChatRequest; ctx: AdapterContext } {
     const req: ChatRequest = { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }], stream };
     const native: NativeRequest = { api: 'messages', body: { ...nativeBody, stream } };
-    const ctx: AdapterContext = { id: 'req-1', signal: new AbortController().signal, clientApiKey: undefined, headers: { 'anthropic-beta': beta }, rawBody: undefined, request: req, native };
+    const ctx: AdapterContext = {
+      id: 'req-1',
+      signal: new AbortController().signal,
+      clientApiKey: undefined,
+      headers: { 'anthropic-beta': beta },
+      rawBody: undefined,
+      request: req,
+      native,
+      reportPromptTokens: () => undefined,
+    };
     return { req, ctx };
   }
 
@@ -103,6 +113,14 @@ describe('AnthropicAdapter passthrough of the Messages door', () => {
     const out: Buffer[] = [];
     for await (const bytes of (answer as NativeStream)[rawSse](recordingObserver(false).observer)) out.push(bytes);
     expect(Buffer.concat(out).toString('utf8')).toBe(anthropicCaptureSse('anthropic/anthropic-text'));
+  });
+
+  it('tells the gateway message_start’s prompt count on a translated stream, for a stream that ends early', async () => {
+    const { req, ctx } = nativeContext(true);
+    const reported: number[] = [];
+    const answer = await claude.sendRequest(req, { ...ctx, native: undefined, reportPromptTokens: (tokens) => void reported.push(tokens) });
+    for await (const _chunk of answer as AsyncIterable<unknown>) break;
+    expect(reported).toEqual([12]);
   });
 
   it('counts a count_tokens body with Anthropic’s endpoint, the model set and anthropic-beta forwarded', async () => {

@@ -57,13 +57,13 @@ export class AnthropicAdapter extends BaseAdapter {
     const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) {
       const events = readJsonEvents<AnthropicStreamEvent>(await this.client.requestEventStream(request, mapAnthropicErrorBody), this.name);
-      return convertAnthropicStream(events, identity, this.name, { jsonTool });
+      return convertAnthropicStream(events, identity, this.name, { jsonTool, onPromptTokens: (tokens) => ctx.reportPromptTokens(tokens) });
     }
     const answer = checkedAnthropicMessage(await this.client.requestJson<unknown>(request, mapAnthropicErrorBody), this.name);
     return convertAnthropicResponse(answer, identity, { jsonTool });
   }
 
-  /** Exact, from Anthropic's count_tokens endpoint, when a key is configured; a local estimate otherwise or if that call fails. */
+  /** Exact, from Anthropic's count_tokens endpoint, when a key is configured (a failed call rejects, and the gateway uses the estimate); a local estimate otherwise. */
   countTokens(req: ChatRequest, signal?: AbortSignal): number | Promise<number> {
     return this.tokenCounter.count(req, signal);
   }

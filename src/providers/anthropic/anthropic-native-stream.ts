@@ -7,7 +7,7 @@ import type { AnthropicStreamEvent } from './wire-types.js';
 /** The events that carry usage, the end and errors: text, thinking and tool deltas are relayed unread. */
 const watchedEvents = ['message_start', 'message_delta', 'message_stop', 'error'].map((name) => Buffer.from(name));
 /** The keys of generated text in Messages events: text and thinking deltas, tool input fragments. */
-export const anthropicOutputKeys: readonly Buffer[] = ['"text":', '"partial_json":', '"thinking":'].map((key) => Buffer.from(key));
+const anthropicOutputKeys: readonly Buffer[] = ['"text":', '"partial_json":', '"thinking":'].map((key) => Buffer.from(key));
 
 /** An Anthropic Messages stream passed through to the Messages door (see NativeSseStream). */
 export class AnthropicNativeStream extends NativeSseStream<AnthropicStreamEvent> {

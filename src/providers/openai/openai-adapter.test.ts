@@ -58,17 +58,19 @@ describe('OpenAIAdapter and the Responses door', () => {
       rawBody: undefined,
       request: req,
       native: { api: 'responses', body: { ...nativeBody, stream } },
+      reportPromptTokens: () => undefined,
     };
     return { req, ctx };
   }
 
-  it('speaks Responses as OpenAI, or as an openai-compatible server configured with responses_api', () => {
+  it('speaks Responses as OpenAI unless told not to, or as an openai-compatible server configured with responses_api', () => {
     expect([
       adapter({ type: 'openai' }).speaksNatively('responses'),
+      adapter({ type: 'openai', responses_api: false }).speaksNatively('responses'),
       adapter({ type: 'openai-compatible', responses_api: true }).speaksNatively('responses'),
       adapter({ type: 'openai-compatible' }).speaksNatively('responses'),
       adapter({ type: 'openai' }).speaksNatively('messages'),
-    ]).toEqual([true, true, false, false]);
+    ]).toEqual([true, false, true, false, false]);
   });
 
   it('sends the client’s Responses body with only the model changed, and answers its object with the canonical view', async () => {
@@ -151,7 +153,7 @@ describe('OpenAIAdapter and top_k', () => {
   async function sentBody(type: 'openai' | 'openai-compatible', req: ChatRequest, rawBody?: Buffer): Promise<Record<string, unknown>> {
     const adapter = new OpenAIAdapter('p', providerSchema.parse({ type, base_url: `${upstream.url}/v1`, api_key: 'sk-test' }));
     try {
-      await adapter.sendRequest(req, { id: 'req-1', signal: new AbortController().signal, clientApiKey: undefined, headers: {}, rawBody, request: req, native: undefined });
+      await adapter.sendRequest(req, { id: 'req-1', signal: new AbortController().signal, clientApiKey: undefined, headers: {}, rawBody, request: req, native: undefined, reportPromptTokens: () => undefined });
     } finally {
       await adapter.close();
     }

@@ -36,7 +36,7 @@ export class OpenAIAdapter extends BaseAdapter {
   }
 
   override speaksNatively(api: NativeApi): boolean {
-    return api === 'responses' && (this.options.type === 'openai' || this.options.responses_api === true);
+    return api === 'responses' && (this.options.responses_api ?? this.options.type === 'openai');
   }
 
   async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk> | NativeResponse> {

@@ -6,7 +6,7 @@ import type { ResponsesStreamEvent } from './responses-wire-types.js';
 /** The events that carry usage, the end and errors: output deltas and item events are relayed unread. */
 const watchedEvents = ['response.completed', 'response.incomplete', 'response.failed', 'error'].map((name) => Buffer.from(name));
 /** Every delta of generated output in Responses events (text, refusal, reasoning, arguments) is a `"delta":` string. */
-export const responsesOutputKeys: readonly Buffer[] = [Buffer.from('"delta":')];
+const responsesOutputKeys: readonly Buffer[] = [Buffer.from('"delta":')];
 
 /** An OpenAI Responses stream passed through to the Responses door (see NativeSseStream). */
 export class ResponsesNativeStream extends NativeSseStream<ResponsesStreamEvent> {
