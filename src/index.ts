@@ -1,4 +1,4 @@
-export { createGateway, Gateway, type GatewayOptions, type RequestOptions } from './gateway/create-gateway.js';
+export { createGateway, Gateway, type DoorAnswer, type GatewayOptions, type RequestOptions } from './gateway/create-gateway.js';
 export { GatewayError, type OpenAIErrorBody } from './core/errors.js';
 export { ChatStream } from './gateway/chat-stream.js';
 export { BaseAdapter, type AdapterClass, type AdapterLogger, type NativeCountContext, type TokenCountSource } from './providers/base-adapter.js';

@@ -25,6 +25,16 @@ import { recordInLedger } from './stages/record-in-ledger.js';
 import type { GatewayRuntime } from './runtime.js';
 import { SecretRedactor } from '../observability/secret-redactor.js';
 import { ResponseStore } from '../state/response-store.js';
+import { maxNestingDepth } from '../core/request-limits.js';
+import { readSseEvents } from '../core/sse/read-sse-events.js';
+import type { Door, DoorExchange } from '../doors/door.js';
+import { decodeMessagesRequest } from '../doors/messages/decode-messages-request.js';
+import { messagesDoor } from '../doors/messages/messages-door.js';
+import { responsesDoor } from '../doors/responses/responses-door.js';
+import { keyIdOf } from '../usage/key-id.js';
+import { ChatStream } from './chat-stream.js';
+import { countDoorTokens, type DoorTokenCount } from './count-door-tokens.js';
+import { exceedsDepth } from './stages/json-depth.js';
 
 export interface GatewayOptions {
   /** A proxy.yaml to load. Without it and without `config`: `$TOKENPAK_CONFIG`, `./proxy.yaml`, or the embedded defaults. */
@@ -53,6 +63,14 @@ export interface RequestOptions {
   rawBody?: Buffer;
 }
 
+/** What a door answered: a whole answer's JSON, or its stream's SSE frames (and the frame that ends one that fails). */
+export type DoorOutcome =
+  | { ctx: RequestContext; json: unknown }
+  | { ctx: RequestContext; frames: AsyncIterable<string | Buffer>; errorFrame: (error: GatewayError) => string };
+
+/** A door's answer in the SDK: its JSON, or its stream's events, parsed. */
+export type DoorAnswer = Record<string, unknown> | AsyncIterable<Record<string, unknown>>;
+
 interface ChatCompletions {
   create(body: ChatRequest & { stream: true }, options?: RequestOptions): Promise<AsyncIterable<ChatChunk>>;
   create(body: ChatRequest & { stream?: false | null }, options?: RequestOptions): Promise<ChatResponse>;
@@ -64,6 +82,13 @@ export class Gateway {
   readonly chat: { completions: ChatCompletions };
   readonly embeddings: { create(body: EmbeddingRequest, options?: RequestOptions): Promise<EmbeddingResponse> };
   readonly models: { list(options?: RequestOptions): Promise<{ object: 'list'; data: ModelInfo[] }> };
+  /** Anthropic's Messages API, as `/v1/messages` serves it: a Message, or its stream's events. */
+  readonly messages: {
+    create(body: Record<string, unknown>, options?: RequestOptions): Promise<DoorAnswer>;
+    countTokens(body: Record<string, unknown>, options?: RequestOptions): Promise<{ input_tokens: number }>;
+  };
+  /** OpenAI's Responses API, as `/v1/responses` serves it: a Response, or its stream's events. */
+  readonly responses: { create(body: Record<string, unknown>, options?: RequestOptions): Promise<DoorAnswer> };
   private closed = false;
 
   constructor(
@@ -74,6 +99,11 @@ export class Gateway {
   ) {
     this.chat = { completions: { create: ((body: ChatRequest, options?: RequestOptions) => this.handle('chat', body, options)) as ChatCompletions['create'] } };
     this.embeddings = { create: (body, options) => this.handle('embeddings', body, options) as Promise<EmbeddingResponse> };
+    this.messages = {
+      create: (body, options) => this.viaDoor(messagesDoor, body, options),
+      countTokens: async (body, options) => ({ input_tokens: (await this.countMessageTokens(body, options)).tokens }),
+    };
+    this.responses = { create: (body, options) => this.viaDoor(responsesDoor, body, options) };
     this.models = {
       list: async (options = {}) => ({
         object: 'list',
@@ -117,6 +147,43 @@ export class Gateway {
     return { ctx, result: await runPipeline(ctx, this.runtime) };
   }
 
+  /**
+   * One request through a door: its body decoded (a refusal recorded), run
+   * through the pipeline, and its answer encoded in the door's shapes. Both
+   * the HTTP server and the SDK methods above come through here.
+   */
+  async callDoor(door: Door, body: unknown, options: RequestOptions & { bodyBytes?: number } = {}): Promise<DoorOutcome> {
+    const checked = checkedDoorBody(door, body);
+    const requestId = options.requestId ?? randomUUID();
+    const bodyBytes = options.bodyBytes ?? Buffer.byteLength(JSON.stringify(checked));
+    let exchange: DoorExchange;
+    try {
+      exchange = door.open(checked, { runtime: this.runtime, requestId, keyId: keyIdOf(options.apiKey), bodyBytes });
+    } catch (error) {
+      if (GatewayError.is(error)) await this.recordRefused(door.api, checked, { requestId, apiKey: options.apiKey }, error.status);
+      throw error;
+    }
+    const { ctx, result } = await this.execute(
+      door.operation,
+      exchange.request,
+      { ...options, requestId, rawBody: door.forwardsRawBody ? options.rawBody : undefined },
+      { api: door.api, native: exchange.native },
+    );
+    if (result instanceof ChatStream) return { ctx, frames: exchange.stream(result), errorFrame: exchange.streamError };
+    return { ctx, json: exchange.respond(result) };
+  }
+
+  /** Anthropic's count of a Messages request's prompt, by the provider its model routes to, and how it was made. Nothing is charged or recorded. */
+  countMessageTokens(body: unknown, options: RequestOptions = {}): Promise<DoorTokenCount> {
+    const checked = checkedDoorBody(messagesDoor, body);
+    const { request } = decodeMessagesRequest(checked, { counting: true });
+    return countDoorTokens(this.runtime, request, { api: 'messages', body: checked }, {
+      clientApiKey: options.apiKey,
+      headers: options.headers ?? {},
+      signal: options.signal ?? new AbortController().signal,
+    });
+  }
+
   /** Records a request its door refused before the pipeline saw it (a body it could not decode), as the pipeline records those it refuses. */
   async recordRefused(api: DoorApi, body: Record<string, unknown>, options: RequestOptions, status: number): Promise<void> {
     const ctx = createContext({ id: options.requestId ?? randomUUID(), operation: 'chat', api, request: body as ChatRequest, clientApiKey: options.apiKey });
@@ -138,6 +205,34 @@ export class Gateway {
     await this.runtime.ledger.close();
     this.closeLogger();
   }
+
+  private async viaDoor(door: Door, body: unknown, options?: RequestOptions): Promise<DoorAnswer> {
+    const outcome = await this.callDoor(door, body, options);
+    return 'json' in outcome ? (outcome.json as Record<string, unknown>) : parsedEvents(outcome.frames);
+  }
+}
+
+/** The SDK's view of a door's stream: each SSE event's JSON, as its API's own clients parse them. */
+async function* parsedEvents(frames: AsyncIterable<string | Buffer>): AsyncGenerator<Record<string, unknown>> {
+  for await (const { data } of readSseEvents(asBuffers(frames), 'tokenpak')) yield JSON.parse(data) as Record<string, unknown>;
+}
+
+async function* asBuffers(frames: AsyncIterable<string | Buffer>): AsyncGenerator<Buffer> {
+  for await (const frame of frames) yield typeof frame === 'string' ? Buffer.from(frame) : frame;
+}
+
+/**
+ * A door's body: a JSON object. A door that translates walks its body (and the
+ * cache key walks all of it), so one nested deeper than any real request is
+ * refused before either does; the canonical doors' bodies are checked by the
+ * pipeline's validation.
+ */
+function checkedDoorBody(door: Door, body: unknown): Record<string, unknown> {
+  requireJsonObject(body);
+  if (!door.forwardsRawBody && exceedsDepth(body, maxNestingDepth)) {
+    throw new GatewayError(400, `The request body is nested more than ${maxNestingDepth} levels deep.`, { code: 'invalid_request' });
+  }
+  return body;
 }
 
 export function requireJsonObject(body: unknown): asserts body is Record<string, unknown> {

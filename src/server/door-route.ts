@@ -2,17 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { GatewayError } from '../core/errors.js';
-import type { Door, DoorExchange } from '../doors/door.js';
+import type { Door } from '../doors/door.js';
 import { messagesDoor } from '../doors/messages/messages-door.js';
-import { decodeMessagesRequest } from '../doors/messages/decode-messages-request.js';
-import { ChatStream } from '../gateway/chat-stream.js';
+import type { Gateway } from '../gateway/create-gateway.js';
 import type { RequestContext } from '../gateway/context.js';
-import { countDoorTokens } from '../gateway/count-door-tokens.js';
-import { requireJsonObject, type Gateway } from '../gateway/create-gateway.js';
-import { exceedsDepth } from '../gateway/stages/json-depth.js';
-import { maxNestingDepth } from '../core/request-limits.js';
 import { withoutMessage } from '../observability/error-trace.js';
-import { keyIdOf } from '../usage/key-id.js';
 import { clientApiKey } from './client-api-key.js';
 import { pathOf } from './path-of.js';
 import { parseJsonBody, readBody } from './read-body.js';
@@ -20,27 +14,26 @@ import { sendError, sendJson, sendSse } from './respond.js';
 
 const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** One request through a door: read and decode its body, run the pipeline, and write the answer, stream or error in the door's shapes. */
+/** One request through a door: read its body, run it through the door (see Gateway.callDoor), and write the answer, stream or error in the door's shapes. */
 export async function serveDoor(door: Door, req: IncomingMessage, res: ServerResponse, gateway: Gateway): Promise<void> {
   const clientGone = abortedWhenClientLeaves(res);
   const requestId = requestIdOf(req);
   res.setHeader('x-request-id', requestId);
-  const apiKey = clientApiKey(req);
   let ctx: RequestContext | undefined;
   try {
     const rawBody = await readBody(req, gateway.config.server.max_body_bytes);
-    const body = readDoorBody(door, rawBody);
-    const exchange = await openExchange(door, body, gateway, { requestId, apiKey, bodyBytes: rawBody.length });
-    const executed = await gateway.execute(
-      door.operation,
-      exchange.request,
-      { rawBody: door.forwardsRawBody ? rawBody : undefined, apiKey, headers: req.headers, signal: clientGone, requestId },
-      { api: door.api, native: exchange.native },
-    );
-    ctx = executed.ctx;
+    const outcome = await gateway.callDoor(door, parseJsonBody(rawBody), {
+      rawBody,
+      bodyBytes: rawBody.length,
+      apiKey: clientApiKey(req),
+      headers: req.headers,
+      signal: clientGone,
+      requestId,
+    });
+    ctx = outcome.ctx;
     const headers = answerHeaders(ctx);
-    if (executed.result instanceof ChatStream) await sendSse(res, exchange.stream(executed.result), headers, exchange.streamError);
-    else sendJson(res, 200, exchange.respond(executed.result), headers);
+    if ('frames' in outcome) await sendSse(res, outcome.frames, headers, outcome.errorFrame);
+    else sendJson(res, 200, outcome.json, headers);
   } catch (error) {
     if (clientGone.aborted) return;
     // The pipeline logs its own failures; one after it (writing the answer) is logged here, so that no 500 goes unexplained.
@@ -57,13 +50,8 @@ export async function serveMessageTokenCount(req: IncomingMessage, res: ServerRe
   res.setHeader('x-request-id', requestId);
   const clientGone = abortedWhenClientLeaves(res);
   try {
-    const body = readDoorBody(messagesDoor, await readBody(req, gateway.config.server.max_body_bytes));
-    const { request } = decodeMessagesRequest(body, { counting: true });
-    const counted = await countDoorTokens(gateway.runtime, request, { api: 'messages', body }, {
-      clientApiKey: clientApiKey(req),
-      headers: req.headers,
-      signal: clientGone,
-    });
+    const body = parseJsonBody(await readBody(req, gateway.config.server.max_body_bytes));
+    const counted = await gateway.countMessageTokens(body, { apiKey: clientApiKey(req), headers: req.headers, signal: clientGone });
     sendJson(res, 200, { input_tokens: counted.tokens }, { 'x-tokenpak-token-count': counted.source });
   } catch (error) {
     if (clientGone.aborted) return;
@@ -72,36 +60,6 @@ export async function serveMessageTokenCount(req: IncomingMessage, res: ServerRe
   } finally {
     logRequest(gateway, req, res, undefined);
   }
-}
-
-/** The door's decoding of the body; one it refuses is recorded in the ledger, as the pipeline records the requests its validation refuses. */
-async function openExchange(
-  door: Door,
-  body: Record<string, unknown>,
-  gateway: Gateway,
-  request: { requestId: string; apiKey: string | undefined; bodyBytes: number },
-): Promise<DoorExchange> {
-  try {
-    return door.open(body, { runtime: gateway.runtime, requestId: request.requestId, keyId: keyIdOf(request.apiKey), bodyBytes: request.bodyBytes });
-  } catch (error) {
-    if (GatewayError.is(error)) await gateway.recordRefused(door.api, body, { requestId: request.requestId, apiKey: request.apiKey }, error.status);
-    throw error;
-  }
-}
-
-/**
- * The parsed body, a JSON object. A door that translates walks its body (and
- * the cache key walks all of it), so a body nested deeper than any real request
- * is refused before either does; the canonical doors' bodies are checked by
- * the pipeline's validation.
- */
-function readDoorBody(door: Door, rawBody: Buffer): Record<string, unknown> {
-  const body = parseJsonBody(rawBody);
-  requireJsonObject(body);
-  if (!door.forwardsRawBody && exceedsDepth(body, maxNestingDepth)) {
-    throw new GatewayError(400, `The request body is nested more than ${maxNestingDepth} levels deep.`, { code: 'invalid_request' });
-  }
-  return body;
 }
 
 /** Aborts the request's work upstream when its client goes away before the answer is written. */
