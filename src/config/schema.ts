@@ -103,6 +103,8 @@ const costControlSchema = z.strictObject({
   default_max_output_tokens: positiveInt.default(4096),
   /** With a budget on, whether a request to a model with no known price is rejected (its cost cannot be bounded) or let through. */
   unpriced: z.enum(['reject', 'allow']).default('reject'),
+  /** With a budget on, whether a request that gives the provider tools it runs itself (web search, code execution, MCP) is rejected (their cost cannot be bounded in advance) or let through. */
+  provider_tools: z.enum(['reject', 'allow']).default('reject'),
 });
 
 const cacheSchema = z.strictObject({

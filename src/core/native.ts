@@ -30,6 +30,8 @@ export interface NativeRequest {
    * budget must count the request, or refuse it.
    */
   readonly unboundedAt?: string;
+  /** Types of the tools in the body that the provider runs itself (web search, code execution, MCP): their cost is billed after the answer begins. */
+  readonly providerTools?: readonly string[];
 }
 
 /** A non-stream answer in a door's own API, passed to the client as it came. */

@@ -68,7 +68,9 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<ChatChunk> {
     this.claim();
-    if (this.options.assemble || this.options.cacheable) this.assembler = new ChunkAssembler();
+    // Assembled for the cache alone, an answer stops being kept once it is larger than the cache would take (strings: two bytes a character).
+    if (this.options.assemble) this.assembler = new ChunkAssembler();
+    else if (this.options.cacheable) this.assembler = new ChunkAssembler(this.options.cacheMaxBytes / 2);
     try {
       for await (const chunk of this.source) {
         this.output.addChunk(chunk);

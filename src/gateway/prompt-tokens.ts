@@ -23,7 +23,11 @@ export async function countPromptTokens(ctx: RequestContext, runtime: GatewayRun
 export function promptTokensKnown(ctx: RequestContext, runtime: GatewayRuntime): number {
   if (ctx.estimatedPromptTokens !== undefined) return ctx.estimatedPromptTokens;
   const adapter = runtime.adapters.get(ctx.provider ?? ctx.candidates[0]?.provider ?? '');
-  return estimatePromptTokens(ctx.request as ChatRequest, adapter?.options.chars_per_token ?? 4);
+  const charsPerToken = adapter?.options.chars_per_token ?? 4;
+  const estimate = estimatePromptTokens(ctx.request as ChatRequest, charsPerToken);
+  // A door's own body that went upstream whole is billed whole, files and documents the canonical request leaves out included.
+  const sentNatively = ctx.native?.bodyBytes !== undefined && adapter?.speaksNatively(ctx.native.api) === true;
+  return sentNatively ? Math.max(estimate, Math.ceil((ctx.native?.bodyBytes ?? 0) / charsPerToken)) : estimate;
 }
 
 /** The provider's count, or undefined when there is none (no provider, or its count failed or timed out). */

@@ -6,6 +6,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import type { FakeServer } from '../fakes/fake-server.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
+import { json, startFakeServer } from '../fakes/fake-server.js';
 import { clientKey, postJson, startTestGateway, type TestGateway } from '../support/harness.js';
 
 const anthropicHeaders = { 'x-api-key': clientKey, 'anthropic-version': '2023-06-01' };
@@ -220,5 +221,44 @@ describe('the pipeline behind the Messages and Responses doors', () => {
     const body = (await wrongMethod.json()) as { request_id: string };
     expect(body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(body.request_id).toBe(wrongMethod.headers.get('x-request-id'));
+  });
+
+  it('with a budget on, refuses tools the provider runs itself where they would be sent, unless the operator allows them', async () => {
+    const body = { model: 'gpt-4.1-nano', input: 'Search the news.', max_output_tokens: 50, tools: [{ type: 'web_search' }] };
+    const ask = async (config: Partial<ConfigInput>) => {
+      const gw = await gateway({ routing: { primary: 'openai', aliases: { 'to-claude': 'claude/anthropic-text' } }, ...config });
+      const answers = [
+        await postJson(`${gw.baseURL}/responses`, body, { authorization: `Bearer ${clientKey}` }),
+        await postJson(`${gw.baseURL}/responses`, { ...body, model: 'to-claude' }, { authorization: `Bearer ${clientKey}` }),
+      ];
+      await gw.close();
+      return answers;
+    };
+    const pricing = { 'anthropic-text': { input_per_mtok: 1, output_per_mtok: 1 } };
+    const [refused, translated] = await ask({ cost_control: { daily_limit_usd: 10 }, pricing });
+    expect(refused?.status).toBe(400);
+    expect(await refused?.json()).toMatchObject({ error: { code: 'unbudgetable_tools', param: 'tools', message: expect.stringContaining('web_search') } });
+    // Translated for a provider that does not run them, they are left out, and the request is bounded.
+    expect(translated?.status).toBe(200);
+    const [allowed] = await ask({ cost_control: { daily_limit_usd: 10, provider_tools: 'allow' }, pricing });
+    expect(allowed?.status).toBe(200);
+  });
+
+  it('charges an answer without usage for the whole body that was sent, files the translation leaves out included', async () => {
+    const silent = await startFakeServer((req, res) => {
+      const output = [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Read.', annotations: [] }] }];
+      json(res, 200, { id: 'resp_1', object: 'response', created_at: 1, status: 'completed', model: req.body.model, output });
+    });
+    const gw = await startTestGateway({
+      providers: { openai: { type: 'openai', base_url: `${silent.url}/v1`, api_key: 'sk-openai-provider' } },
+      routing: { primary: 'openai' },
+    });
+    const file = { type: 'input_file', filename: 'a.pdf', file_data: `data:application/pdf;base64,${'A'.repeat(400_000)}` };
+    const answer = await postJson(`${gw.baseURL}/responses`, { model: 'gpt-4.1-nano', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Summarise.' }, file] }] }, {});
+    const [row] = gw.gateway.runtime.ledger.usage(0, 'api');
+    await gw.close();
+    await silent.close();
+    expect(answer.status).toBe(200);
+    expect(row?.prompt_tokens).toBeGreaterThanOrEqual(100_000);
   });
 });

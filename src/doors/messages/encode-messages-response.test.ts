@@ -45,6 +45,19 @@ describe('encodeMessagesResponse', () => {
     expect(encoded.content).toEqual([{ type: 'tool_use', id: 'call_1', name: 'f', input: {} }]);
   });
 
+  it('answers a refusal as a text block carrying it, with stop_reason refusal', () => {
+    const encoded = encodeMessagesResponse(answer({ role: 'assistant', content: null, refusal: 'I cannot help with that.' }));
+    expect(encoded.content).toEqual([{ type: 'text', text: 'I cannot help with that.' }]);
+    expect(encoded.stop_reason).toBe('refusal');
+  });
+
+  it('reports tool_use for tool calls whose finish was stop (some OpenAI-compatible servers)', () => {
+    const encoded = encodeMessagesResponse(
+      answer({ role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }] }, 'stop'),
+    );
+    expect(encoded.stop_reason).toBe('tool_use');
+  });
+
   it.each([
     ['stop', 'end_turn'],
     ['length', 'max_tokens'],

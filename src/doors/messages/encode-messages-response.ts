@@ -7,7 +7,7 @@ export function messageIdOf(id: string): string {
   return id.startsWith('msg_') ? id : `msg_${id}`;
 }
 
-/** A canonical chat completion → an Anthropic Message: thinking first, then text, then tool calls. */
+/** A canonical chat completion → an Anthropic Message: thinking first, then text (a refusal's text too), then tool calls. */
 export function encodeMessagesResponse(response: ChatResponse): Record<string, unknown> {
   const choice = response.choices[0];
   const message = choice?.message;
@@ -15,14 +15,19 @@ export function encodeMessagesResponse(response: ChatResponse): Record<string, u
   const reasoning = message?.reasoning_content;
   if (typeof reasoning === 'string' && reasoning !== '') content.push({ type: 'thinking', thinking: reasoning, signature: '' });
   if (typeof message?.content === 'string' && message.content !== '') content.push({ type: 'text', text: message.content });
-  for (const call of message?.tool_calls ?? []) content.push(toolUseBlock(call));
+  // Anthropic has no refusal block: its refusals are text with stop_reason `refusal`.
+  const refusal = message?.refusal;
+  const refused = typeof refusal === 'string' && refusal !== '';
+  if (refused) content.push({ type: 'text', text: refusal });
+  const toolCalls = message?.tool_calls ?? [];
+  for (const call of toolCalls) content.push(toolUseBlock(call));
   return {
     id: messageIdOf(response.id),
     type: 'message',
     role: 'assistant',
     model: response.model,
     content,
-    stop_reason: toMessagesStopReason(choice?.finish_reason),
+    stop_reason: toMessagesStopReason(choice?.finish_reason, { refused, calledTools: toolCalls.length > 0 }),
     stop_sequence: null,
     usage: toMessagesUsage(response.usage),
   };

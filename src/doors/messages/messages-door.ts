@@ -1,6 +1,7 @@
 import { isNativeResponse } from '../../core/native.js';
 import type { ChatResponse } from '../../core/types.js';
 import type { Door, ExchangeMeta } from '../door.js';
+import { providerRunTools } from '../provider-run-tools.js';
 import { decodeMessagesRequest } from './decode-messages-request.js';
 import { encodeMessagesResponse } from './encode-messages-response.js';
 import { messagesErrorBody } from './messages-error.js';
@@ -21,7 +22,7 @@ export const messagesDoor: Door = {
     const translated = () => warnOfDroppedTools(meta, dropped);
     return {
       request,
-      native: { api: 'messages', body, bodyBytes: meta.bodyBytes, onlyNative: untranslatable, unboundedAt },
+      native: { api: 'messages', body, bodyBytes: meta.bodyBytes, onlyNative: untranslatable, unboundedAt, providerTools: providerRunTools('messages', body) },
       respond(result) {
         if (isNativeResponse(result) && result.nativeApi === 'messages') return result.body;
         translated();

@@ -128,7 +128,7 @@ describe('MessagesStreamEncoder', () => {
     expect(stopReason).toBe('tool_use');
   });
 
-  it.each(['anthropic-text', 'anthropic-clear-thinking.1', 'anthropic-tool-no-args', 'anthropic-message-delta-input-tokens', 'anthropic-refusal'])(
+  it.each(['anthropic-text', 'anthropic-clear-thinking.1', 'anthropic-tool-no-args', 'anthropic-message-delta-input-tokens'])(
     'gives back the content, stop reason and usage of Anthropic recording %s after a trip through the canonical format',
     async (name) => {
       const original = recorded<AnthropicStreamEvent>(`anthropic/${name}`) as unknown as Event[];
@@ -147,6 +147,12 @@ describe('MessagesStreamEncoder', () => {
       });
     },
   );
+
+  it('gives back an Anthropic refusal as its explanation in a text block, with stop_reason refusal', async () => {
+    const { blocks, stopReason } = assemble(await encode(await canonicalFromAnthropic('anthropic/anthropic-refusal')));
+    expect(blocks).toEqual([{ type: 'text', text: expect.stringMatching(/^This request triggered restrictions/) as unknown as string }]);
+    expect(stopReason).toBe('refusal');
+  });
 
   it('closes each block before the next kind starts and numbers them in order', async () => {
     const chunk = (delta: ChatChunk['choices'][number]['delta']): ChatChunk => ({ ...identity, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: null }] });
@@ -192,6 +198,54 @@ describe('MessagesStreamEncoder', () => {
     expect(assemble(events).blocks.map((block) => [block.id, block.name, block.input])).toEqual([
       ['call_a', 'weather', { city: 'Oslo' }],
       ['call_b', 'clock', { zone: 'CET' }],
+    ]);
+  });
+
+  it('streams a refusal as a text block and stops with refusal', async () => {
+    const chunk = (refusal: string): ChatChunk => ({ ...identity, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { refusal }, finish_reason: null }] });
+    const { blocks, stopReason } = assemble(await encode([chunk('I cannot '), chunk('help.'), { ...identity, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }]));
+    expect(blocks).toEqual([{ type: 'text', text: 'I cannot help.' }]);
+    expect(stopReason).toBe('refusal');
+  });
+
+  it('stops with tool_use when tool calls streamed and the finish was stop (some OpenAI-compatible servers)', async () => {
+    const { blocks, stopReason } = assemble(
+      await encode([
+        { ...identity, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'f', arguments: '{}' } }] }, finish_reason: null }] },
+        { ...identity, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+      ]),
+    );
+    expect(blocks.map((block) => block.type)).toEqual(['tool_use']);
+    expect(stopReason).toBe('tool_use');
+  });
+
+  it('ends the stream with upstream_response_too_large once held tool calls pass 8 MiB, instead of buffering on', async () => {
+    const fragment = (index: number, args: string, id?: string): ChatChunk => ({
+      ...identity,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { tool_calls: [{ index, ...(id && { id }), function: { ...(id && { name: 'f' }), arguments: args } }] }, finish_reason: null }],
+    });
+    const megabyte = 'x'.repeat(1024 * 1024);
+    const chunks = [fragment(0, '{', 'call_open'), fragment(1, megabyte, 'call_held'), ...Array.from({ length: 8 }, () => fragment(1, megabyte))];
+    const failure = await encode(chunks).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(GatewayError);
+    expect(failure).toMatchObject({ status: 502, code: 'upstream_response_too_large' });
+  });
+
+  it('holds tool calls up to 8 MiB in total and writes them whole', async () => {
+    const fragment = (index: number, args: string, id?: string): ChatChunk => ({
+      ...identity,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: { tool_calls: [{ index, ...(id && { id }), function: { ...(id && { name: 'f' }), arguments: args } }] }, finish_reason: null }],
+    });
+    const value = 'x'.repeat(7 * 1024 * 1024);
+    const { blocks } = assemble(await encode([fragment(0, '{}', 'call_open'), fragment(1, `{"v":"${value}"}`, 'call_held')]));
+    expect(blocks.map((block) => [block.id, block.input])).toEqual([
+      ['call_open', {}],
+      ['call_held', { v: value }],
     ]);
   });
 

@@ -1,4 +1,5 @@
-import type { GatewayError } from '../../core/errors.js';
+import { GatewayError } from '../../core/errors.js';
+import { maxStreamEventBytes } from '../../core/sse/stream-limits.js';
 import type { ChatChunk, FinishReason, ToolCallDelta, Usage } from '../../core/types.js';
 import { messageIdOf } from './encode-messages-response.js';
 import { messagesErrorBody } from './messages-error.js';
@@ -43,6 +44,8 @@ export class MessagesStreamEncoder {
     let started = false;
     let finishReason: FinishReason | null = null;
     let usage: Usage | undefined;
+    let refused = false;
+    let calledTools = false;
     for await (const chunk of chunks) {
       if (!started) {
         started = true;
@@ -55,13 +58,21 @@ export class MessagesStreamEncoder {
       const { delta } = choice;
       if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') yield* blocks.thinking(delta.reasoning_content);
       if (typeof delta.content === 'string' && delta.content !== '') yield* blocks.text(delta.content);
-      for (const call of delta.tool_calls ?? []) yield* blocks.toolCall(call);
+      // Anthropic has no refusal block: its refusals are text with stop_reason `refusal`.
+      if (typeof delta.refusal === 'string' && delta.refusal !== '') {
+        refused = true;
+        yield* blocks.text(delta.refusal);
+      }
+      for (const call of delta.tool_calls ?? []) {
+        calledTools = true;
+        yield* blocks.toolCall(call);
+      }
     }
     if (!started) yield* this.#start(this.#model);
     yield* blocks.close();
     yield frame('message_delta', {
       type: 'message_delta',
-      delta: { stop_reason: toMessagesStopReason(finishReason), stop_sequence: null },
+      delta: { stop_reason: toMessagesStopReason(finishReason, { refused, calledTools }), stop_sequence: null },
       usage: toMessagesUsage(usage),
     });
     yield frame('message_stop', { type: 'message_stop' });
@@ -98,11 +109,13 @@ interface HeldCall {
  * The content blocks of one message: at most one open, numbered in the order
  * they start. Blocks follow one another, so while one tool call streams, the
  * fragments of other calls (parallel calls, which some servers interleave) are
- * held and each written as a whole block when the open one closes.
+ * held and each written as a whole block when the open one closes. What is
+ * held is bounded, so an upstream cannot make the gateway buffer without end.
  */
 class ContentBlocks {
   #open: OpenBlock | undefined;
   #held: HeldCall[] = [];
+  #heldBytes = 0;
   #count = 0;
   readonly #messageId: string;
 
@@ -132,7 +145,9 @@ class ContentBlocks {
       return;
     }
     if (this.#open?.kind === 'tool_use') {
-      this.#heldCall(call).input += fragment;
+      const held = this.#heldCall(call);
+      this.#hold(fragment);
+      held.input += fragment;
       return;
     }
     const index = yield* this.#startToolUse(call);
@@ -150,8 +165,18 @@ class ContentBlocks {
     const held = this.#held.findLast((candidate) => candidate.toolIndex === call.index && (call.id === undefined || call.id === candidate.id));
     if (held) return held;
     const started = { toolIndex: call.index, id: this.#toolId(call), name: call.function?.name ?? '', input: '' };
+    this.#hold(started.id);
+    this.#hold(started.name);
     this.#held.push(started);
     return started;
+  }
+
+  /** Counts text about to be held against the bound; past it the stream ends with an error. */
+  #hold(text: string): void {
+    this.#heldBytes += Buffer.byteLength(text);
+    if (this.#heldBytes > maxStreamEventBytes) {
+      throw new GatewayError(502, 'the provider streamed more tool-call arguments than the gateway holds (8 MiB)', { code: 'upstream_response_too_large' });
+    }
   }
 
   *#startToolUse(call: ToolCallDelta): Generator<string, number> {
@@ -177,6 +202,7 @@ class ContentBlocks {
       yield frame('content_block_stop', { type: 'content_block_stop', index: this.#open.index });
       this.#open = undefined;
     }
+    this.#heldBytes = 0;
     for (const held of this.#held.splice(0)) {
       const index = this.#count++;
       yield frame('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: held.id, name: held.name, input: {} } });

@@ -80,6 +80,15 @@ describe('encodeResponsesResponse', () => {
     });
   });
 
+  it('gives a function call without arguments "{}", as OpenAI does', () => {
+    const response = encodeResponsesResponse(
+      chatResponse({ role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'now', arguments: '' } }] }, 'tool_calls'),
+      options(),
+    );
+
+    expect((response.output as Array<Record<string, unknown>>)[0]).toMatchObject({ type: 'function_call', call_id: 'call_1', arguments: '{}' });
+  });
+
   it('answers a refusal as a refusal part of the message', () => {
     const response = encodeResponsesResponse(chatResponse({ role: 'assistant', content: null, refusal: 'I cannot help.' }), options());
 

@@ -1,5 +1,5 @@
 import type { ChatResponse } from '../../core/types.js';
-import { functionCallItem, messageItem, outputItemId, outputTextPart, reasoningItem, refusalPart } from './output-items.js';
+import { completeArguments, functionCallItem, messageItem, outputItemId, outputTextPart, reasoningItem, refusalPart } from './output-items.js';
 import { responseObject, statusOfFinish, type ResponsesEncodeOptions } from './response-object.js';
 
 /** A canonical chat answer → a Responses `Response`: reasoning, then the message, then one item per tool call. */
@@ -18,7 +18,10 @@ export function encodeResponsesResponse(response: ChatResponse, options: Respons
   if (typeof message?.content === 'string' && message.content !== '') content.push(outputTextPart(message.content));
   if (typeof message?.refusal === 'string' && message.refusal !== '') content.push(refusalPart(message.refusal));
   if (content.length > 0) output.push(messageItem(nextId('msg'), itemStatus, content));
-  for (const call of message?.tool_calls ?? []) output.push(functionCallItem(nextId('fc'), itemStatus, call));
+  for (const call of message?.tool_calls ?? []) {
+    const complete = { ...call, function: { ...call.function, arguments: completeArguments(call.function.arguments) } };
+    output.push(functionCallItem(nextId('fc'), itemStatus, complete));
+  }
 
   return responseObject(options, {
     status,

@@ -28,6 +28,11 @@ export function refusalPart(refusal: string): Record<string, unknown> {
   return { type: 'refusal', refusal };
 }
 
+/** A call's arguments once complete: OpenAI sends `{}` for a call without any, and clients (Codex) JSON-parse what they get. */
+export function completeArguments(argumentsJson: string): string {
+  return argumentsJson === '' ? '{}' : argumentsJson;
+}
+
 export function functionCallItem(id: string, status: ItemStatus, call: ToolCall): Record<string, unknown> {
   return { type: 'function_call', id, call_id: call.id, name: call.function.name, arguments: call.function.arguments, status };
 }

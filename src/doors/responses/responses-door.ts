@@ -8,6 +8,7 @@ import { decodeResponsesRequest } from './decode-responses-request.js';
 import { encodeResponsesResponse } from './encode-responses-response.js';
 import { keptConversation } from './kept-conversation.js';
 import { responseOutputMessages } from './response-output-messages.js';
+import { providerRunTools } from '../provider-run-tools.js';
 import { resolveContinuation, type Continuation } from './continuation.js';
 import { invalidRequest } from '../request-checks.js';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.js';
@@ -37,7 +38,7 @@ function openExchange(body: Record<string, unknown>, meta: ExchangeMeta): DoorEx
     throw invalidRequest(`${untranslatable.message} This request continues a response TokenPak translated, which such a provider never saw.`, untranslatable.param);
   }
   const encoding = { id: `resp_${randomUUID().replaceAll('-', '')}`, createdAt: Math.floor(Date.now() / 1000), request: body };
-  const native = continuation.keptByTokenPak ? undefined : ({ api: 'responses', body, bodyBytes: meta.bodyBytes, onlyNative: continuation.keptByProvider ?? untranslatable, unboundedAt } as const);
+  const native = continuation.keptByTokenPak ? undefined : ({ api: 'responses', body, bodyBytes: meta.bodyBytes, onlyNative: continuation.keptByProvider ?? untranslatable, unboundedAt, providerTools: providerRunTools('responses', body) } as const);
   const keep = (output: ChatMessage[], items: ReadonlyArray<Record<string, unknown>>) => {
     if (body.store === false || output.length === 0) return;
     store.save(meta.keyId, encoding.id, keptConversation(body, request, output));

@@ -107,6 +107,39 @@ describe('ResponsesStreamEncoder', () => {
     expect(events.at(-1)?.response.output.map((item: { id: string }) => item.id)).toEqual(['msg_xyz_0', 'fc_xyz_1', 'fc_xyz_2']);
   });
 
+  it('gives a function call without arguments "{}" in its deltas, its .done event, its done item and the final response', async () => {
+    const input = chunks([{ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'now', arguments: '' } }] }], 'tool_calls');
+    const events = parse(await collect(new ResponsesStreamEncoder(options), input));
+    const deltas = events.filter((event) => event.type === 'response.function_call_arguments.delta').map((event) => event.delta);
+
+    expect(deltas.join('')).toBe('{}');
+    expect(events.find((event) => event.type === 'response.function_call_arguments.done')?.arguments).toBe('{}');
+    expect(events.find((event) => event.type === 'response.output_item.done')?.item.arguments).toBe('{}');
+    expect(events.at(-1)?.response.output[0].arguments).toBe('{}');
+  });
+
+  it('starts a new function_call item when a call arrives on an index in use with a new id', async () => {
+    const input = chunks(
+      [
+        { tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
+        { tool_calls: [{ index: 0, id: 'call_b', type: 'function', function: { name: 'g', arguments: '{"b":' } }] },
+        { tool_calls: [{ index: 0, function: { arguments: '2}' } }] },
+      ],
+      'tool_calls',
+    );
+    const events = parse(await collect(new ResponsesStreamEncoder(options), input));
+    const argumentsDone = events.filter((event) => event.type === 'response.function_call_arguments.done');
+
+    expect(argumentsDone.map((event) => [event.item_id, event.output_index, event.name, event.arguments])).toEqual([
+      ['fc_xyz_0', 0, 'f', '{"a":1}'],
+      ['fc_xyz_1', 1, 'g', '{"b":2}'],
+    ]);
+    expect(events.at(-1)?.response.output.map((item: { call_id: string; arguments: string }) => [item.call_id, item.arguments])).toEqual([
+      ['call_a', '{"a":1}'],
+      ['call_b', '{"b":2}'],
+    ]);
+  });
+
   it('ends a cut-off answer with response.incomplete for max_output_tokens', async () => {
     const events = parse(await collect(new ResponsesStreamEncoder(options), chunks([{ content: 'Once upon' }], 'length')));
     const last = events.at(-1);

@@ -1,6 +1,6 @@
 import type { GatewayError } from '../../core/errors.js';
 import type { ChatChunk, ChatMessage, FinishReason, ToolCall, ToolCallDelta, Usage } from '../../core/types.js';
-import { functionCallItem, messageItem, outputItemId, outputTextPart, reasoningItem, refusalPart, type ItemStatus } from './output-items.js';
+import { completeArguments, functionCallItem, messageItem, outputItemId, outputTextPart, reasoningItem, refusalPart, type ItemStatus } from './output-items.js';
 import { responseObject, statusOfFinish, type ResponsesEncodeOptions, type ResponseStatus } from './response-object.js';
 import { assistantTurn } from './response-output-messages.js';
 
@@ -14,7 +14,9 @@ type ItemState = ReasoningState | MessageState | CallState;
  * Canonical chat chunks → the Responses stream, as SSE frames. Reasoning and
  * text items close as soon as other output begins; tool calls stay open until
  * the finish, since a provider may interleave the argument fragments of
- * parallel calls. The final event carries the whole response, usage included
+ * parallel calls. A new id on an index already in use starts a new call, as
+ * some OpenAI-compatible servers number parallel calls all 0. The final event
+ * carries the whole response, usage included
  * (from the usage chunk that follows the finish).
  */
 export class ResponsesStreamEncoder {
@@ -23,6 +25,7 @@ export class ResponsesStreamEncoder {
   private readonly items: ItemState[] = [];
   /** The reasoning or message item receiving deltas; at most one at a time. */
   private current: ReasoningState | MessageState | undefined;
+  /** The latest call on each tool call index: the one its fragments without an id continue. */
   private readonly calls = new Map<number, CallState>();
   private finishReason: FinishReason | null = null;
   private usage: Usage | undefined;
@@ -132,7 +135,7 @@ export class ResponsesStreamEncoder {
 
   private *toolCallDelta(delta: ToolCallDelta): Generator<string> {
     let item = this.calls.get(delta.index);
-    if (!item) {
+    if (!item || (delta.id !== undefined && delta.id !== item.call.id)) {
       yield* this.closeCurrent();
       const outputIndex = this.items.length;
       const call: ToolCall = {
@@ -154,8 +157,12 @@ export class ResponsesStreamEncoder {
 
   private *closeAll(): Generator<string> {
     yield* this.closeCurrent();
-    for (const item of this.calls.values()) {
-      if (item.done) continue;
+    for (const item of this.items) {
+      if (item.kind !== 'function_call' || item.done) continue;
+      if (item.call.function.arguments === '') {
+        item.call.function.arguments = completeArguments('');
+        yield this.frame('response.function_call_arguments.delta', { item_id: item.id, output_index: item.outputIndex, delta: item.call.function.arguments });
+      }
       const { name, arguments: args } = item.call.function;
       yield this.frame('response.function_call_arguments.done', { item_id: item.id, output_index: item.outputIndex, name, arguments: args });
       yield* this.finishItem(item, functionCallItem(item.id, this.itemStatus(), item.call));

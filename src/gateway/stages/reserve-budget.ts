@@ -26,6 +26,7 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
     if (worst !== undefined) ctx.reservation = runtime.budgets.reserve(worst, ctx.keyId, ctx.user);
     return;
   }
+  refuseProviderRunTools(ctx, runtime);
   let request = ctx.request as ChatRequest;
   // An upstream may honour either limit when a client sends both: the larger one is what it could spend.
   let maxOutput = largerLimit(request.max_completion_tokens, request.max_tokens);
@@ -60,6 +61,24 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   if (counted === undefined && unboundedAt !== undefined) throw uncountable(ctx, unboundedAt);
   const worst = counted === undefined ? bounded : boundHolds ? Math.min(counted, bounded) : counted;
   ctx.reservation = runtime.budgets.reserve(worst, ctx.keyId, ctx.user);
+}
+
+/**
+ * Tools the provider runs itself bill what they fetch or compute as input once
+ * the answer has begun: with `cost_control.provider_tools: reject` (the
+ * default) a request that would send them is refused. Routed only to providers
+ * that translate, they are left out of the request, so it goes through.
+ */
+function refuseProviderRunTools(ctx: RequestContext, runtime: GatewayRuntime): void {
+  const tools = ctx.native?.providerTools;
+  if (!tools || tools.length === 0 || runtime.config.cost_control.provider_tools === 'allow') return;
+  const api = ctx.native?.api;
+  if (!api || !ctx.candidates.some((candidate) => runtime.adapters.get(candidate.provider)?.speaksNatively(api))) return;
+  throw new GatewayError(
+    400,
+    `With a budget on (cost_control), tools the provider runs itself (${[...new Set(tools)].join(', ')}) cannot be bounded before the request is sent: what they fetch is billed as input afterwards. Leave them out, or let such requests through with cost_control.provider_tools: allow.`,
+    { param: 'tools', code: 'unbudgetable_tools' },
+  );
 }
 
 function uncountable(ctx: RequestContext, unboundedAt: string): GatewayError {
