@@ -38,7 +38,16 @@ function openExchange(body: Record<string, unknown>, meta: ExchangeMeta): DoorEx
     throw invalidRequest(`${untranslatable.message} This request continues a response TokenPak translated, which such a provider never saw.`, untranslatable.param);
   }
   const encoding = { id: `resp_${randomUUID().replaceAll('-', '')}`, createdAt: Math.floor(Date.now() / 1000), request: body };
-  const native = continuation.keptByTokenPak ? undefined : ({ api: 'responses', body, bodyBytes: meta.bodyBytes, onlyNative: continuation.keptByProvider ?? untranslatable, unboundedAt, providerTools: providerRunTools('responses', body) } as const);
+  const native = continuation.keptByTokenPak
+    ? undefined
+    : ({
+        api: 'responses',
+        body,
+        bodyBytes: meta.bodyBytes,
+        onlyNative: continuation.keptByProvider ?? untranslatable,
+        unboundedAt,
+        providerTools: providerRunTools('responses', body),
+      } as const);
   const keep = (output: ChatMessage[], items: ReadonlyArray<Record<string, unknown>>) => {
     if (body.store === false || output.length === 0) return;
     store.save(meta.keyId, encoding.id, keptConversation(body, request, output));
