@@ -1,5 +1,5 @@
+import { isJsonObject } from '../core/json-object.js';
 import type { NativeApi } from '../core/native.js';
-import { isRecord } from './request-checks.js';
 
 /**
  * Tool types the provider runs itself, by API (each also has dated versions,
@@ -17,7 +17,7 @@ const providerRunPrefixes: Readonly<Record<NativeApi, readonly string[]>> = {
 export function providerRunTools(api: NativeApi, body: Readonly<Record<string, unknown>>): string[] {
   const tools = Array.isArray(body.tools) ? body.tools : [];
   const run = tools.flatMap((tool: unknown) => {
-    const type = isRecord(tool) && typeof tool.type === 'string' ? tool.type : undefined;
+    const type = isJsonObject(tool) && typeof tool.type === 'string' ? tool.type : undefined;
     return type !== undefined && providerRunPrefixes[api].some((prefix) => type.startsWith(prefix)) ? [type] : [];
   });
   if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) run.push('mcp_servers');

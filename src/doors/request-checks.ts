@@ -5,10 +5,6 @@ export function invalidRequest(message: string, param: string): GatewayError {
   return new GatewayError(400, message, { param, code: 'invalid_request' });
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 export function requireString(value: unknown, param: string): string {
   if (typeof value !== 'string') throw invalidRequest(`"${param}" must be a string.`, param);
   return value;

@@ -1,8 +1,9 @@
+import { isJsonObject } from '../../core/json-object.js';
 import type { ChatRequest } from '../../core/types.js';
 import { decodeToolChoice, decodeTools } from './decode-messages-tools.js';
 import { decodeSystemPrompt, decodeTurns } from './decode-messages-turns.js';
 import { Untranslatable } from '../untranslatable.js';
-import { invalidRequest, isRecord } from '../request-checks.js';
+import { invalidRequest } from '../request-checks.js';
 
 export interface DecodedMessagesRequest {
   /** The canonical chat request: what the pipeline validates, routes and budgets, and what other providers are sent. */
@@ -40,7 +41,7 @@ export function decodeMessagesRequest(body: Record<string, unknown>, { counting 
   const toolChoice = decodeToolChoice(body.tool_choice);
   // A tool choice without tools is an error to OpenAI-format providers; with every tool dropped it has nothing to choose.
   if (tools.length > 0) Object.assign(request, { tools }, toolChoice);
-  if (isRecord(body.metadata) && typeof body.metadata.user_id === 'string' && body.metadata.user_id !== '') request.user = body.metadata.user_id;
+  if (isJsonObject(body.metadata) && typeof body.metadata.user_id === 'string' && body.metadata.user_id !== '') request.user = body.metadata.user_id;
   // The tools an MCP server lists are prompt that only Anthropic fetches.
   if (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) skipped.note('MCP servers', 'mcp_servers', body.mcp_servers);
   return { request, dropped, untranslatable: skipped.reason(), unboundedAt: skipped.unboundedAt() };
@@ -82,7 +83,7 @@ function applySampling(body: Record<string, unknown>, request: ChatRequest): voi
 /** A thinking budget → the nearest reasoning effort; adaptive or disabled thinking leaves the provider's default. */
 function applyThinking(thinking: unknown, request: ChatRequest): void {
   if (thinking === undefined || thinking === null) return;
-  if (!isRecord(thinking) || typeof thinking.type !== 'string') throw invalidRequest('"thinking" must be an object with a "type".', 'thinking.type');
+  if (!isJsonObject(thinking) || typeof thinking.type !== 'string') throw invalidRequest('"thinking" must be an object with a "type".', 'thinking.type');
   if (thinking.type !== 'enabled') return;
   const budget = thinking.budget_tokens;
   if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 1) {

@@ -1,5 +1,6 @@
+import { isJsonObject } from '../../core/json-object.js';
 import type { ToolDefinition } from '../../core/types.js';
-import { invalidRequest, isRecord } from '../request-checks.js';
+import { invalidRequest } from '../request-checks.js';
 
 export interface DecodedTools {
   tools: ToolDefinition[];
@@ -19,7 +20,7 @@ export function decodeTools(tools: unknown): DecodedTools {
   const dropped: string[] = [];
   tools.forEach((tool: unknown, index) => {
     const at = `tools.${index}`;
-    if (!isRecord(tool)) throw invalidRequest(`"${at}" must be an object.`, at);
+    if (!isJsonObject(tool)) throw invalidRequest(`"${at}" must be an object.`, at);
     if (tool.type !== undefined && tool.type !== null && tool.type !== 'custom') {
       dropped.push(typeof tool.name === 'string' ? tool.name : String(tool.type));
       return;
@@ -32,7 +33,7 @@ export function decodeTools(tools: unknown): DecodedTools {
 function functionTool(tool: Record<string, unknown>, at: string): ToolDefinition {
   if (typeof tool.name !== 'string' || tool.name === '') throw invalidRequest(`"${at}.name" must be a non-empty string.`, `${at}.name`);
   const schema = tool.input_schema;
-  if (!isRecord(schema)) throw invalidRequest(`"${at}.input_schema" must be a JSON Schema object.`, `${at}.input_schema`);
+  if (!isJsonObject(schema)) throw invalidRequest(`"${at}.input_schema" must be a JSON Schema object.`, `${at}.input_schema`);
   const fn: ToolDefinition['function'] = { name: tool.name, parameters: schema };
   if (typeof tool.description === 'string') fn.description = tool.description;
   const decoded: ToolDefinition & { cache_control?: unknown } = { type: 'function', function: fn };
@@ -48,7 +49,7 @@ export interface DecodedToolChoice {
 /** Messages `tool_choice` → canonical `tool_choice` and `parallel_tool_calls`. */
 export function decodeToolChoice(choice: unknown): DecodedToolChoice {
   if (choice === undefined || choice === null) return {};
-  if (!isRecord(choice)) throw invalidRequest('"tool_choice" must be an object with a "type".', 'tool_choice');
+  if (!isJsonObject(choice)) throw invalidRequest('"tool_choice" must be an object with a "type".', 'tool_choice');
   const decoded: DecodedToolChoice = { tool_choice: canonicalChoice(choice) };
   if (choice.disable_parallel_tool_use === true) decoded.parallel_tool_calls = false;
   return decoded;

@@ -1,5 +1,6 @@
+import { isJsonObject } from '../../core/json-object.js';
 import type { ChatMessage, ContentPart, ImagePart, ToolCall } from '../../core/types.js';
-import { invalidRequest, isRecord } from '../request-checks.js';
+import { invalidRequest } from '../request-checks.js';
 import { Untranslatable } from '../untranslatable.js';
 
 type Block = Record<string, unknown>;
@@ -29,7 +30,7 @@ export function decodeTurns(messages: unknown[], skipped = new Untranslatable('M
 }
 
 function decodeTurn(message: unknown, param: string, skipped: Untranslatable): ChatMessage[] {
-  if (!isRecord(message)) throw invalidRequest(`"${param}" must be an object with "role" and "content".`, param);
+  if (!isJsonObject(message)) throw invalidRequest(`"${param}" must be an object with "role" and "content".`, param);
   const { role, content } = message;
   if (typeof role !== 'string' || !roles.has(role)) throw invalidRequest(`"${param}.role" must be "user", "assistant" or "system".`, `${param}.role`);
   if (typeof content !== 'string' && !Array.isArray(content)) {
@@ -104,7 +105,7 @@ function toolCall(block: Block, at: string): ToolCall {
   const id = nonEmptyString(block, 'id', at);
   const name = nonEmptyString(block, 'name', at);
   const input = block.input ?? {};
-  if (!isRecord(input)) throw invalidRequest(`"${at}.input" must be an object.`, `${at}.input`);
+  if (!isJsonObject(input)) throw invalidRequest(`"${at}.input" must be an object.`, `${at}.input`);
   return { id, type: 'function', function: { name, arguments: JSON.stringify(input) } };
 }
 
@@ -148,7 +149,7 @@ function imagePart(block: Block, at: string): ContentPart {
 }
 
 function imageUrl(source: unknown, at: string): string {
-  if (isRecord(source)) {
+  if (isJsonObject(source)) {
     if (source.type === 'base64' && typeof source.media_type === 'string' && typeof source.data === 'string') {
       return `data:${source.media_type};base64,${source.data}`;
     }
@@ -158,7 +159,7 @@ function imageUrl(source: unknown, at: string): string {
 }
 
 function blockType(block: unknown, at: string): string {
-  if (!isRecord(block) || typeof block.type !== 'string') throw invalidRequest(`"${at}" must be a content block with a "type".`, at);
+  if (!isJsonObject(block) || typeof block.type !== 'string') throw invalidRequest(`"${at}" must be a content block with a "type".`, at);
   return block.type;
 }
 

@@ -1,5 +1,6 @@
+import { isJsonObject } from '../../core/json-object.js';
 import type { ChatMessage, ContentPart, ToolCall } from '../../core/types.js';
-import { invalidRequest, isRecord, requireString } from '../request-checks.js';
+import { invalidRequest, requireString } from '../request-checks.js';
 import { Untranslatable } from '../untranslatable.js';
 
 const messageRoles = new Set(['user', 'system', 'developer', 'assistant']);
@@ -29,7 +30,7 @@ export function decodeResponsesInput(input: string | unknown[], untranslatable =
 
   input.forEach((item, index) => {
     const param = `input[${index}]`;
-    if (!isRecord(item)) throw invalidRequest('Each input item must be an object.', param);
+    if (!isJsonObject(item)) throw invalidRequest('Each input item must be an object.', param);
     const type = item.type ?? (item.role !== undefined ? 'message' : undefined);
     switch (type) {
       case 'message': {
@@ -85,7 +86,7 @@ function messageContent(content: unknown, param: string, untranslatable: Untrans
 }
 
 function contentPart(part: unknown, param: string, untranslatable: Untranslatable): ContentPart[] {
-  if (!isRecord(part)) throw invalidRequest('Each content part must be an object.', param);
+  if (!isJsonObject(part)) throw invalidRequest('Each content part must be an object.', param);
   switch (part.type) {
     case 'input_text':
     case 'output_text':
@@ -125,7 +126,7 @@ function toolOutput(output: unknown, param: string, untranslatable: Untranslatab
   if (!Array.isArray(output)) throw invalidRequest('A function_call_output needs an "output" string or list of content parts.', param);
   return output
     .flatMap((part, index) => {
-      if (!isRecord(part)) throw invalidRequest('Each content part must be an object.', `${param}[${index}]`);
+      if (!isJsonObject(part)) throw invalidRequest('Each content part must be an object.', `${param}[${index}]`);
       if (part.type === 'input_text') return [requireString(part.text, `${param}[${index}].text`)];
       untranslatable.note('Tool output parts other than input_text', `${param}[${index}].type`, part);
       return [];
@@ -136,7 +137,7 @@ function toolOutput(output: unknown, param: string, untranslatable: Untranslatab
 function reasoningSummary(summary: unknown): string {
   if (!Array.isArray(summary)) return '';
   return summary
-    .filter((part): part is { text: string } => isRecord(part) && typeof part.text === 'string' && part.text !== '')
+    .filter((part): part is { text: string } => isJsonObject(part) && typeof part.text === 'string' && part.text !== '')
     .map((part) => part.text)
     .join('\n\n');
 }

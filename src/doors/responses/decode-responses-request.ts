@@ -1,8 +1,9 @@
+import { isJsonObject } from '../../core/json-object.js';
 import type { ChatMessage, ChatRequest } from '../../core/types.js';
 import { decodeResponsesInput } from './decode-responses-input.js';
 import { decodeResponsesToolChoice, decodeResponsesTools } from './decode-responses-tools.js';
 import { maxOutputTokensCeiling } from '../../core/request-limits.js';
-import { invalidRequest, isRecord } from '../request-checks.js';
+import { invalidRequest } from '../request-checks.js';
 import { Untranslatable } from '../untranslatable.js';
 
 export interface DecodedResponsesRequest {
@@ -53,7 +54,7 @@ export function decodeResponsesRequest(body: Record<string, unknown>, history?: 
 
   const responseFormat = decodeTextFormat(body.text);
   if (responseFormat) request.response_format = responseFormat;
-  if (isRecord(body.reasoning) && typeof body.reasoning.effort === 'string') request.reasoning_effort = body.reasoning.effort;
+  if (isJsonObject(body.reasoning) && typeof body.reasoning.effort === 'string') request.reasoning_effort = body.reasoning.effort;
 
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw invalidRequest('"stream" must be a boolean.', 'stream');
   if (body.stream === true) {
@@ -83,7 +84,7 @@ function inputMessages(input: unknown, history: ChatMessage[] | undefined, untra
 }
 
 function decodeTextFormat(text: unknown): ChatRequest['response_format'] | undefined {
-  if (!isRecord(text) || !isRecord(text.format)) return undefined;
+  if (!isJsonObject(text) || !isJsonObject(text.format)) return undefined;
   const format = text.format;
   switch (format.type) {
     case 'text':
@@ -91,7 +92,7 @@ function decodeTextFormat(text: unknown): ChatRequest['response_format'] | undef
     case 'json_object':
       return { type: 'json_object' };
     case 'json_schema': {
-      if (!isRecord(format.schema)) throw invalidRequest('A json_schema format needs a "schema" object.', 'text.format.schema');
+      if (!isJsonObject(format.schema)) throw invalidRequest('A json_schema format needs a "schema" object.', 'text.format.schema');
       const jsonSchema: NonNullable<ChatRequest['response_format']>['json_schema'] & { strict?: boolean } = { schema: format.schema };
       if (typeof format.name === 'string') jsonSchema.name = format.name;
       if (typeof format.strict === 'boolean') jsonSchema.strict = format.strict;

@@ -1,5 +1,6 @@
+import { isJsonObject } from '../../core/json-object.js';
 import type { ToolDefinition } from '../../core/types.js';
-import { invalidRequest, isRecord, requireString } from '../request-checks.js';
+import { invalidRequest, requireString } from '../request-checks.js';
 
 const toolChoiceModes = new Set(['auto', 'none', 'required']);
 
@@ -14,14 +15,14 @@ export function decodeResponsesTools(tools: unknown, dropped: string[]): ToolDef
   const decoded: ToolDefinition[] = [];
   tools.forEach((tool, index) => {
     const param = `tools[${index}]`;
-    if (!isRecord(tool)) throw invalidRequest('Each tool must be an object.', param);
+    if (!isJsonObject(tool)) throw invalidRequest('Each tool must be an object.', param);
     if (tool.type !== 'function') {
       dropped.push(typeof tool.name === 'string' ? tool.name : String(tool.type));
       return;
     }
     const definition: ToolDefinition['function'] = { name: requireString(tool.name, `${param}.name`) };
     if (typeof tool.description === 'string') definition.description = tool.description;
-    if (isRecord(tool.parameters)) definition.parameters = tool.parameters;
+    if (isJsonObject(tool.parameters)) definition.parameters = tool.parameters;
     if (typeof tool.strict === 'boolean') definition.strict = tool.strict;
     decoded.push({ type: 'function', function: definition });
   });
@@ -35,7 +36,7 @@ export function decodeResponsesToolChoice(choice: unknown, dropped: string[]): u
     if (!toolChoiceModes.has(choice)) throw invalidRequest('"tool_choice" must be auto, none, required or a tool.', 'tool_choice');
     return choice;
   }
-  if (!isRecord(choice)) throw invalidRequest('"tool_choice" must be auto, none, required or a tool.', 'tool_choice');
+  if (!isJsonObject(choice)) throw invalidRequest('"tool_choice" must be auto, none, required or a tool.', 'tool_choice');
   if (choice.type === 'function') return { type: 'function', function: { name: requireString(choice.name, 'tool_choice.name') } };
   dropped.push(`tool_choice:${String(choice.type)}`);
   return undefined;

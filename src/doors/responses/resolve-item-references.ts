@@ -1,4 +1,5 @@
-import { invalidRequest, isRecord } from '../request-checks.js';
+import { isJsonObject } from '../../core/json-object.js';
+import { invalidRequest } from '../request-checks.js';
 
 /** An item TokenPak kept, and the size of its JSON. */
 export interface KeptItem {
@@ -45,5 +46,5 @@ export function resolveItemReferences(input: unknown, load: (id: string) => Kept
 }
 
 function isReference(item: unknown): item is Record<string, unknown> {
-  return isRecord(item) && item.type === 'item_reference';
+  return isJsonObject(item) && item.type === 'item_reference';
 }

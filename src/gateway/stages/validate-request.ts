@@ -1,3 +1,4 @@
+import { isJsonObject } from '../../core/json-object.js';
 import type { ChatMessage, ChatRequest, EmbeddingRequest } from '../../core/types.js';
 import type { RequestContext } from '../context.js';
 import { GatewayError } from '../../core/errors.js';
@@ -60,18 +61,18 @@ function validateMessage(message: ChatMessage, index: number): void {
 
 /** The part types the converters read; any other type passes on for the provider to judge. */
 function validateContentPart(part: unknown, at: string): void {
-  if (!isObject(part) || typeof part.type !== 'string') throw invalid(`${at} must be an object with a "type".`, at);
+  if (!isJsonObject(part) || typeof part.type !== 'string') throw invalid(`${at} must be an object with a "type".`, at);
   if (part.type === 'text' && typeof part.text !== 'string') throw invalid(`${at}.text must be a string.`, `${at}.text`);
   if (part.type === 'image_url') {
     const image = part.image_url;
-    if (!isObject(image) || typeof image.url !== 'string') throw invalid(`${at}.image_url must be an object with a string "url".`, `${at}.image_url`);
+    if (!isJsonObject(image) || typeof image.url !== 'string') throw invalid(`${at}.image_url must be an object with a string "url".`, `${at}.image_url`);
   }
 }
 
 function validateToolCall(call: unknown, at: string): void {
-  if (!isObject(call)) throw invalid(`${at} must be an object.`, at);
+  if (!isJsonObject(call)) throw invalid(`${at} must be an object.`, at);
   const fn = call.function;
-  if (!isObject(fn) || typeof fn.name !== 'string') throw invalid(`${at}.function must be an object with a string "name".`, `${at}.function`);
+  if (!isJsonObject(fn) || typeof fn.name !== 'string') throw invalid(`${at}.function must be an object with a string "name".`, `${at}.function`);
   if (typeof fn.arguments !== 'string') throw invalid(`${at}.function.arguments must be a string of JSON.`, `${at}.function.arguments`);
   if (call.id !== undefined && typeof call.id !== 'string') throw invalid(`${at}.id must be a string.`, `${at}.id`);
 }
@@ -82,14 +83,14 @@ function validateTools(tools: unknown): void {
   if (!Array.isArray(tools)) throw invalid('"tools" must be an array.', 'tools');
   tools.forEach((tool: unknown, index) => {
     const at = `tools[${index}]`;
-    if (!isObject(tool)) throw invalid(`${at} must be an object.`, at);
+    if (!isJsonObject(tool)) throw invalid(`${at} must be an object.`, at);
     if (typeof tool.type !== 'string' || notToolTypes.has(tool.type)) {
       throw invalid(`${at}.type must be "function" (or a provider's own tool type such as "custom").`, `${at}.type`);
     }
     if (tool.type !== 'function') return;
     const fn = tool.function;
-    if (!isObject(fn) || typeof fn.name !== 'string') throw invalid(`${at}.function must be an object with a string "name".`, `${at}.function`);
-    if (fn.parameters !== undefined && fn.parameters !== null && !isObject(fn.parameters)) {
+    if (!isJsonObject(fn) || typeof fn.name !== 'string') throw invalid(`${at}.function must be an object with a string "name".`, `${at}.function`);
+    if (fn.parameters !== undefined && fn.parameters !== null && !isJsonObject(fn.parameters)) {
       throw invalid(`${at}.function.parameters must be a JSON Schema object.`, `${at}.function.parameters`);
     }
   });
@@ -118,9 +119,6 @@ function requireCount(value: unknown, param: string, max: number): void {
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function invalid(message: string, param: string | null): GatewayError {
   return new GatewayError(400, message, { param, code: 'invalid_request' });

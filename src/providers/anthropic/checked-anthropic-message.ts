@@ -1,4 +1,5 @@
-import { isArrayOfObjects, isJsonObject, notTheApiAnswer } from '../shared/answer-shape.js';
+import { isArrayOfObjects, notTheApiAnswer } from '../shared/answer-shape.js';
+import { isJsonObject } from '../../core/json-object.js';
 import type { AnthropicResponse } from './wire-types.js';
 
 /** A Messages answer as Anthropic's API gives it (`type: 'message'`, a `content` array of blocks), or the provider's failure. */

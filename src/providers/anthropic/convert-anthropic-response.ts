@@ -1,5 +1,5 @@
 import type { ChatResponse, ToolCall } from '../../core/types.js';
-import { isJsonObject } from '../shared/answer-shape.js';
+import { isJsonObject } from '../../core/json-object.js';
 import { completion, type ResponseIdentity } from '../shared/chunk-factory.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';

@@ -1,5 +1,6 @@
 import type { ChatResponse, EmbeddingResponse } from '../../core/types.js';
-import { isArrayOfObjects, isJsonObject, notTheApiAnswer } from '../shared/answer-shape.js';
+import { isArrayOfObjects, notTheApiAnswer } from '../shared/answer-shape.js';
+import { isJsonObject } from '../../core/json-object.js';
 
 /** A chat completion as OpenAI-format servers give it (a `choices` array of objects), or the provider's failure: its body is relayed to clients as it came. */
 export function checkedChatCompletion(body: unknown, provider: string): ChatResponse {

@@ -1,4 +1,5 @@
-import { isArrayOfObjects, isJsonObject, notTheApiAnswer } from '../shared/answer-shape.js';
+import { isArrayOfObjects, notTheApiAnswer } from '../shared/answer-shape.js';
+import { isJsonObject } from '../../core/json-object.js';
 import type { ResponsesResponse } from './responses-wire-types.js';
 
 /** A Responses answer as the API gives it (`object: 'response'`, an `output` array of items), or the provider's failure. */

@@ -1,6 +1,6 @@
 import type { ChatChunk } from '../../core/types.js';
 import { UpstreamError } from '../../core/upstream-error.js';
-import { isJsonObject } from '../shared/answer-shape.js';
+import { isJsonObject } from '../../core/json-object.js';
 import { ChunkFactory, type ResponseIdentity } from '../shared/chunk-factory.js';
 import type { StreamConverter } from '../shared/stream-converter.js';
 import { calledTools, responsesFinishReason } from './convert-responses-to-chat.js';

@@ -1,5 +1,5 @@
 import type { ChatResponse, FinishReason, ToolCall } from '../../core/types.js';
-import { isJsonObject } from '../shared/answer-shape.js';
+import { isJsonObject } from '../../core/json-object.js';
 import { completion, type ResponseIdentity } from '../shared/chunk-factory.js';
 import { convertResponsesUsage } from './convert-responses-usage.js';
 import type { ResponsesResponse } from './responses-wire-types.js';

@@ -1,9 +1,6 @@
+import { isJsonObject } from '../../core/json-object.js';
 import { UpstreamError } from '../../core/upstream-error.js';
 
-/** A JSON object: not null, not an array. */
-export function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function isArrayOfObjects(value: unknown): value is Array<Record<string, unknown>> {
   return Array.isArray(value) && value.every(isJsonObject);
