@@ -4,6 +4,7 @@ import type { TokenCountSource } from '../providers/base-adapter.js';
 import { estimatePromptTokens } from '../providers/estimate-tokens.js';
 import { asUpstreamError } from '../routing/failover.js';
 import type { GatewayRuntime } from './runtime.js';
+import { checkedTokenCount } from './prompt-tokens.js';
 import { notRouted } from './stages/route-request.js';
 
 export interface DoorTokenCount {
@@ -34,21 +35,16 @@ export async function countDoorTokens(runtime: GatewayRuntime, request: ChatRequ
   if (adapter.speaksNatively(native.api)) {
     try {
       const tokens = await adapter.countNativeTokens(native, { model: candidate.model, signal, clientApiKey: options.clientApiKey, headers: options.headers });
-      return { tokens: validCount(tokens), source: 'provider' };
+      return { tokens: Math.round(checkedTokenCount(tokens)), source: 'provider' };
     } catch (thrown) {
       throw runtime.secrets.upstreamError(asUpstreamError(candidate.provider, thrown, signal), options.clientApiKey);
     }
   }
   try {
-    return { tokens: validCount(await adapter.countTokens(routed, signal)), source: adapter.tokenCountSource(routed) };
+    return { tokens: Math.round(checkedTokenCount(await adapter.countTokens(routed, signal))), source: adapter.tokenCountSource(routed) };
   } catch (error) {
     const { name, code, status } = error as { name?: string; code?: unknown; status?: unknown };
     runtime.logger.warn({ provider: candidate.provider, error: { name, code, status } }, 'counting prompt tokens failed; answering the local estimate');
     return { tokens: estimatePromptTokens(routed, adapter.options.chars_per_token), source: 'estimate' };
   }
-}
-
-function validCount(tokens: unknown): number {
-  if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) throw new Error('the provider answered something other than a token count');
-  return Math.round(tokens);
 }

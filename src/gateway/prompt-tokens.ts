@@ -53,9 +53,8 @@ async function count(ctx: RequestContext, runtime: GatewayRuntime): Promise<numb
         throw Object.assign(new Error(`no count within ${countDeadlineMs} ms`), { code: 'count_timeout' });
       }),
     ]);
-    if (typeof counted !== 'number' || !Number.isFinite(counted) || counted < 0) throw new Error('countTokens answered something other than a count');
-    ctx.estimatedPromptTokens = counted;
-    return counted;
+    ctx.estimatedPromptTokens = checkedTokenCount(counted);
+    return ctx.estimatedPromptTokens;
   } catch (error) {
     const { name, code, status } = error as { name?: string; code?: unknown; status?: unknown };
     runtime.logger.warn({ requestId: ctx.id, provider, error: { name, code, status } }, 'counting prompt tokens failed; using the local estimate');
@@ -63,4 +62,10 @@ async function count(ctx: RequestContext, runtime: GatewayRuntime): Promise<numb
   } finally {
     deadline.abort();
   }
+}
+
+/** A count an adapter answered, when it is one (a finite number, not negative); else it throws, and the caller uses the estimate. */
+export function checkedTokenCount(counted: unknown): number {
+  if (typeof counted !== 'number' || !Number.isFinite(counted) || counted < 0) throw new Error('the provider answered something other than a token count');
+  return counted;
 }
