@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loggingSchema, metricsSchema, tracingSchema, webhookSchema } from './observability-schema.js';
 import { modelRatesSchema } from '../usage/price-schema.js';
 
 const positiveInt = z.number().int().positive();
@@ -134,13 +135,12 @@ const adminSchema = z.strictObject({
   api_key: optionalText,
 });
 
-const loggingSchema = z.strictObject({
-  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
-
 export const configSchema = z.strictObject({
   server: serverSchema.default(() => serverSchema.parse({})),
   logging: loggingSchema.default(() => loggingSchema.parse({})),
+  metrics: metricsSchema.default(() => metricsSchema.parse({})),
+  webhooks: z.array(webhookSchema).default([]),
+  tracing: tracingSchema.default(() => tracingSchema.parse({})),
   admin: adminSchema.default(() => adminSchema.parse({})),
   pricing: pricingSchema.default(() => pricingSchema.parse({})),
   usage: usageSchema.default(() => usageSchema.parse({})),
