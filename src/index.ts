@@ -13,3 +13,5 @@ export type { ConfigInput, GatewayConfig, ProviderConfig } from './config/schema
 export type { HookModule } from './hooks/load-hooks.js';
 export type { HookContext } from './hooks/hook-context.js';
 export type * from './core/types.js';
+export { verifyWebhookSignature, signWebhookBody, type VerifyOptions } from './observability/webhooks/webhook-signature.js';
+export type { RequestRecord, AttemptRecord } from './observability/request-record.js';

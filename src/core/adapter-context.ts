@@ -14,6 +14,12 @@ export interface AdapterContext {
   readonly clientApiKey: string | undefined;
   /** The client's request headers, lower-cased, for adapters that pass some through (e.g. `anthropic-beta`). */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /**
+   * Headers to send upstream with this attempt, besides the provider's own:
+   * `x-request-id`, and the attempt span's `traceparent` when tracing is on.
+   * `KeyHeaders.for(ctx.clientApiKey, ctx.upstreamHeaders)` adds them.
+   */
+  readonly upstreamHeaders: Readonly<Record<string, string>>;
   /** The client's original bytes, forwardable as they are while the request handed to the adapter is still `request`. */
   readonly rawBody: Buffer | undefined;
   readonly request: ChatRequest | EmbeddingRequest;

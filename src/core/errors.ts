@@ -16,7 +16,8 @@ export interface GatewayErrorOptions {
 }
 
 export interface OpenAIErrorBody {
-  error: { message: string; type: string; code: string | null; param: string | null };
+  /** `request_id`: the request's `x-request-id`, so that a client's bug report names the audit line. */
+  error: { message: string; type: string; code: string | null; param: string | null; request_id?: string };
 }
 
 export class GatewayError extends Error {
@@ -41,8 +42,10 @@ export class GatewayError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
   }
 
-  toJSON(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, code: this.code, param: this.param } };
+  toJSON(requestId?: string): OpenAIErrorBody {
+    const error: OpenAIErrorBody['error'] = { message: this.message, type: this.type, code: this.code, param: this.param };
+    if (requestId !== undefined) error.request_id = requestId;
+    return { error };
   }
 }
 

@@ -7,14 +7,14 @@ function canonicalDoor(api: 'chat' | 'embeddings'): Door {
     api,
     operation: api,
     forwardsRawBody: true,
-    open: (body) => ({
+    open: (body, meta) => ({
       request: body as ChatRequest | EmbeddingRequest,
       native: undefined,
       respond: (result) => result,
       stream: (stream) => stream.sse(),
-      streamError: (error) => `data: ${JSON.stringify(error.toJSON())}\n\n`,
+      streamError: (error) => `data: ${JSON.stringify(error.toJSON(meta.requestId))}\n\n`,
     }),
-    errorBody: (error) => error.toJSON(),
+    errorBody: (error, requestId) => error.toJSON(requestId),
   };
 }
 

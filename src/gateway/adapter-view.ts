@@ -25,6 +25,10 @@ export class AdapterView implements AdapterContext {
     return this.ctx.signal;
   }
 
+  get upstreamHeaders(): AdapterContext['upstreamHeaders'] {
+    return this.ctx.upstreamHeaders;
+  }
+
   get rawBody(): Buffer | undefined {
     return this.ctx.rawBody;
   }

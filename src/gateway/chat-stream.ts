@@ -73,6 +73,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     else if (this.options.cacheable) this.assembler = new ChunkAssembler(this.options.cacheMaxBytes / 2);
     try {
       for await (const chunk of this.source) {
+        this.ctx.firstEventAt ??= performance.now();
         this.output.addChunk(chunk);
         const shown = this.see(chunk);
         if (shown) yield shown;
@@ -114,6 +115,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
         if (Number.isFinite(tokens) && tokens >= 0) this.ctx.estimatedPromptTokens = tokens;
       },
       events: (events) => {
+        this.ctx.firstEventAt ??= performance.now();
         this.output.addSse(events);
         if (!captured) return;
         capturedBytes += events.length;

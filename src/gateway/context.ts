@@ -4,6 +4,7 @@ import type { AttemptOutcome } from '../routing/attempt-outcome.js';
 import type { Candidate } from '../routing/router.js';
 import type { Reservation } from '../limits/budgets.js';
 import { keyIdOf } from '../usage/key-id.js';
+import type { RequestSpan } from '../observability/request-trace.js';
 
 export type Operation = 'chat' | 'embeddings';
 
@@ -63,6 +64,16 @@ export interface RequestContext {
   reservation: Reservation | undefined;
   /** Whether the response cache answered (`hit`), was asked and missed, or was bypassed; undefined when it is off. */
   cacheStatus: 'hit' | 'miss' | 'bypass' | undefined;
+  /** The request's trace span, when tracing is on. */
+  span: RequestSpan | undefined;
+  /** Headers every upstream attempt carries: the request id, and the attempt span's `traceparent` when tracing. */
+  upstreamHeaders: Readonly<Record<string, string>>;
+  /** When a stream's first event came (`performance.now()`). */
+  firstEventAt: number | undefined;
+  /** The answer's generated text, in characters. */
+  responseChars: number;
+  /** The gateway's own time, fixed when a stream starts (after that, the time is the client's reading). */
+  overheadMs: number | undefined;
 }
 
 export interface ContextInit {
@@ -75,6 +86,7 @@ export interface ContextInit {
   clientApiKey?: string;
   headers?: Record<string, string | string[] | undefined>;
   clientSignal?: AbortSignal;
+  span?: RequestSpan;
 }
 
 export function createContext(init: ContextInit): RequestContext {
@@ -109,5 +121,10 @@ export function createContext(init: ContextInit): RequestContext {
     cacheStatus: undefined,
     reservation: undefined,
     cacheKey: undefined,
+    span: init.span,
+    upstreamHeaders: { 'x-request-id': init.id },
+    firstEventAt: undefined,
+    responseChars: 0,
+    overheadMs: undefined,
   };
 }

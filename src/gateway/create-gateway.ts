@@ -21,8 +21,14 @@ import { GatewayError } from '../core/errors.js';
 import { listRoutableModels } from './list-models.js';
 import { runPipeline, type GatewayResult } from './pipeline.js';
 import { noteAnswer } from './stages/note-answer.js';
-import { recordInLedger } from './stages/record-in-ledger.js';
-import type { GatewayRuntime } from './runtime.js';
+import { recordRequest } from './stages/record-request.js';
+import type { GatewayRuntime, Telemetry } from './runtime.js';
+import { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
+import { AuditLog } from '../observability/audit-log.js';
+import { WebhookSender } from '../observability/webhooks/webhook-sender.js';
+import { createTracer } from '../observability/tracing/create-tracer.js';
+import type { RequestObserver } from '../observability/request-record.js';
+import type { RequestSpan } from '../observability/request-trace.js';
 import { SecretRedactor } from '../observability/secret-redactor.js';
 import { ResponseStore } from '../state/response-store.js';
 import { maxNestingDepth } from '../core/request-limits.js';
@@ -95,7 +101,9 @@ export class Gateway {
     readonly runtime: GatewayRuntime,
     readonly source: { file?: string },
     /** Writes buffered log lines; also stops the logger's flush timer when the gateway created it. */
-    private readonly closeLogger: () => void,
+    private readonly closeLogger: () => Promise<void> | void,
+    /** Delivers what the webhooks hold, within their timeouts. */
+    private readonly closeWebhooks: () => Promise<void> = async () => undefined,
   ) {
     this.chat = { completions: { create: ((body: ChatRequest, options?: RequestOptions) => this.handle('chat', body, options)) as ChatCompletions['create'] } };
     this.embeddings = { create: (body, options) => this.handle('embeddings', body, options) as Promise<EmbeddingResponse> };
@@ -133,8 +141,9 @@ export class Gateway {
     door: { api: DoorApi; native: NativeRequest | undefined } = { api: operation, native: undefined },
   ): Promise<{ ctx: RequestContext; result: GatewayResult }> {
     requireJsonObject(body);
+    const id = options.requestId ?? randomUUID();
     const ctx = createContext({
-      id: options.requestId ?? randomUUID(),
+      id,
       operation,
       api: door.api,
       native: door.native,
@@ -143,6 +152,7 @@ export class Gateway {
       clientApiKey: options.apiKey,
       headers: options.headers,
       clientSignal: options.signal,
+      span: this.startSpan(id, operation, door.api, body, options),
     });
     return { ctx, result: await runPipeline(ctx, this.runtime) };
   }
@@ -153,14 +163,20 @@ export class Gateway {
    * the HTTP server and the SDK methods above come through here.
    */
   async callDoor(door: Door, body: unknown, options: RequestOptions & { bodyBytes?: number } = {}): Promise<DoorOutcome> {
-    const checked = checkedDoorBody(door, body);
     const requestId = options.requestId ?? randomUUID();
+    let checked: Record<string, unknown>;
+    try {
+      checked = checkedDoorBody(door, body);
+    } catch (error) {
+      if (GatewayError.is(error)) await this.recordUnreadable(door.api, { requestId, apiKey: options.apiKey, headers: options.headers }, error);
+      throw error;
+    }
     const bodyBytes = options.bodyBytes ?? Buffer.byteLength(JSON.stringify(checked));
     let exchange: DoorExchange;
     try {
       exchange = door.open(checked, { runtime: this.runtime, requestId, keyId: keyIdOf(options.apiKey), bodyBytes });
     } catch (error) {
-      if (GatewayError.is(error)) await this.recordRefused(door.api, checked, { requestId, apiKey: options.apiKey }, error.status);
+      if (GatewayError.is(error)) await this.recordRefused(door.api, checked, { requestId, apiKey: options.apiKey, headers: options.headers }, error);
       throw error;
     }
     const { ctx, result } = await this.execute(
@@ -185,10 +201,47 @@ export class Gateway {
   }
 
   /** Records a request its door refused before the pipeline saw it (a body it could not decode), as the pipeline records those it refuses. */
-  async recordRefused(api: DoorApi, body: Record<string, unknown>, options: RequestOptions, status: number): Promise<void> {
-    const ctx = createContext({ id: options.requestId ?? randomUUID(), operation: 'chat', api, request: body as ChatRequest, clientApiKey: options.apiKey });
+  async recordRefused(api: DoorApi, body: Record<string, unknown>, options: RequestOptions, error: GatewayError): Promise<void> {
+    await recordRequest(this.refusedContext(api, body, options), this.runtime, error.status, { error });
+  }
+
+  /**
+   * Tells the metrics, the audit log, the webhooks and the trace of a request
+   * whose body was no JSON object (unreadable, too large, not JSON): it has no
+   * ledger row, since it asked for nothing that could be charged.
+   */
+  async recordUnreadable(api: DoorApi, options: RequestOptions, error: GatewayError): Promise<void> {
+    await recordRequest(this.refusedContext(api, {}, options), this.runtime, error.status, { error, ledger: false });
+  }
+
+  private refusedContext(api: DoorApi, body: Record<string, unknown>, options: RequestOptions): RequestContext {
+    const id = options.requestId ?? randomUUID();
+    const operation = api === 'embeddings' ? 'embeddings' : 'chat';
+    const ctx = createContext({
+      id,
+      operation,
+      api,
+      request: { ...body, model: typeof body.model === 'string' ? body.model : '' } as ChatRequest,
+      clientApiKey: options.apiKey,
+      span: this.startSpan(id, operation, api, body, options),
+    });
     noteAnswer(ctx, undefined);
-    await recordInLedger(ctx, this.runtime, status);
+    return ctx;
+  }
+
+  private startSpan(id: string, operation: Operation, api: DoorApi, body: Record<string, unknown>, options: RequestOptions): RequestSpan | undefined {
+    const { tracer } = this.runtime.telemetry;
+    if (!tracer) return undefined;
+    return tracer.start({
+      requestId: id,
+      api,
+      operation,
+      // The client's text: a key of its own put there stays out of the trace.
+      model: typeof body.model === 'string' ? this.runtime.secrets.clean(body.model, options.apiKey) : '',
+      stream: body.stream === true,
+      headers: options.headers ?? {},
+      startTimeMs: performance.timeOrigin + performance.now(),
+    });
   }
 
   /** A provider can take traffic: not forced down, breaker not open. */
@@ -203,7 +256,8 @@ export class Gateway {
     this.runtime.pricing.stop();
     await Promise.all([...this.runtime.adapters.values()].map((adapter) => adapter.close()));
     await this.runtime.ledger.close();
-    this.closeLogger();
+    await Promise.all([this.closeWebhooks(), this.runtime.telemetry.tracer?.shutdown()]);
+    await this.closeLogger();
   }
 
   private async viaDoor(door: Door, body: unknown, options?: RequestOptions): Promise<DoorAnswer> {
@@ -247,13 +301,17 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     ? validatedInCode(validateConfig(options.config, { builtinTypes, env }), options.baseDir ?? process.cwd())
     : await loadConfigFromSource({ configPath: options.configPath, env, builtinTypes });
   const { config } = loaded;
+  const sideEffectFree = options.validateOnly === true;
+  // The metrics count what the logger and the webhooks drop; they are made once the providers' health exists.
+  let metrics: GatewayMetrics | undefined;
   const suppliedLogger = options.logger;
-  const { logger, close: closeLogger } = suppliedLogger ? { logger: suppliedLogger, close: () => suppliedLogger.flush() } : createLogger(config.logging.level);
+  const { logger, close: closeLogger } = suppliedLogger
+    ? { logger: suppliedLogger, close: () => suppliedLogger.flush() }
+    : await createLogger(loggingFor(config.logging, loaded.baseDir, sideEffectFree), { onDropped: (count) => metrics?.logLinesDropped(count) });
   const hooks = await loadHooks(loaded);
   const adapters = await createAdapters(loaded, logger);
   const router = new Router(config.routing, new Set(adapters.keys()));
   const health = new ProviderHealth(config.providers);
-  const sideEffectFree = options.validateOnly === true;
   const pricing = await Pricing.load(config.pricing, loaded.baseDir, logger, { refresh: !sideEffectFree });
   const dbPath = config.usage.db_path;
   const ledger = UsageLedger.open(sideEffectFree || dbPath === ':memory:' ? ':memory:' : path.resolve(loaded.baseDir, dbPath), (error) =>
@@ -266,9 +324,45 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const secrets = new SecretRedactor(config);
   const { store } = config.responses;
   const responseStore = new ResponseStore({ maxEntries: store.max_entries, maxBytes: store.max_bytes, ttlMs: store.ttl_seconds * 1000 });
+  if (config.metrics.enabled) {
+    const providerTypes = new Map([...adapters.values()].map((adapter) => [adapter.name, adapter.options.type]));
+    metrics = new GatewayMetrics({ config: config.metrics, providers: providerTypes, health, budgets });
+  }
+  const webhooks = sideEffectFree ? [] : config.webhooks.map((webhook) => new WebhookSender(webhook, { logger, onDropped: (count) => metrics?.webhookRecordsDropped(count) }));
+  const telemetry = await telemetryFor(config, logger, metrics, webhooks, sideEffectFree);
   return new Gateway(
-    { config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, cache, logger, secrets, responseStore },
+    { config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, cache, logger, secrets, responseStore, metrics, telemetry },
     { file: loaded.file },
     closeLogger,
+    async () => {
+      await Promise.all(webhooks.map((webhook) => webhook.close()));
+    },
   );
+}
+
+/** Who hears of each request; the audit log only when its level is on, the prompt's hash only when something keeps it. */
+async function telemetryFor(
+  config: GatewayRuntime['config'],
+  logger: Logger,
+  metrics: GatewayMetrics | undefined,
+  webhooks: WebhookSender[],
+  sideEffectFree: boolean,
+): Promise<Telemetry> {
+  const auditLog = logger.isLevelEnabled('info') ? new AuditLog(logger, config.logging.include_content) : undefined;
+  const observers: RequestObserver[] = [];
+  if (metrics) observers.push(metrics);
+  if (auditLog) observers.push(auditLog);
+  observers.push(...webhooks);
+  return {
+    observers,
+    tracer: sideEffectFree ? undefined : await createTracer(config.tracing, logger),
+    hashPrompts: auditLog !== undefined || webhooks.length > 0,
+    includeContent: auditLog !== undefined && config.logging.include_content,
+  };
+}
+
+/** A relative `logging.file` is beside the config, as `usage.db_path` is; a check of the config opens no file. */
+function loggingFor(logging: GatewayRuntime['config']['logging'], baseDir: string, sideEffectFree: boolean): GatewayRuntime['config']['logging'] {
+  if (!logging.file) return logging;
+  return { ...logging, file: sideEffectFree ? undefined : path.resolve(baseDir, logging.file) };
 }

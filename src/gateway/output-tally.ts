@@ -58,6 +58,12 @@ export class OutputTally {
     this.readSse(events);
   }
 
+  /** The generated text's length, in characters. */
+  characterCount(): number {
+    this.readHeld();
+    return this.characters;
+  }
+
   tokens(charsPerToken: number): number {
     this.readHeld();
     return Math.max(this.pieces, Math.ceil(this.characters / charsPerToken));

@@ -1,6 +1,7 @@
 import { isNativeResponse, type NativeResponse } from '../core/native.js';
 import type { ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../core/types.js';
 import { withoutMessage } from '../observability/error-trace.js';
+import { loggableIdentifier } from '../observability/loggable.js';
 import { asUpstreamError } from '../routing/failover.js';
 import { ChatStream, type StreamEnd } from './chat-stream.js';
 import type { RequestContext } from './context.js';
@@ -11,7 +12,8 @@ import type { GatewayRuntime } from './runtime.js';
 import { applyRequestHooks } from './stages/request-hooks.js';
 import { applyResponseHooks } from './stages/response-hooks.js';
 import { dispatch } from './stages/dispatch.js';
-import { recordInLedger } from './stages/record-in-ledger.js';
+import { recordRequest } from './stages/record-request.js';
+import { upstreamTimeMs } from './request-record-of.js';
 import { noteAnswer } from './stages/note-answer.js';
 import { embeddingInputBound, reserveBudget, settleBudget } from './stages/reserve-budget.js';
 import { lookUpCache, storeInCache, storeStreamInCache } from './stages/response-cache.js';
@@ -40,8 +42,10 @@ export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime):
     throw await rejected(ctx, runtime, thrown);
   }
   if ('response' in answer) return answered(ctx, runtime, answer.response);
+  ctx.overheadMs = Math.max(0, performance.now() - ctx.startedAt - upstreamTimeMs(ctx.attempts));
   return new ChatStream(answer.stream, ctx, {
-    assemble: runtime.hooks.onResponse.length > 0,
+    // The audit log's content needs the whole answer as well as the hooks do.
+    assemble: runtime.hooks.onResponse.length > 0 || runtime.telemetry.includeContent,
     cacheable: ctx.cacheStatus === 'miss',
     cacheMaxBytes: runtime.config.cache.max_bytes,
     // A stream may report usage more than once (cumulative counts); only its last figure is settled, when it ends.
@@ -80,14 +84,17 @@ async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<
 async function answered(ctx: RequestContext, runtime: GatewayRuntime, answer: ChatResponse | EmbeddingResponse | NativeResponse): Promise<GatewayResult> {
   const response = isNativeResponse(answer) ? answer.chat : answer;
   noteAnswer(ctx, response);
+  const output = ctx.operation === 'chat' ? OutputTally.of(response as ChatResponse) : undefined;
+  if (output) ctx.responseChars = output.characterCount();
   if (!ctx.usage) {
-    if (ctx.operation === 'chat') chargeProducedOutput(ctx, runtime, OutputTally.of(response as ChatResponse));
+    if (output) chargeProducedOutput(ctx, runtime, output);
     else chargeEmbeddingInput(ctx);
   }
   settleCost(ctx, runtime);
   settleBudget(ctx, runtime);
   storeInCache(ctx, runtime, answer);
   let status = 200;
+  let failure: GatewayError | undefined;
   try {
     // A hook may change the view in place: only a view left as it was lets the provider's own answer through.
     const before = isNativeResponse(answer) && runtime.hooks.onResponse.length > 0 ? JSON.stringify(response) : undefined;
@@ -96,15 +103,17 @@ async function answered(ctx: RequestContext, runtime: GatewayRuntime, answer: Ch
     const unchanged = shown === response && (before === undefined || JSON.stringify(shown) === before);
     return unchanged ? answer : shown;
   } catch (thrown) {
-    status = toGatewayError(thrown).status;
+    failure = toGatewayError(thrown);
+    status = failure.status;
     throw thrown;
   } finally {
-    await recordInLedger(ctx, runtime, status);
+    await recordRequest(ctx, runtime, status, { error: failure, answer: ctx.operation === 'chat' ? (response as ChatResponse) : undefined });
   }
 }
 
 /** A stream's end; the bytes have left already, so what hooks return is not sent, but what is recorded is kept. */
 async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: StreamEnd, output: OutputTally): Promise<GatewayError | undefined> {
+  ctx.responseChars = output.characterCount();
   if (end.kind === 'complete') {
     try {
       noteAnswer(ctx, end.response);
@@ -117,7 +126,7 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
     } catch (error) {
       runtime.logger.error({ requestId: ctx.id, cause: withoutMessage(error) }, 'a stage after a completed stream failed');
     }
-    await recordInLedger(ctx, runtime, 200);
+    await recordRequest(ctx, runtime, 200, { answer: end.response });
     return undefined;
   }
   // Stream failed or client gone: the provider bills what it produced, so that is what is charged.
@@ -126,18 +135,18 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
   settleCost(ctx, runtime);
   settleBudget(ctx, runtime);
   if (end.kind === 'cancelled') {
-    await recordInLedger(ctx, runtime, clientClosedRequest);
+    await recordRequest(ctx, runtime, clientClosedRequest);
     return undefined;
   }
   const error = runtime.secrets.upstreamError(asUpstreamError(ctx.provider ?? 'unknown', end.thrown, ctx.signal), ctx.clientApiKey);
   if (ctx.provider) {
     // The provider accepted the request but broke off: that counts against it too.
     runtime.health.record(ctx.provider, undefined, error.failure, ctx.latencyMs ?? 0);
-    const line = { requestId: ctx.id, provider: ctx.provider, status: error.status, type: error.type, code: error.code };
+    const line = { requestId: ctx.id, provider: ctx.provider, status: error.status, type: loggableIdentifier(error.type), code: loggableIdentifier(error.code) };
     if (error.failure === 'internal') runtime.logger.error({ ...line, cause: withoutMessage(error.cause) }, 'the gateway failed on a stream after it started');
     else runtime.logger.warn(line, 'stream failed after it started');
   }
-  await recordInLedger(ctx, runtime, error.status);
+  await recordRequest(ctx, runtime, error.status, { error });
   return error;
 }
 
@@ -147,7 +156,7 @@ async function rejected(ctx: RequestContext, runtime: GatewayRuntime, thrown: un
   if (!GatewayError.is(thrown)) runtime.logger.error({ requestId: ctx.id, cause: withoutMessage(thrown) }, 'the gateway failed on a request');
   noteAnswer(ctx, undefined);
   settleBudget(ctx, runtime);
-  await recordInLedger(ctx, runtime, error.status);
+  await recordRequest(ctx, runtime, error.status, { error });
   return error;
 }
 

@@ -11,6 +11,21 @@ import type { UsageLedger } from '../usage/ledger.js';
 import type { Pricing } from '../usage/pricing.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
 import type { ResponseStore } from '../state/response-store.js';
+import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
+import type { RequestObserver } from '../observability/request-record.js';
+import type { RequestTracer } from '../observability/request-trace.js';
+
+/** Who hears of each request: built once from `metrics`, `logging`, `webhooks` and `tracing`. */
+export interface Telemetry {
+  /** The metrics, the audit log and the webhooks, each told of every request at its end. */
+  readonly observers: readonly RequestObserver[];
+  /** Undefined when `tracing.otlp_endpoint` is not set: then no span is ever made. */
+  readonly tracer: RequestTracer | undefined;
+  /** Whether a record's `prompt_hash` is worth computing (an observer keeps it). */
+  readonly hashPrompts: boolean;
+  /** `logging.include_content`: the audit log is given the prompt and the answer. */
+  readonly includeContent: boolean;
+}
 
 /** Everything the stages read, built once from the config at start-up and never changed after. */
 export interface GatewayRuntime {
@@ -30,4 +45,7 @@ export interface GatewayRuntime {
   readonly secrets: SecretRedactor;
   /** Conversations the Responses door keeps for `previous_response_id` when it translates. */
   readonly responseStore: ResponseStore;
+  /** Undefined when `metrics.enabled` is false. */
+  readonly metrics: GatewayMetrics | undefined;
+  readonly telemetry: Telemetry;
 }

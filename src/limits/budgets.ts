@@ -51,6 +51,12 @@ export class Budgets {
     return [daily_limit_usd, per_request_limit_usd, per_key_daily_limit_usd, per_user_daily_limit_usd].some((limit) => limit !== undefined);
   }
 
+  /** The whole gateway's spend today, what requests in flight hold, and its daily limit (for the metrics). */
+  daily(): { spent: number; reserved: number; limit: number | undefined } {
+    this.rollOver();
+    return { spent: this.total.spent, reserved: this.total.reserved, limit: this.limits.daily_limit_usd };
+  }
+
   /** The start of the current UTC day, in Unix ms: where the ledger's spend is read from. */
   static todayStart(now: number = Date.now()): number {
     return dayStart(now);

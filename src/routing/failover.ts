@@ -10,6 +10,8 @@ import type { ProviderHealth } from './provider-health.js';
 import { isRetryableStatus, retryDelayMs, type RetryBudget } from './retry-policy.js';
 import type { Candidate } from './router.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
+import { attemptRecordOf } from '../observability/attempt-record.js';
+import type { AttemptSpan, RequestSpan } from '../observability/request-trace.js';
 import type { ChatRequest, EmbeddingRequest } from '../core/types.js';
 
 /** What failover reads and writes of a request: its route, its attempts, and the current attempt's provider and signal. */
@@ -20,6 +22,11 @@ export interface FailoverContext {
   readonly attempts: AttemptOutcome[];
   readonly clientSignal: AbortSignal;
   readonly clientApiKey: string | undefined;
+  readonly id: string;
+  /** The request's span, when tracing: each attempt gets a child span. */
+  readonly span: RequestSpan | undefined;
+  /** What the current attempt sends upstream besides its own headers. */
+  upstreamHeaders: Readonly<Record<string, string>>;
   provider: string | undefined;
   upstreamModel: string | undefined;
   signal: AbortSignal;
@@ -81,18 +88,19 @@ async function tryProvider<T>(
     ctx.provider = candidate.provider;
     ctx.upstreamModel = candidate.model;
     ctx.signal = deadline.signal;
+    const span = startAttemptSpan(ctx, candidate, adapter);
     const started = performance.now();
     try {
       const result = await call(adapter, request);
       const durationMs = performance.now() - started;
-      ctx.attempts.push({ ...candidate, outcome: 'ok', status: 200, message: 'ok', durationMs });
+      recordAttempt(ctx, { ...candidate, outcome: 'ok', status: 200, message: 'ok', durationMs }, span);
       health.record(candidate.provider, permit, 'ok', durationMs);
       return { result, deadline };
     } catch (thrown) {
       deadline.clear();
       const error = secrets.upstreamError(asUpstreamError(candidate.provider, thrown, deadline.signal), ctx.clientApiKey);
       const durationMs = performance.now() - started;
-      ctx.attempts.push(failedAttempt(candidate, error, durationMs));
+      recordAttempt(ctx, failedAttempt(candidate, error, durationMs), span);
       health.record(candidate.provider, permit, error.failure, durationMs);
       if (error.failure === 'aborted' || error.failure === 'internal') throw error;
       const delay = retryDelay(error, retry, adapter.options, health.budget(candidate.provider));
@@ -108,6 +116,19 @@ async function tryProvider<T>(
       permit = again.permit;
     }
   }
+}
+
+/** With tracing, an attempt is a child span whose `traceparent` goes upstream with it. */
+function startAttemptSpan(ctx: FailoverContext, candidate: Candidate, adapter: BaseAdapter): AttemptSpan | undefined {
+  if (!ctx.span) return undefined;
+  const span = ctx.span.attempt(candidate.provider, adapter.options.type, candidate.model);
+  ctx.upstreamHeaders = { 'x-request-id': ctx.id, ...span.headers };
+  return span;
+}
+
+function recordAttempt(ctx: FailoverContext, attempt: AttemptOutcome, span: AttemptSpan | undefined): void {
+  ctx.attempts.push(attempt);
+  span?.end(attemptRecordOf(attempt));
 }
 
 function failedAttempt(candidate: Candidate, error: UpstreamError, durationMs: number): AttemptOutcome {

@@ -94,7 +94,8 @@ function tooManyWrongKeys(waitMs: number): GatewayError {
 }
 
 /** Compares digests, which have one length, so that the comparison takes the same time wherever the keys differ. */
-function presentedKeyMatches(authorization: string | undefined, adminKey: string): boolean {
+/** Whether the `Authorization` header carries the admin key; compared in constant time. */
+export function presentedKeyMatches(authorization: string | undefined, adminKey: string): boolean {
   if (!authorization?.startsWith('Bearer ')) return false;
   const presented = createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
   const expected = createHash('sha256').update(adminKey).digest();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -19,12 +20,15 @@ export function answerClientError(error: ClientError, socket: Duplex, inFlight: 
     return;
   }
   const answer = clientErrorAnswer(error.code);
-  logger.debug({ code: error.code, status: answer.status }, 'malformed or slow HTTP request');
-  const body = JSON.stringify(answer.toJSON());
+  // The request's own id, if it sent one, cannot be trusted to have been read: this answer gets a new one.
+  const requestId = randomUUID();
+  logger.debug({ requestId, code: error.code, status: answer.status }, 'malformed or slow HTTP request');
+  const body = JSON.stringify(answer.toJSON(requestId));
   const head = [
     `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}`,
     'content-type: application/json',
     `content-length: ${Buffer.byteLength(body)}`,
+    `x-request-id: ${requestId}`,
     'connection: close',
   ].join('\r\n');
   socket.end(`${head}\r\n\r\n${body}`, () => socket.destroy());

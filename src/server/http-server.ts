@@ -12,17 +12,24 @@ import { messagesDoor } from '../doors/messages/messages-door.js';
 import { messagesErrorBody } from '../doors/messages/messages-error.js';
 import { responsesDoor } from '../doors/responses/responses-door.js';
 import { clientApiKey } from './client-api-key.js';
-import { requestIdOf, serveDoor, serveMessageTokenCount } from './door-route.js';
+import { serveDoor, serveMessageTokenCount } from './door-route.js';
+import { requestIdOf } from './request-id.js';
+import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
+import { presentedKeyMatches } from './admin-routes.js';
 import { pathOf } from './path-of.js';
 
-type RouteHandler = (req: IncomingMessage, res: ServerResponse, gateway: Gateway) => Promise<void> | void;
+type RouteHandler = (req: IncomingMessage, res: ServerResponse, gateway: Gateway, requestId: string) => Promise<void> | void;
 
-const routes = new Map<string, Map<string, RouteHandler>>([
-  ['/v1/chat/completions', new Map([['POST', (req, res, gateway) => serveDoor(chatDoor, req, res, gateway)]])],
-  ['/v1/embeddings', new Map([['POST', (req, res, gateway) => serveDoor(embeddingsDoor, req, res, gateway)]])],
-  ['/v1/messages', new Map([['POST', (req, res, gateway) => serveDoor(messagesDoor, req, res, gateway)]])],
+/** The doors: each request through one is recorded (ledger, audit line, metrics), so no access line is written for it. */
+const doorRoutes = new Map<string, Map<string, RouteHandler>>([
+  ['/v1/chat/completions', new Map([['POST', (req, res, gateway, id) => serveDoor(chatDoor, req, res, gateway, id)]])],
+  ['/v1/embeddings', new Map([['POST', (req, res, gateway, id) => serveDoor(embeddingsDoor, req, res, gateway, id)]])],
+  ['/v1/messages', new Map([['POST', (req, res, gateway, id) => serveDoor(messagesDoor, req, res, gateway, id)]])],
+  ['/v1/responses', new Map([['POST', (req, res, gateway, id) => serveDoor(responsesDoor, req, res, gateway, id)]])],
+]);
+
+const otherRoutes = new Map<string, Map<string, RouteHandler>>([
   ['/v1/messages/count_tokens', new Map([['POST', serveMessageTokenCount]])],
-  ['/v1/responses', new Map([['POST', (req, res, gateway) => serveDoor(responsesDoor, req, res, gateway)]])],
   ['/v1/models', new Map([['GET', listModels]])],
   ['/health', new Map([['GET', (_req, res) => sendJson(res, 200, { status: 'ok' })]])],
   ['/ready', new Map([['GET', ready]])],
@@ -47,6 +54,7 @@ const timeoutCheckIntervalMs = (requestTimeoutMs: number) => Math.max(100, Math.
 /** The HTTP door: parses, hands the request to the gateway's pipeline, writes what comes back. */
 export function createHttpServer(gateway: Gateway, options: HttpServerOptions = {}): Server {
   const adminThrottle = options.adminThrottle ?? new AdminThrottle();
+  const routes = routeTable(gateway);
   const requestTimeout = gateway.config.server.request_timeout_ms;
   // The response each connection is writing, so that a later bad request on it does not write into the middle of it.
   const responses = new WeakMap<object, ServerResponse>();
@@ -61,7 +69,7 @@ export function createHttpServer(gateway: Gateway, options: HttpServerOptions = 
     },
     (req, res) => {
       responses.set(req.socket, res);
-      handleRequest(req, res, gateway, adminThrottle).catch((error: unknown) => {
+      handleRequest(req, res, gateway, routes, adminThrottle).catch((error: unknown) => {
         gateway.runtime.logger.error({ err: error }, 'unhandled error in the HTTP handler');
         sendError(res, error);
       });
@@ -89,23 +97,37 @@ export async function startHttpServer(gateway: Gateway, listen: { host: string; 
   };
 }
 
-async function handleRequest(req: IncomingMessage, res: ServerResponse, gateway: Gateway, adminThrottle: AdminThrottle): Promise<void> {
+/** Every route: the doors, the others, and `/metrics` where `metrics.path` puts it. */
+function routeTable(gateway: Gateway): Map<string, Map<string, RouteHandler>> {
+  const routes = new Map([...doorRoutes, ...otherRoutes]);
+  const { metrics } = gateway.runtime;
+  if (metrics) routes.set(gateway.config.metrics.path, new Map<string, RouteHandler>([['GET', (req, res) => serveMetrics(req, res, gateway, metrics)]]));
+  return routes;
+}
+
+async function handleRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  gateway: Gateway,
+  routes: Map<string, Map<string, RouteHandler>>,
+  adminThrottle: AdminThrottle,
+): Promise<void> {
+  // Every response names its request, so that a client's report can be found in the log.
+  const requestId = requestIdOf(req);
+  res.setHeader('x-request-id', requestId);
   if (req.httpVersionMajor === 0) {
     return sendError(res, new GatewayError(400, 'HTTP/0.9 is not supported; send HTTP/1.1.', { code: 'unsupported_http_version', headers: { connection: 'close' } }));
   }
   const rawPath = pathOf(req.url ?? '/');
-  if (rawPath.startsWith('/admin/')) return handleAdmin(req, res, gateway, rawPath, adminThrottle);
-  const path = routePath(rawPath);
+  const path = rawPath.startsWith('/admin/') ? rawPath : routePath(rawPath, routes);
   const methods = routes.get(path);
   const handler = methods?.get(req.method ?? 'GET');
-  if (handler) return handler(req, res, gateway);
+  if (handler && doorRoutes.has(path)) return handler(req, res, gateway, requestId);
+  logAccess(req, res, gateway, requestId, rawPath);
+  if (rawPath.startsWith('/admin/')) return handleAdmin(req, res, gateway, rawPath, adminThrottle);
+  if (handler) return handler(req, res, gateway, requestId);
   // Anthropic's clients read errors in Anthropic's shape, with a request id, wrong URLs under its path included.
-  let render: ErrorRenderer | undefined;
-  if (path.startsWith('/v1/messages')) {
-    const requestId = requestIdOf(req);
-    res.setHeader('x-request-id', requestId);
-    render = (error) => messagesErrorBody(error, requestId);
-  }
+  const render: ErrorRenderer | undefined = path.startsWith('/v1/messages') ? (error) => messagesErrorBody(error, requestId) : undefined;
   if (methods) {
     const allowed = [...methods.keys()].join(', ');
     return sendError(
@@ -118,8 +140,35 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, gateway:
 }
 
 /** `/chat/completions` and `/v1/chat/completions` are the same route; clients differ on whether the base URL has `/v1`. */
-function routePath(path: string): string {
+function routePath(path: string, routes: Map<string, unknown>): string {
   return path.startsWith('/v1/') || routes.has(path) ? path : `/v1${path}`;
+}
+
+/**
+ * A line for each request that is not through a door (those get their audit
+ * line): at debug level, since health checks and scrapes come every few
+ * seconds; only ids, the method, the path without its query, the status and
+ * the time.
+ */
+function logAccess(req: IncomingMessage, res: ServerResponse, gateway: Gateway, requestId: string, path: string): void {
+  const { logger } = gateway.runtime;
+  if (!logger.isLevelEnabled('debug')) return;
+  const started = performance.now();
+  res.once('close', () => {
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    logger.debug({ requestId, method: req.method, path, status: res.statusCode, ms, clientClosed: !res.writableFinished || undefined }, 'http');
+  });
+}
+
+/** Prometheus's scrape: the gateway's metrics and the process's, in the text format. */
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, gateway: Gateway, metrics: GatewayMetrics): Promise<void> {
+  const adminKey = gateway.config.admin.api_key;
+  if (gateway.config.metrics.require_admin_key && (!adminKey || !presentedKeyMatches(req.headers.authorization, adminKey))) {
+    return sendError(res, new GatewayError(401, 'The metrics need the admin key as "Authorization: Bearer <admin.api_key>".', { code: 'invalid_admin_key' }));
+  }
+  const body = await metrics.render();
+  res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 async function listModels(req: IncomingMessage, res: ServerResponse, gateway: Gateway): Promise<void> {

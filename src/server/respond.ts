@@ -7,16 +7,21 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-/** An error as the API the client called answers it; OpenAI's shape unless a door renders its own. */
+/** An error as the API the client called answers it; OpenAI's shape (with the response's request id) unless a door renders its own. */
 export type ErrorRenderer = (error: GatewayError) => unknown;
 
-export function sendError(res: ServerResponse, thrown: unknown, render: ErrorRenderer = (error) => error.toJSON()): void {
+export function sendError(res: ServerResponse, thrown: unknown, render: ErrorRenderer = (error) => error.toJSON(requestIdOf(res))): void {
   const error = toGatewayError(thrown);
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
     return;
   }
   sendJson(res, error.status, render(error), error.headers);
+}
+
+function requestIdOf(res: ServerResponse): string | undefined {
+  const id = res.getHeader('x-request-id');
+  return typeof id === 'string' ? id : undefined;
 }
 
 const sseHeaders = {

@@ -37,7 +37,7 @@ describe('the admin API against key guessing and bad paths', () => {
     const refused = await listProviders(adminKey);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
-    expect(await refused.json()).toEqual({ error: { message: expect.stringMatching(/wrong admin keys/), type: 'rate_limit_error', code: 'too_many_admin_attempts', param: null } });
+    expect(await refused.json()).toEqual({ error: { message: expect.stringMatching(/wrong admin keys/), type: 'rate_limit_error', code: 'too_many_admin_attempts', param: null, request_id: refused.headers.get('x-request-id') } });
 
     clock.now += 1_000;
     expect(await statuses(['w6'])).toEqual([401]);

@@ -111,7 +111,7 @@ describe('tokenpak serve', () => {
     expect((await server.exited).code).toBe(0);
   });
 
-  it('logs one line per request within the flush interval (path without its query, no keys, no prompt text), and its last line on SIGTERM', async () => {
+  it('logs one audit line per request within the flush interval (no query string, no keys, no prompt text), and its last line on SIGTERM', async () => {
     const upstream = await startOpenAIFake();
     const config = path.join(await mkdtemp(path.join(tmpdir(), 'tokenpak-cli-')), 'proxy.yaml');
     await writeFile(
@@ -130,7 +130,14 @@ describe('tokenpak serve', () => {
       expect(response.status).toBe(200);
       await waitFor(() => server.output().includes('"msg":"request"'), 2_000);
       const line = JSON.parse(server.output().split('\n').find((text) => text.includes('"msg":"request"')) ?? '{}');
-      expect(line).toMatchObject({ method: 'POST', path: '/v1/chat/completions', status: 200, model: 'gpt-4.1-nano', provider: 'openai', attempts: 1 });
+      expect(line).toMatchObject({
+        request_id: response.headers.get('x-request-id'),
+        api: 'chat',
+        status: 200,
+        model_requested: 'gpt-4.1-nano',
+        provider: 'openai',
+        attempts: [{ provider: 'openai', outcome: 'ok', status: 200 }],
+      });
       server.child.kill('SIGTERM');
       const { stdout } = await server.exited;
       expect(stdout).toContain('"msg":"stopped"');

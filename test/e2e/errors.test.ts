@@ -9,7 +9,8 @@ async function expectError(response: Response, status: number, expected: { code?
   expect(response.headers.get('content-type')).toBe('application/json');
   const body = (await response.json()) as { error: Record<string, unknown> };
   expect(Object.keys(body)).toEqual(['error']);
-  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'type']);
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message', 'param', 'request_id', 'type']);
+  expect(body.error.request_id).toBe(response.headers.get('x-request-id'));
   if (expected.code !== undefined) expect(body.error.code).toBe(expected.code);
   if (expected.param !== undefined) expect(body.error.param).toBe(expected.param);
   if (expected.message) expect(body.error.message).toMatch(expected.message);

@@ -77,7 +77,7 @@ describe('failover to the fallback chain', () => {
     const before = secondary.requests.length;
     const error = await gw.client.chat.completions.create({ model: 'o3-mini', messages, max_tokens: 10 }).catch((e) => e);
     expect(error.status).toBe(400);
-    expect(error.error).toEqual(upstreamError.error);
+    expect(error.error).toEqual({ ...upstreamError.error, request_id: error.requestID });
     expect(secondary.requests.length).toBe(before);
   });
 

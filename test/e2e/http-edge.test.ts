@@ -24,7 +24,7 @@ function parseResponse(text: string): { status: number; headers: string; body: u
   return { status: Number(statusLine.split(' ')[1]), headers: head.toLowerCase(), body: JSON.parse(text.slice(split + 4)) };
 }
 
-const openAIError = (code: string) => ({ error: { message: expect.any(String), type: 'invalid_request_error', code, param: null } });
+const openAIError = (code: string) => ({ error: { message: expect.any(String), type: 'invalid_request_error', code, param: null, request_id: expect.stringMatching(/^[0-9a-f-]{36}$/) } });
 
 describe('the HTTP edge answers malformed and slow requests as OpenAI JSON', () => {
   let gw: TestGateway;

@@ -102,6 +102,14 @@ describe('nothing an upstream echoes reaches a client or a log with a secret in 
     const log = logged.join('');
     expect(log).toContain('upstream attempt failed');
     expect(log).toContain('stream failed after it started');
-    for (const secret of [...secrets, promptText, userName]) expect(log).not.toContain(secret);
+    for (const secret of [...secrets, promptText]) expect(log).not.toContain(secret);
+    // The audit line names the request's user (that is what it is for); no other line does.
+    const auditLines = logged.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === 'request');
+    expect(auditLines.length).toBeGreaterThan(0);
+    expect(auditLines.every((line) => line.user === userName)).toBe(true);
+    const withoutAuditUser = logged
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .map(({ user, ...rest }) => JSON.stringify(rest.msg === 'request' ? rest : { user, ...rest }));
+    for (const line of withoutAuditUser) expect(line).not.toContain(userName);
   });
 });

@@ -26,7 +26,7 @@ export const responsesDoor: Door = {
   operation: 'chat',
   forwardsRawBody: false,
   open: (body, meta) => openExchange(body, meta),
-  errorBody: (error) => error.toJSON(),
+  errorBody: (error, requestId) => error.toJSON(requestId),
 };
 
 function openExchange(body: Record<string, unknown>, meta: ExchangeMeta): DoorExchange {

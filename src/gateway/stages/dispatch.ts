@@ -7,6 +7,7 @@ import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { StageAnswer } from './stage.js';
 import { withoutMessage } from '../../observability/error-trace.js';
+import { loggableIdentifier } from '../../observability/loggable.js';
 
 /** Sends the request to the first candidate that answers, failing over on retryable failures. */
 export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
@@ -49,7 +50,15 @@ function isStream(result: ChatResponse | AsyncIterable<ChatChunk> | EmbeddingRes
 function logFailedAttempts(ctx: RequestContext, runtime: GatewayRuntime): void {
   for (const attempt of ctx.attempts) {
     if (attempt.outcome === 'ok' || attempt.outcome === 'client_error' || attempt.outcome === 'aborted' || attempt.outcome === 'skipped') continue;
-    const line = { requestId: ctx.id, provider: attempt.provider, model: attempt.model, outcome: attempt.outcome, status: attempt.status, type: attempt.type, code: attempt.code };
+    const line = {
+      requestId: ctx.id,
+      provider: attempt.provider,
+      model: attempt.model,
+      outcome: attempt.outcome,
+      status: attempt.status,
+      type: loggableIdentifier(attempt.type),
+      code: loggableIdentifier(attempt.code),
+    };
     if (attempt.outcome === 'internal') runtime.logger.error({ ...line, cause: withoutMessage(attempt.error) }, 'the gateway failed on an upstream attempt');
     else runtime.logger.warn({ ...line, upstreamStatus: attempt.upstreamStatus }, 'upstream attempt failed');
   }

@@ -72,6 +72,7 @@ describe('AnthropicAdapter passthrough of the Messages door', () => {
     const ctx: AdapterContext = {
       id: 'req-1',
       signal: new AbortController().signal,
+      upstreamHeaders: {},
       clientApiKey: undefined,
       headers: { 'anthropic-beta': beta },
       rawBody: undefined,

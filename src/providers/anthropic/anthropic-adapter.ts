@@ -44,7 +44,7 @@ export class AnthropicAdapter extends BaseAdapter {
 
   async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk> | NativeResponse> {
     if (ctx.native?.api === 'messages') return this.sendNative(req, ctx.native, ctx);
-    const headers = this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']);
+    const headers = this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta'], ctx.upstreamHeaders);
     const { body, jsonTool, warnings } = convertToAnthropicRequest(req, { longContext: headers['anthropic-beta']?.includes(longContextBeta) === true });
     for (const warning of warnings) this.logger.warn({ provider: this.name, requestId: ctx.id }, warning);
     const request = {
@@ -136,14 +136,18 @@ export class AnthropicAdapter extends BaseAdapter {
   }
 
   /** A client's own body is in the shape of its API version: that version goes with it, when it names one. */
-  private nativeHeaders(ctx: Pick<AdapterContext, 'clientApiKey' | 'headers'>): Record<string, string> {
-    const headers = this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta']);
+  private nativeHeaders(ctx: Pick<AdapterContext, 'clientApiKey' | 'headers'> & Partial<Pick<AdapterContext, 'upstreamHeaders'>>): Record<string, string> {
+    const headers = this.headersFor(ctx.clientApiKey, ctx.headers['anthropic-beta'], ctx.upstreamHeaders);
     const version = ctx.headers['anthropic-version'];
     return typeof version === 'string' && apiVersionDate.test(version) ? { ...headers, 'anthropic-version': version } : headers;
   }
 
-  private headersFor(clientApiKey: string | undefined, beta: string | string[] | undefined): Record<string, string> {
-    const headers = this.headers.for(clientApiKey);
+  private headersFor(
+    clientApiKey: string | undefined,
+    beta: string | string[] | undefined,
+    upstreamHeaders?: AdapterContext['upstreamHeaders'],
+  ): Record<string, string> {
+    const headers = this.headers.for(clientApiKey, upstreamHeaders);
     // Beta features are the client's to opt into, as with Anthropic's own SDK.
     return beta ? { ...headers, 'anthropic-beta': Array.isArray(beta) ? beta.join(',') : beta } : headers;
   }

@@ -35,7 +35,7 @@ export class GeminiAdapter extends BaseAdapter {
     const request = {
       method: 'POST',
       path: modelPath(req.model, stream ? ':streamGenerateContent?alt=sse' : ':generateContent'),
-      headers: this.headers.for(ctx.clientApiKey),
+      headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders),
       body: JSON.stringify(convertToGeminiRequest(req)),
       signal: ctx.signal,
     } as const;
@@ -63,7 +63,7 @@ export class GeminiAdapter extends BaseAdapter {
       {
         method: 'POST',
         path: modelPath(req.model, ':batchEmbedContents'),
-        headers: this.headers.for(ctx.clientApiKey),
+        headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders),
         body: JSON.stringify({
           requests: inputs.map((text) => ({ model, content: { parts: [{ text }] }, ...(req.dimensions ? { outputDimensionality: req.dimensions } : {}) })),
         }),

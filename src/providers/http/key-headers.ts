@@ -34,8 +34,9 @@ export class KeyHeaders {
     return this.withConfiguredKey !== undefined || (this.forwardClientKey && clientApiKey !== undefined);
   }
 
-  for(clientApiKey: string | undefined): Record<string, string> {
-    if (this.withConfiguredKey) return this.withConfiguredKey;
-    return this.forwardClientKey && clientApiKey ? { ...this.base, ...this.keyHeader(clientApiKey) } : this.base;
+  /** `upstreamHeaders`: the request's own (its id, its trace), never able to replace the key or the content type. */
+  for(clientApiKey: string | undefined, upstreamHeaders?: Readonly<Record<string, string>>): Record<string, string> {
+    const headers = this.withConfiguredKey ?? (this.forwardClientKey && clientApiKey ? { ...this.base, ...this.keyHeader(clientApiKey) } : this.base);
+    return upstreamHeaders ? { ...upstreamHeaders, ...headers } : headers;
   }
 }

@@ -53,6 +53,7 @@ describe('OpenAIAdapter and the Responses door', () => {
     const ctx: AdapterContext = {
       id: 'req-1',
       signal: new AbortController().signal,
+      upstreamHeaders: {},
       clientApiKey: undefined,
       headers: {},
       rawBody: undefined,
@@ -153,7 +154,7 @@ describe('OpenAIAdapter and top_k', () => {
   async function sentBody(type: 'openai' | 'openai-compatible', req: ChatRequest, rawBody?: Buffer): Promise<Record<string, unknown>> {
     const adapter = new OpenAIAdapter('p', providerSchema.parse({ type, base_url: `${upstream.url}/v1`, api_key: 'sk-test' }));
     try {
-      await adapter.sendRequest(req, { id: 'req-1', signal: new AbortController().signal, clientApiKey: undefined, headers: {}, rawBody, request: req, native: undefined, reportPromptTokens: () => undefined });
+      await adapter.sendRequest(req, { id: 'req-1', signal: new AbortController().signal, upstreamHeaders: {}, clientApiKey: undefined, headers: {}, rawBody, request: req, native: undefined, reportPromptTokens: () => undefined });
     } finally {
       await adapter.close();
     }

@@ -41,14 +41,14 @@ export class OpenAIAdapter extends BaseAdapter {
 
   async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk> | NativeResponse> {
     if (ctx.native?.api === 'responses' && this.speaksNatively('responses')) return this.sendResponses(req, ctx.native, ctx);
-    const request = { method: 'POST', path: '/chat/completions', headers: this.headers.for(ctx.clientApiKey), body: this.chatBody(req, ctx), signal: ctx.signal } as const;
+    const request = { method: 'POST', path: '/chat/completions', headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), body: this.chatBody(req, ctx), signal: ctx.signal } as const;
     if (req.stream === true) return new OpenAISseStream(await this.client.requestEventStream(request, mapOpenAIErrorBody), this.name);
     return checkedChatCompletion(await this.client.requestJson<unknown>(request, mapOpenAIErrorBody), this.name);
   }
 
   /** The client's Responses request as it sent it, with only the model set; its answer or stream as the provider sent it. */
   private async sendResponses(req: ChatRequest, native: NativeRequest, ctx: AdapterContext): Promise<NativeResponse | NativeStream> {
-    const request = passThroughRequest('/responses', this.headers.for(ctx.clientApiKey), native, req.model, ctx.signal);
+    const request = passThroughRequest('/responses', this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), native, req.model, ctx.signal);
     const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) return new ResponsesNativeStream(await this.client.requestEventStream(request, mapOpenAIErrorBody), identity, this.name);
     const body = checkedResponsesObject(await this.client.requestJson<unknown>(request, mapOpenAIErrorBody), this.name);
@@ -91,7 +91,7 @@ export class OpenAIAdapter extends BaseAdapter {
   override async createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {
     const body = ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
     const answer = await this.client.requestJson<unknown>(
-      { method: 'POST', path: '/embeddings', headers: this.headers.for(ctx.clientApiKey), body, signal: ctx.signal },
+      { method: 'POST', path: '/embeddings', headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), body, signal: ctx.signal },
       mapOpenAIErrorBody,
     );
     return checkedEmbeddings(answer, this.name);

@@ -49,7 +49,7 @@ export class ReplicateAdapter extends BaseAdapter {
     const target = replicateTarget(req.model);
     const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? undefined;
     const stream = req.stream === true;
-    const headers = this.headers.for(ctx.clientApiKey);
+    const headers = this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders);
     const created = await this.client.requestJson<ReplicatePrediction>(
       {
         method: 'POST',
