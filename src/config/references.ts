@@ -6,8 +6,9 @@ import type { GatewayConfig } from './schema.js';
 export type BuiltinTypes = ReadonlyMap<string, { requiresBaseUrl: boolean }>;
 
 /**
- * Checks what the schema cannot: that every provider named in routing exists and
- * that every provider type is built in or declared under `adapters:`.
+ * Checks what the schema cannot: that every provider named in routing exists,
+ * that every provider type is built in or declared under `adapters:`, and that
+ * a setting that needs the admin key has one.
  */
 export function findReferenceProblems(config: GatewayConfig, builtinTypes: BuiltinTypes): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -29,6 +30,10 @@ export function findReferenceProblems(config: GatewayConfig, builtinTypes: Built
     if (builtinTypes.has(name)) {
       problems.push({ path: `adapters.${name}`, message: `"${name}" is a built-in provider type; give the custom adapter another name` });
     }
+  }
+
+  if (config.metrics.require_admin_key && !config.admin.api_key) {
+    problems.push({ path: 'metrics.require_admin_key', message: 'needs admin.api_key: without it no scrape could ever be let in' });
   }
 
   const requireProvider = (path: string, name: string) => {

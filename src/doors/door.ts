@@ -2,7 +2,8 @@ import type { GatewayError } from '../core/errors.js';
 import type { NativeRequest, NativeResponse } from '../core/native.js';
 import type { ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../core/types.js';
 import type { ChatStream } from '../gateway/chat-stream.js';
-import type { DoorApi, Operation } from '../gateway/context.js';
+import type { Operation } from '../gateway/context.js';
+import type { DoorApi } from '../core/door-api.js';
 import type { GatewayRuntime } from '../gateway/runtime.js';
 
 /**

@@ -73,8 +73,8 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     else if (this.options.cacheable) this.assembler = new ChunkAssembler(this.options.cacheMaxBytes / 2);
     try {
       for await (const chunk of this.source) {
-        this.ctx.firstEventAt ??= performance.now();
         this.output.addChunk(chunk);
+        if (this.ctx.firstOutputAt === undefined && this.output.producedOutput) this.ctx.firstOutputAt = performance.now();
         const shown = this.see(chunk);
         if (shown) yield shown;
       }
@@ -115,8 +115,8 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
         if (Number.isFinite(tokens) && tokens >= 0) this.ctx.estimatedPromptTokens = tokens;
       },
       events: (events) => {
-        this.ctx.firstEventAt ??= performance.now();
         this.output.addSse(events);
+        if (this.ctx.firstOutputAt === undefined && this.output.producedOutput) this.ctx.firstOutputAt = performance.now();
         if (!captured) return;
         capturedBytes += events.length;
         // Too large for the cache: stop holding it rather than keep it to the end.

@@ -5,11 +5,10 @@ import type { Candidate } from '../routing/router.js';
 import type { Reservation } from '../limits/budgets.js';
 import { keyIdOf } from '../usage/key-id.js';
 import type { RequestSpan } from '../observability/request-trace.js';
+import type { DoorApi } from '../core/door-api.js';
 
 export type Operation = 'chat' | 'embeddings';
 
-/** The API a request came in through: what the ledger records, and what shapes its answer. */
-export type DoorApi = 'chat' | 'embeddings' | 'messages' | 'responses';
 
 /**
  * What one request carries through the pipeline stages. Internal: hooks see a
@@ -68,8 +67,10 @@ export interface RequestContext {
   span: RequestSpan | undefined;
   /** Headers every upstream attempt carries: the request id, and the attempt span's `traceparent` when tracing. */
   upstreamHeaders: Readonly<Record<string, string>>;
-  /** When a stream's first event came (`performance.now()`). */
-  firstEventAt: number | undefined;
+  /** Time spent waiting to retry an upstream (backoff, Retry-After). */
+  retryWaitMs: number;
+  /** When a stream's first generated output came (`performance.now()`): its time to first token. */
+  firstOutputAt: number | undefined;
   /** The answer's generated text, in characters. */
   responseChars: number;
   /** The gateway's own time, fixed when a stream starts (after that, the time is the client's reading). */
@@ -123,7 +124,8 @@ export function createContext(init: ContextInit): RequestContext {
     cacheKey: undefined,
     span: init.span,
     upstreamHeaders: { 'x-request-id': init.id },
-    firstEventAt: undefined,
+    retryWaitMs: 0,
+    firstOutputAt: undefined,
     responseChars: 0,
     overheadMs: undefined,
   };

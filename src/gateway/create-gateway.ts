@@ -15,7 +15,8 @@ import { Budgets } from '../limits/budgets.js';
 import { UsageLedger } from '../usage/ledger.js';
 import { Pricing } from '../usage/pricing.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../core/types.js';
-import { createContext, type DoorApi, type Operation, type RequestContext } from './context.js';
+import { createContext, type Operation, type RequestContext } from './context.js';
+import type { DoorApi } from '../core/door-api.js';
 import type { NativeRequest } from '../core/native.js';
 import { GatewayError } from '../core/errors.js';
 import { listRoutableModels } from './list-models.js';
@@ -30,6 +31,7 @@ import { createTracer } from '../observability/tracing/create-tracer.js';
 import type { RequestObserver } from '../observability/request-record.js';
 import type { RequestSpan } from '../observability/request-trace.js';
 import { SecretRedactor } from '../observability/secret-redactor.js';
+import { withoutMessage } from '../observability/error-trace.js';
 import { ResponseStore } from '../state/response-store.js';
 import { maxNestingDepth } from '../core/request-limits.js';
 import { readSseEvents } from '../core/sse/read-sse-events.js';
@@ -140,8 +142,13 @@ export class Gateway {
     options: RequestOptions = {},
     door: { api: DoorApi; native: NativeRequest | undefined } = { api: operation, native: undefined },
   ): Promise<{ ctx: RequestContext; result: GatewayResult }> {
-    requireJsonObject(body);
     const id = options.requestId ?? randomUUID();
+    try {
+      requireJsonObject(body);
+    } catch (error) {
+      await this.recordUnreadable(door.api, { ...options, requestId: id }, error as GatewayError);
+      throw error;
+    }
     const ctx = createContext({
       id,
       operation,
@@ -256,7 +263,11 @@ export class Gateway {
     this.runtime.pricing.stop();
     await Promise.all([...this.runtime.adapters.values()].map((adapter) => adapter.close()));
     await this.runtime.ledger.close();
-    await Promise.all([this.closeWebhooks(), this.runtime.telemetry.tracer?.shutdown()]);
+    // A receiver or collector that is down loses what it was owed, never the log's last lines.
+    const flushed = await Promise.allSettled([this.closeWebhooks(), this.runtime.telemetry.tracer?.shutdown()]);
+    for (const outcome of flushed) {
+      if (outcome.status === 'rejected') this.runtime.logger.warn({ cause: withoutMessage(outcome.reason) }, 'a webhook or the trace exporter could not deliver what it held at shutdown');
+    }
     await this.closeLogger();
   }
 

@@ -14,6 +14,24 @@ const chunks = [
 ];
 
 describe('OutputTally', () => {
+  it('says output has come at the first piece of generated text, not at a role-only or empty first event', () => {
+    const parsed = new OutputTally();
+    const raw = new OutputTally();
+    const sse = (each: ChatChunk) => Buffer.from(`data: ${JSON.stringify(each)}\n\n`);
+    for (const each of [chunk({ role: 'assistant', content: '' }), chunk({ content: null })]) {
+      parsed.addChunk(each);
+      raw.addSse(sse(each));
+    }
+    expect([parsed.producedOutput, raw.producedOutput]).toEqual([false, false]);
+    const text = chunk({ content: 'Hi' });
+    parsed.addChunk(text);
+    raw.addSse(sse(text));
+    expect([parsed.producedOutput, raw.producedOutput]).toEqual([true, true]);
+    const toolCall = new OutputTally();
+    toolCall.addSse(sse(chunks[4] as ChatChunk));
+    expect(toolCall.producedOutput).toBe(true);
+  });
+
   it('tallies the same output from parsed chunks and from their SSE bytes', () => {
     const parsed = new OutputTally();
     for (const each of chunks) parsed.addChunk(each);

@@ -29,6 +29,7 @@ const maxHeldBytes = 256 * 1024;
 export class OutputTally {
   private characters = 0;
   private pieces = 0;
+  private outputSeen = false;
   private held: Buffer[] | undefined = [];
   private heldBytes = 0;
 
@@ -47,8 +48,14 @@ export class OutputTally {
     for (const choice of chunk.choices ?? []) this.addDelta((choice?.delta ?? {}) as Record<string, unknown>);
   }
 
-  /** A buffer of SSE events, read only if the tally is ever asked for (or the stream grows long). */
+  /** Whether any generated text (content, reasoning, tool call arguments) has come yet: a stream's first token. */
+  get producedOutput(): boolean {
+    return this.outputSeen || this.pieces > 0;
+  }
+
+  /** A buffer of SSE events, read only if the tally is ever asked for (or the stream grows long); until output has come, searched for its first piece. */
   addSse(events: Buffer): void {
+    if (!this.outputSeen) this.outputSeen = this.containsOutput(events);
     if (this.held && this.heldBytes + events.length <= maxHeldBytes) {
       this.held.push(events);
       this.heldBytes += events.length;
@@ -72,6 +79,16 @@ export class OutputTally {
   private readHeld(): void {
     for (const events of this.held ?? []) this.readSse(events);
     this.held = undefined;
+  }
+
+  private containsOutput(events: Buffer): boolean {
+    for (const key of this.outputKeys) {
+      for (let at = events.indexOf(key); at !== -1; at = events.indexOf(key, at + key.length)) {
+        const valueAt = stringValueStart(events, key === reasoningPrefix ? reasoningKeyEnd(events, at + key.length) : at + key.length);
+        if (valueAt !== -1 && jsonStringLength(events, valueAt) > 0) return true;
+      }
+    }
+    return false;
   }
 
   /**

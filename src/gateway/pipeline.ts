@@ -2,6 +2,7 @@ import { isNativeResponse, type NativeResponse } from '../core/native.js';
 import type { ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../core/types.js';
 import { withoutMessage } from '../observability/error-trace.js';
 import { loggableIdentifier } from '../observability/loggable.js';
+import { lazyPromptJson } from './prompt-json.js';
 import { asUpstreamError } from '../routing/failover.js';
 import { ChatStream, type StreamEnd } from './chat-stream.js';
 import type { RequestContext } from './context.js';
@@ -27,6 +28,7 @@ export type GatewayResult = ChatResponse | ChatStream | EmbeddingResponse | Nati
 
 /** The status recorded for a stream its client abandoned (nginx's convention). */
 const clientClosedRequest = 499;
+const clientClosed = new GatewayError(clientClosedRequest, 'The client closed the request.', { code: 'client_closed_request' });
 
 /**
  * The life of a request, in order. Every door (chat, embeddings, messages and
@@ -42,7 +44,7 @@ export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime):
     throw await rejected(ctx, runtime, thrown);
   }
   if ('response' in answer) return answered(ctx, runtime, answer.response);
-  ctx.overheadMs = Math.max(0, performance.now() - ctx.startedAt - upstreamTimeMs(ctx.attempts));
+  ctx.overheadMs = Math.max(0, performance.now() - ctx.startedAt - upstreamTimeMs(ctx));
   return new ChatStream(answer.stream, ctx, {
     // The audit log's content needs the whole answer as well as the hooks do.
     assemble: runtime.hooks.onResponse.length > 0 || runtime.telemetry.includeContent,
@@ -135,14 +137,20 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
   settleCost(ctx, runtime);
   settleBudget(ctx, runtime);
   if (end.kind === 'cancelled') {
-    await recordRequest(ctx, runtime, clientClosedRequest);
+    await recordRequest(ctx, runtime, clientClosedRequest, { error: clientClosed });
     return undefined;
   }
   const error = runtime.secrets.upstreamError(asUpstreamError(ctx.provider ?? 'unknown', end.thrown, ctx.signal), ctx.clientApiKey);
+  // A client that went away mid-stream (its socket closed, aborting the upstream read) ended it, not the provider.
+  if (error.failure === 'aborted' && ctx.clientSignal.aborted) {
+    await recordRequest(ctx, runtime, clientClosedRequest, { error: clientClosed });
+    return error;
+  }
   if (ctx.provider) {
     // The provider accepted the request but broke off: that counts against it too.
     runtime.health.record(ctx.provider, undefined, error.failure, ctx.latencyMs ?? 0);
-    const line = { requestId: ctx.id, provider: ctx.provider, status: error.status, type: loggableIdentifier(error.type), code: loggableIdentifier(error.code) };
+    const prompt = lazyPromptJson(ctx);
+    const line = { requestId: ctx.id, provider: ctx.provider, status: error.status, type: loggableIdentifier(error.type, prompt), code: loggableIdentifier(error.code, prompt) };
     if (error.failure === 'internal') runtime.logger.error({ ...line, cause: withoutMessage(error.cause) }, 'the gateway failed on a stream after it started');
     else runtime.logger.warn(line, 'stream failed after it started');
   }

@@ -1,4 +1,4 @@
-import type { DoorApi } from '../gateway/context.js';
+import type { DoorApi } from '../core/door-api.js';
 
 /** One upstream attempt, as the audit trail keeps it. */
 export interface AttemptRecord {
@@ -50,7 +50,7 @@ export interface RequestRecord {
   cost_usd: number | null;
   /** From the request's arrival to its end (a stream's last byte). */
   latency_ms: number;
-  /** A stream's first event, from the request's arrival; null for answers that are not streamed. */
+  /** A stream's first generated text (content, reasoning or tool call arguments), from the request's arrival; null for answers that are not streamed, or that streamed none. */
   ttft_ms: number | null;
   /** Time spent waiting on upstream attempts (a stream's: until its headers). */
   upstream_ms: number;

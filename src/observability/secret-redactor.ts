@@ -3,7 +3,7 @@ import { UpstreamError } from '../core/upstream-error.js';
 
 const redacted = '[redacted]';
 /** Shorter strings are no credential worth hiding, and replacing them would garble ordinary words. */
-const minSecretLength = 6;
+export const minSecretLength = 6;
 /** Configured provider headers whose values are credentials. */
 const credentialHeader = /authorization|key|token|secret|password/i;
 

@@ -27,6 +27,8 @@ export interface FailoverContext {
   readonly span: RequestSpan | undefined;
   /** What the current attempt sends upstream besides its own headers. */
   upstreamHeaders: Readonly<Record<string, string>>;
+  /** Time spent waiting to retry (backoff, Retry-After): the upstream's time, not the gateway's. */
+  retryWaitMs: number;
   provider: string | undefined;
   upstreamModel: string | undefined;
   signal: AbortSignal;
@@ -88,12 +90,12 @@ async function tryProvider<T>(
     ctx.provider = candidate.provider;
     ctx.upstreamModel = candidate.model;
     ctx.signal = deadline.signal;
-    const span = startAttemptSpan(ctx, candidate, adapter);
+    const span = startAttemptSpan(ctx, candidate, adapter, secrets);
     const started = performance.now();
     try {
       const result = await call(adapter, request);
       const durationMs = performance.now() - started;
-      recordAttempt(ctx, { ...candidate, outcome: 'ok', status: 200, message: 'ok', durationMs }, span);
+      recordAttempt(ctx, { ...candidate, outcome: 'ok', status: 200, upstreamStatus: 200, message: 'ok', durationMs }, span);
       health.record(candidate.provider, permit, 'ok', durationMs);
       return { result, deadline };
     } catch (thrown) {
@@ -108,9 +110,14 @@ async function tryProvider<T>(
         if (error.failure === 'client_error') throw error;
         return undefined;
       }
-      await sleep(delay, undefined, { signal: ctx.clientSignal }).catch(() => {
-        throw new UpstreamError(candidate.provider, 499, 'the client closed the request', { failure: 'aborted', code: 'client_closed_request' });
-      });
+      const waitStarted = performance.now();
+      await sleep(delay, undefined, { signal: ctx.clientSignal })
+        .catch(() => {
+          throw new UpstreamError(candidate.provider, 499, 'the client closed the request', { failure: 'aborted', code: 'client_closed_request' });
+        })
+        .finally(() => {
+          ctx.retryWaitMs += performance.now() - waitStarted;
+        });
       const again = health.admit(candidate.provider);
       if (!again.allowed) return undefined;
       permit = again.permit;
@@ -119,9 +126,10 @@ async function tryProvider<T>(
 }
 
 /** With tracing, an attempt is a child span whose `traceparent` goes upstream with it. */
-function startAttemptSpan(ctx: FailoverContext, candidate: Candidate, adapter: BaseAdapter): AttemptSpan | undefined {
+function startAttemptSpan(ctx: FailoverContext, candidate: Candidate, adapter: BaseAdapter, secrets: SecretRedactor): AttemptSpan | undefined {
   if (!ctx.span) return undefined;
-  const span = ctx.span.attempt(candidate.provider, adapter.options.type, candidate.model);
+  // The model may be the client's own text, key and all.
+  const span = ctx.span.attempt(candidate.provider, adapter.options.type, secrets.clean(candidate.model, ctx.clientApiKey));
   ctx.upstreamHeaders = { 'x-request-id': ctx.id, ...span.headers };
   return span;
 }

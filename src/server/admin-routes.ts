@@ -18,16 +18,8 @@ const states = new Set(['up', 'down', 'auto']);
  * (429 with Retry-After) before any key it sends is checked again.
  */
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, gateway: Gateway, path: string, throttle: AdminThrottle): Promise<void> {
-  const adminKey = gateway.config.admin.api_key;
-  if (!adminKey) return sendError(res, new GatewayError(404, `Unknown request URL: ${req.method} ${path}.`, { code: 'unknown_url' }));
-  const address = req.socket.remoteAddress ?? 'unknown';
-  const waitMs = throttle.waitMs(address);
-  if (waitMs > 0) return sendError(res, tooManyWrongKeys(waitMs));
-  if (!presentedKeyMatches(req.headers.authorization, adminKey)) {
-    if (throttle.recordFailure(address) > 0) gateway.runtime.logger.warn({ address }, 'admin API: too many wrong keys; this address must wait');
-    return sendError(res, new GatewayError(401, 'The admin API needs the admin key as "Authorization: Bearer <admin.api_key>".', { code: 'invalid_admin_key' }));
-  }
-  throttle.recordSuccess(address);
+  if (!gateway.config.admin.api_key) return sendError(res, new GatewayError(404, `Unknown request URL: ${req.method} ${path}.`, { code: 'unknown_url' }));
+  if (!adminKeyAccepted(req, res, gateway, throttle, 'The admin API')) return;
   if (path === '/admin/providers') {
     if (req.method !== 'GET') return methodNotAllowed(res, path, 'GET');
     return sendJson(res, 200, { object: 'list', data: [...gateway.runtime.adapters.values()].map((adapter) => describeProvider(gateway, adapter.name)) });
@@ -93,9 +85,30 @@ function tooManyWrongKeys(waitMs: number): GatewayError {
   });
 }
 
+/**
+ * Whether the request carries the admin key; when it does not, the refusal is
+ * sent. An address that keeps sending wrong keys must wait before any key it
+ * sends is checked again, on every route the admin key guards.
+ */
+export function adminKeyAccepted(req: IncomingMessage, res: ServerResponse, gateway: Gateway, throttle: AdminThrottle, guarded: string): boolean {
+  const adminKey = gateway.config.admin.api_key;
+  const address = req.socket.remoteAddress ?? 'unknown';
+  const waitMs = throttle.waitMs(address);
+  if (waitMs > 0) {
+    sendError(res, tooManyWrongKeys(waitMs));
+    return false;
+  }
+  if (!adminKey || !presentedKeyMatches(req.headers.authorization, adminKey)) {
+    if (throttle.recordFailure(address) > 0) gateway.runtime.logger.warn({ address }, 'admin API: too many wrong keys; this address must wait');
+    sendError(res, new GatewayError(401, `${guarded} needs the admin key as "Authorization: Bearer <admin.api_key>".`, { code: 'invalid_admin_key' }));
+    return false;
+  }
+  throttle.recordSuccess(address);
+  return true;
+}
+
 /** Compares digests, which have one length, so that the comparison takes the same time wherever the keys differ. */
-/** Whether the `Authorization` header carries the admin key; compared in constant time. */
-export function presentedKeyMatches(authorization: string | undefined, adminKey: string): boolean {
+function presentedKeyMatches(authorization: string | undefined, adminKey: string): boolean {
   if (!authorization?.startsWith('Bearer ')) return false;
   const presented = createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
   const expected = createHash('sha256').update(adminKey).digest();

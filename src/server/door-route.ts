@@ -4,6 +4,7 @@ import type { Door } from '../doors/door.js';
 import { messagesDoor } from '../doors/messages/messages-door.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { RequestContext } from '../gateway/context.js';
+import { upstreamTimeMs } from '../gateway/request-record-of.js';
 import { withoutMessage } from '../observability/error-trace.js';
 import { clientApiKey } from './client-api-key.js';
 import { parseJsonBody, readBody } from './read-body.js';
@@ -13,7 +14,7 @@ import { sendError, sendJson, sendSse } from './respond.js';
 export async function serveDoor(door: Door, req: IncomingMessage, res: ServerResponse, gateway: Gateway, requestId: string): Promise<void> {
   const clientGone = abortedWhenClientLeaves(res);
   try {
-    const body = await readDoorBody(door, req, gateway, requestId);
+    const body = await readDoorBody(door, req, gateway, requestId, clientGone);
     const rawBody = body.raw;
     const outcome = await gateway.callDoor(door, body.parsed, {
       rawBody,
@@ -35,15 +36,19 @@ export async function serveDoor(door: Door, req: IncomingMessage, res: ServerRes
 }
 
 /** The body, read and parsed; one that cannot be (too large, not JSON) is recorded (see Gateway.recordUnreadable) before it is answered. */
-async function readDoorBody(door: Door, req: IncomingMessage, gateway: Gateway, requestId: string): Promise<{ raw: Buffer; parsed: unknown }> {
+async function readDoorBody(door: Door, req: IncomingMessage, gateway: Gateway, requestId: string, clientGone: AbortSignal): Promise<{ raw: Buffer; parsed: unknown }> {
   try {
     const raw = await readBody(req, gateway.config.server.max_body_bytes);
     return { raw, parsed: parseJsonBody(raw) };
   } catch (error) {
-    if (GatewayError.is(error)) await gateway.recordUnreadable(door.api, { requestId, apiKey: clientApiKey(req), headers: req.headers }, error);
+    const refusal = GatewayError.is(error) && !clientGone.aborted ? error : clientLeftMidBody;
+    await gateway.recordUnreadable(door.api, { requestId, apiKey: clientApiKey(req), headers: req.headers }, refusal);
     throw error;
   }
 }
+
+/** What is recorded for a client that went away before its body had arrived (nginx's status for it). */
+const clientLeftMidBody = new GatewayError(499, 'The client closed the connection before its request body arrived.', { code: 'client_closed_request' });
 
 /** `/v1/messages/count_tokens`: Anthropic's count, by the provider the model routes to; the header says how it was counted. */
 export async function serveMessageTokenCount(req: IncomingMessage, res: ServerResponse, gateway: Gateway, requestId: string): Promise<void> {
@@ -75,10 +80,9 @@ function answerHeaders(ctx: RequestContext): Record<string, string> {
   return headers;
 }
 
-/** The gateway's own time so far: everything but the waits on upstream attempts (for a stream, until its headers). */
+/** The gateway's own time so far: everything but the waits on upstream attempts and their retries (for a stream, until its headers). */
 function ownTimeMs(ctx: RequestContext): number {
-  const upstream = ctx.attempts.reduce((total, attempt) => total + attempt.durationMs, 0);
-  return Math.max(0, performance.now() - ctx.startedAt - upstream);
+  return Math.max(0, performance.now() - ctx.startedAt - upstreamTimeMs(ctx));
 }
 
 /** Enough digits for the cheapest request, without float noise. */

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { GatewayError } from '../core/errors.js';
-import { handleAdmin } from './admin-routes.js';
+import { adminKeyAccepted, handleAdmin } from './admin-routes.js';
 import { AdminThrottle } from './admin-throttle.js';
 import { answerClientError } from './client-error.js';
 import { closeGracefully } from './graceful-close.js';
@@ -15,7 +15,7 @@ import { clientApiKey } from './client-api-key.js';
 import { serveDoor, serveMessageTokenCount } from './door-route.js';
 import { requestIdOf } from './request-id.js';
 import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
-import { presentedKeyMatches } from './admin-routes.js';
+
 import { pathOf } from './path-of.js';
 
 type RouteHandler = (req: IncomingMessage, res: ServerResponse, gateway: Gateway, requestId: string) => Promise<void> | void;
@@ -54,7 +54,7 @@ const timeoutCheckIntervalMs = (requestTimeoutMs: number) => Math.max(100, Math.
 /** The HTTP door: parses, hands the request to the gateway's pipeline, writes what comes back. */
 export function createHttpServer(gateway: Gateway, options: HttpServerOptions = {}): Server {
   const adminThrottle = options.adminThrottle ?? new AdminThrottle();
-  const routes = routeTable(gateway);
+  const routes = routeTable(gateway, adminThrottle);
   const requestTimeout = gateway.config.server.request_timeout_ms;
   // The response each connection is writing, so that a later bad request on it does not write into the middle of it.
   const responses = new WeakMap<object, ServerResponse>();
@@ -98,10 +98,10 @@ export async function startHttpServer(gateway: Gateway, listen: { host: string; 
 }
 
 /** Every route: the doors, the others, and `/metrics` where `metrics.path` puts it. */
-function routeTable(gateway: Gateway): Map<string, Map<string, RouteHandler>> {
+function routeTable(gateway: Gateway, adminThrottle: AdminThrottle): Map<string, Map<string, RouteHandler>> {
   const routes = new Map([...doorRoutes, ...otherRoutes]);
   const { metrics } = gateway.runtime;
-  if (metrics) routes.set(gateway.config.metrics.path, new Map<string, RouteHandler>([['GET', (req, res) => serveMetrics(req, res, gateway, metrics)]]));
+  if (metrics) routes.set(gateway.config.metrics.path, new Map<string, RouteHandler>([['GET', (req, res) => serveMetrics(req, res, gateway, metrics, adminThrottle)]]));
   return routes;
 }
 
@@ -146,26 +146,23 @@ function routePath(path: string, routes: Map<string, unknown>): string {
 
 /**
  * A line for each request that is not through a door (those get their audit
- * line): at debug level, since health checks and scrapes come every few
- * seconds; only ids, the method, the path without its query, the status and
- * the time.
+ * line): only ids, the method, the path without its query, the status and the
+ * time. Health checks and scrapes, which come every few seconds, at debug level.
  */
 function logAccess(req: IncomingMessage, res: ServerResponse, gateway: Gateway, requestId: string, path: string): void {
   const { logger } = gateway.runtime;
-  if (!logger.isLevelEnabled('debug')) return;
+  const level = path === '/health' || path === '/ready' || path === gateway.config.metrics.path ? 'debug' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
   const started = performance.now();
   res.once('close', () => {
     const ms = Math.round((performance.now() - started) * 10) / 10;
-    logger.debug({ requestId, method: req.method, path, status: res.statusCode, ms, clientClosed: !res.writableFinished || undefined }, 'http');
+    logger[level]({ requestId, method: req.method, path, status: res.statusCode, ms, clientClosed: !res.writableFinished || undefined }, 'http');
   });
 }
 
 /** Prometheus's scrape: the gateway's metrics and the process's, in the text format. */
-async function serveMetrics(req: IncomingMessage, res: ServerResponse, gateway: Gateway, metrics: GatewayMetrics): Promise<void> {
-  const adminKey = gateway.config.admin.api_key;
-  if (gateway.config.metrics.require_admin_key && (!adminKey || !presentedKeyMatches(req.headers.authorization, adminKey))) {
-    return sendError(res, new GatewayError(401, 'The metrics need the admin key as "Authorization: Bearer <admin.api_key>".', { code: 'invalid_admin_key' }));
-  }
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, gateway: Gateway, metrics: GatewayMetrics, adminThrottle: AdminThrottle): Promise<void> {
+  if (gateway.config.metrics.require_admin_key && !adminKeyAccepted(req, res, gateway, adminThrottle, 'Scraping the metrics')) return;
   const body = await metrics.render();
   res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);

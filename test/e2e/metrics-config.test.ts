@@ -41,6 +41,20 @@ describe('metrics settings', () => {
     expect(await scraped.text()).toContain('tokenpak_requests_total');
   });
 
+  it('require_admin_key: wrong keys are throttled per address, as on the admin API', async () => {
+    const { server } = await start({ admin: { api_key: 'admin-key-for-metrics' }, metrics: { require_admin_key: true } });
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 6; attempt++) statuses.push((await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer guess' } })).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const refused = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer admin-key-for-metrics' } });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('require_admin_key without an admin key is a config error', () => {
+    expect(() => validateConfig({ metrics: { require_admin_key: true }, providers: {} }, { builtinTypes, env: {} })).toThrow(/metrics\.require_admin_key/);
+  });
+
   it('a path that would shadow another route is refused at load', () => {
     for (const path of ['/v1/metrics', '/admin/metrics', '/health', 'metrics']) {
       expect(() => validateConfig({ metrics: { path }, providers: {} }, { builtinTypes, env: {} }), path).toThrow();

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { json, startFakeServer, type FakeServer } from '../fakes/fake-server.js';
@@ -121,7 +123,8 @@ describe('GET /metrics moves by exactly what each request does', () => {
     expect(response.status).toBe(400);
     expect(await moved()).toEqual(
       expected([
-        [requests({ api: 'chat', provider: 'none', model: 'gpt-4.1-nano', status: '400', cache: 'none' }), 1],
+        // No answered request was for "gpt-4.1-nano" (the provider names its snapshot): a failed one may not claim a label.
+        [requests({ api: 'chat', provider: 'none', model: 'other', status: '400', cache: 'none' }), 1],
         [duration('chat', 'none'), 1],
         [overhead, 1],
       ]),
@@ -140,6 +143,27 @@ describe('GET /metrics moves by exactly what each request does', () => {
       ]),
     );
     expect(ledgerRows()).toBe(rowsBefore);
+  });
+
+  it('an SDK call whose body is no object, and a client that leaves before its body has arrived: each counted once', async () => {
+    await expect(gw.gateway.chat.completions.create([1] as never)).rejects.toMatchObject({ status: 400 });
+    const { port } = new URL(gw.server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST /v1/chat/completions HTTP/1.1\r\nhost: gateway\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":');
+    // Gone once the gateway has begun reading the body, which the request's arrival on the server says.
+    await new Promise<void>((resolve) => gw.server.server.once('request', () => resolve()));
+    socket.destroy();
+    const leftEarly = requests({ api: 'chat', provider: 'none', model: 'none', status: '499', cache: 'none' });
+    for (let poll = 0; poll < 200 && !(await scrape()).has(leftEarly); poll++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await moved()).toEqual(
+      expected([
+        [requests({ api: 'chat', provider: 'none', model: 'none', status: '400', cache: 'none' }), 1],
+        [leftEarly, 1],
+        [duration('chat', 'none'), 2],
+        [overhead, 2],
+      ]),
+    );
   });
 
   it('an upstream 5xx: a retry on the primary, then a fallback to the backup, which answers', async () => {
@@ -172,7 +196,7 @@ describe('GET /metrics moves by exactly what each request does', () => {
     expect(await moved()).toEqual(
       expected([
         // Routed, priced and refused before it was sent: the provider it would have gone to.
-        [requests({ api: 'chat', provider: 'primary', model: 'gpt-4.1-nano', status: '429', cache: 'miss' }), 1],
+        [requests({ api: 'chat', provider: 'primary', model: 'other', status: '429', cache: 'miss' }), 1],
         [duration('chat', 'primary'), 1],
         [overhead, 1],
         [series('tokenpak_budget_rejections_total', { scope: 'request' }), 1],

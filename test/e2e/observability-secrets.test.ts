@@ -36,6 +36,7 @@ function echo(req: ReceivedRequest): string {
 describe('no secret and no prompt text in any observability sink', () => {
   let echoing: FakeServer;
   let answering: FakeServer;
+  let echoingAnswers: FakeServer;
   let receiver: FakeServer;
   let collector: FakeServer;
   let dir: string;
@@ -55,6 +56,19 @@ describe('no secret and no prompt text in any observability sink', () => {
       json(res, status, { error: { message: echo(req), type: status < 500 ? 'invalid_request_error' : 'server_error', param: null, code: echo(req) } });
     });
     answering = await startFakeServer(replayOpenAI('openai/openai-text'));
+    // A successful answer that names itself after the key it was sent, and quotes the prompt as its model and in its text.
+    echoingAnswers = await startFakeServer((req, res) => {
+      const key = String(req.headers.authorization).replace('Bearer ', '');
+      const model = req.body?.metadata?.echo === 'prompt' ? promptText : key;
+      json(res, 200, {
+        id: `chatcmpl-${key}`,
+        object: 'chat.completion',
+        created: 1,
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: echo(req) }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
+      });
+    });
     receiver = await startFakeServer((_req, res) => json(res, 200, {}));
     collector = await startFakeServer((_req, res) => json(res, 200, {}));
     dir = await mkdtemp(path.join(tmpdir(), 'tokenpak-obs-secrets-'));
@@ -70,6 +84,7 @@ describe('no secret and no prompt text in any observability sink', () => {
         keyed: { type: 'openai', base_url: `${echoing.url}/v1`, api_key: providerKey, max_retries: 0, circuit_breaker: { failure_threshold: 1000 } },
         forwarding: { type: 'openai-compatible', base_url: `${echoing.url}/v1`, forward_client_key: true, max_retries: 0, circuit_breaker: { failure_threshold: 1000 } },
         answering: { type: 'openai-compatible', base_url: `${answering.url}/v1`, api_key: providerKey },
+        'echoing-answers': { type: 'openai-compatible', base_url: `${echoingAnswers.url}/v1`, api_key: providerKey },
       },
       routing: {
         primary: 'keyed',
@@ -77,6 +92,7 @@ describe('no secret and no prompt text in any observability sink', () => {
         strategies: [
           { provider: 'forwarding', models: ['only-forwarding'] },
           { provider: 'answering', models: ['answered'] },
+          { provider: 'echoing-answers', models: ['echoed-answer'] },
         ],
       },
     };
@@ -113,6 +129,8 @@ describe('no secret and no prompt text in any observability sink', () => {
     await ask('gpt-4.1-nano', { stream: true });
     for (let i = 0; i < 20; i++) await ask('answered');
     await ask('answered', { stream: true, stream_options: { include_usage: true } });
+    await ask('echoed-answer');
+    await ask('echoed-answer', { metadata: { echo: 'prompt' } });
     const messages = await postJson(`${url}/v1/messages`, { model: 'gpt-4.1-nano', max_tokens: 10, messages: [{ role: 'user', content: promptText }] }, { 'x-api-key': clientKey });
     doorRequests.push(messages.headers.get('x-request-id') as string);
     await messages.text();
@@ -122,7 +140,7 @@ describe('no secret and no prompt text in any observability sink', () => {
     await exited;
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([echoing?.close(), answering?.close(), receiver?.close(), collector?.close()]);
+    await Promise.all([echoing?.close(), answering?.close(), echoingAnswers?.close(), receiver?.close(), collector?.close()]);
   });
 
   const logFiles = async () => {

@@ -87,4 +87,24 @@ describe('request ids: honoured or generated, on every response, in error bodies
       if (response.status >= 400) expect(((await response.json()) as { error: { request_id: string } }).error.request_id, path).toBe(id);
     }
   });
+
+  it('an id that carries the client\'s own key is replaced: ids are logged and sent upstream', async () => {
+    const response = await fetch(`${gw.server.url}/health`, { headers: { 'x-request-id': `trace-${clientKey}`, authorization: `Bearer ${clientKey}` } });
+    expect(response.headers.get('x-request-id')).toMatch(uuid);
+  });
+
+  it('a model or user that carries the client\'s own key is refused, naming the field, before anything records it', async () => {
+    for (const [field, body] of [
+      ['model', { model: `gpt-${clientKey}`, messages: [{ role: 'user', content: 'hi' }] }],
+      ['user', { model: 'gpt-4.1-nano', user: clientKey, messages: [{ role: 'user', content: 'hi' }] }],
+    ] as const) {
+      seen.length = 0;
+      const response = await postJson(`${gw.baseURL}/chat/completions`, body, { authorization: `Bearer ${clientKey}` });
+      expect(response.status, field).toBe(400);
+      const { error } = (await response.json()) as { error: { param: string; message: string } };
+      expect(error.param).toBe(field);
+      expect(error.message).not.toContain(clientKey);
+      expect(seen).toHaveLength(0);
+    }
+  });
 });

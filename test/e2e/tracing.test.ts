@@ -111,7 +111,7 @@ describe('traces: a span per request and per upstream attempt, over OTLP/HTTP', 
     expect(span.parentSpanId ?? '').toBe('');
     const attempts = attemptsOf(span);
     expect(attempts.map((attempt) => attribute(attempt, 'tokenpak.provider'))).toEqual(['primary', 'backup']);
-    expect(attempts.map((attempt) => attribute(attempt, 'http.response.status_code'))).toEqual([503, undefined]);
+    expect(attempts.map((attempt) => attribute(attempt, 'http.response.status_code'))).toEqual([503, 200]);
     const toPrimary = primary.requests.find((req) => req.headers['x-request-id'] === 'failed-over-1');
     const toBackup = backup.requests.find((req) => req.headers['x-request-id'] === 'failed-over-1');
     expect(toPrimary?.headers.traceparent).toBe(`00-${span.traceId}-${attempts[0]!.spanId}-01`);

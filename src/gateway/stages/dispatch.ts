@@ -7,7 +7,8 @@ import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { StageAnswer } from './stage.js';
 import { withoutMessage } from '../../observability/error-trace.js';
-import { loggableIdentifier } from '../../observability/loggable.js';
+import { boundedClientText, loggableIdentifier } from '../../observability/loggable.js';
+import { lazyPromptJson } from '../prompt-json.js';
 
 /** Sends the request to the first candidate that answers, failing over on retryable failures. */
 export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
@@ -48,16 +49,17 @@ function isStream(result: ChatResponse | AsyncIterable<ChatChunk> | EmbeddingRes
  * own failures are errors, logged with their cause.
  */
 function logFailedAttempts(ctx: RequestContext, runtime: GatewayRuntime): void {
+  const prompt = lazyPromptJson(ctx);
   for (const attempt of ctx.attempts) {
     if (attempt.outcome === 'ok' || attempt.outcome === 'client_error' || attempt.outcome === 'aborted' || attempt.outcome === 'skipped') continue;
     const line = {
       requestId: ctx.id,
       provider: attempt.provider,
-      model: attempt.model,
+      model: boundedClientText(runtime.secrets.clean(attempt.model, ctx.clientApiKey)),
       outcome: attempt.outcome,
       status: attempt.status,
-      type: loggableIdentifier(attempt.type),
-      code: loggableIdentifier(attempt.code),
+      type: loggableIdentifier(attempt.type, prompt),
+      code: loggableIdentifier(attempt.code, prompt),
     };
     if (attempt.outcome === 'internal') runtime.logger.error({ ...line, cause: withoutMessage(attempt.error) }, 'the gateway failed on an upstream attempt');
     else runtime.logger.warn({ ...line, upstreamStatus: attempt.upstreamStatus }, 'upstream attempt failed');

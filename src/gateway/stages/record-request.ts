@@ -30,7 +30,7 @@ export async function recordRequest(
   const { observers } = runtime.telemetry;
   if (observers.length === 0 && !ctx.span) return;
   const record = requestRecordOf(ctx, runtime, status, ending.error, runtime.telemetry.hashPrompts);
-  const content = runtime.telemetry.includeContent ? recordContentOf(ctx, ending.answer) : undefined;
+  const content = runtime.telemetry.includeContent ? recordContentOf(ctx, runtime, ending.answer) : undefined;
   for (const observer of observers) {
     try {
       observer.requestEnded(record, content);

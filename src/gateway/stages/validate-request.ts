@@ -3,6 +3,7 @@ import type { ChatMessage, ChatRequest, EmbeddingRequest } from '../../core/type
 import type { RequestContext } from '../context.js';
 import { GatewayError } from '../../core/errors.js';
 import { exceedsDepth } from './json-depth.js';
+import { minSecretLength } from '../../observability/secret-redactor.js';
 import { maxNestingDepth, maxOutputTokensCeiling } from '../../core/request-limits.js';
 
 /** OpenAI's own upper bound on `n`. */
@@ -20,8 +21,24 @@ export function validateRequest(ctx: RequestContext): void {
   if (exceedsDepth(ctx.request, maxNestingDepth)) {
     throw invalid(`The request body is nested more than ${maxNestingDepth} levels deep.`, null);
   }
+  refuseOwnKeyInRecordedFields(ctx);
   if (ctx.operation === 'chat') validateChatRequest(ctx.request as ChatRequest);
   else validateEmbeddingRequest(ctx.request as EmbeddingRequest);
+}
+
+/**
+ * `model` and `user` are kept in the audit log, the usage ledger, metrics and
+ * traces: a client that put its own key there (a misplaced variable) is told,
+ * rather than have the key recorded.
+ */
+function refuseOwnKeyInRecordedFields(ctx: RequestContext): void {
+  const key = ctx.clientApiKey;
+  if (key === undefined || key.length < minSecretLength) return;
+  for (const [field, value] of [['model', ctx.request.model], ['user', ctx.request.user]] as const) {
+    if (typeof value === 'string' && value.includes(key)) {
+      throw invalid(`"${field}" contains the API key this request was sent with; it would be kept in the gateway's logs and usage records. Remove it.`, field);
+    }
+  }
 }
 
 export function validateChatRequest(request: ChatRequest): void {

@@ -26,4 +26,12 @@ describe('BoundedLabelSet', () => {
 
     expect(new BoundedLabelSet(1).label(name)).toBe(name);
   });
+
+  it('gives a value that may not claim a label its own only once another has claimed it', () => {
+    const models = new BoundedLabelSet(5);
+
+    expect(models.existingLabel('gpt-4o')).toBe('other');
+    expect(models.label('gpt-4o')).toBe('gpt-4o');
+    expect(models.existingLabel('gpt-4o')).toBe('gpt-4o');
+  });
 });

@@ -16,6 +16,11 @@ export class BoundedLabelSet {
 
   constructor(private readonly capacity: number) {}
 
+  /** The value's own label if it already has one, else `other`: for values that may use a label but not claim one. */
+  existingLabel(value: string): string {
+    return this.kept.has(value) ? value : overflowLabel;
+  }
+
   label(value: string): string {
     if (this.kept.has(value)) return value;
     if (this.kept.size >= this.capacity || value.length > maxLabelLength || !safeLabelValue.test(value)) return overflowLabel;

@@ -122,7 +122,8 @@ describe('GatewayMetrics', () => {
     const families = await scrape(metrics);
     expect(samples(families, 'tokenpak_requests_total')).toHaveLength(3);
     expect(value(families, 'tokenpak_requests_total', { api: 'chat', provider: 'anthropic', model: 'claude-sonnet-4-5', status: '200', cache: 'miss' })).toBe(2);
-    expect(value(families, 'tokenpak_requests_total', { api: 'embeddings', provider: 'none', model: 'text-embed', status: '400', cache: 'none' })).toBe(1);
+    // A failed request's model has a label of its own only if an answered one claimed it.
+    expect(value(families, 'tokenpak_requests_total', { api: 'embeddings', provider: 'none', model: 'other', status: '400', cache: 'none' })).toBe(1);
     expect(value(families, 'tokenpak_requests_total', { api: 'chat', provider: 'none', model: 'claude-sonnet-4-5', status: '200', cache: 'hit' })).toBe(1);
   });
 
@@ -211,6 +212,21 @@ describe('GatewayMetrics', () => {
       ['gpt-4o', 2],
       ['org/llama-3:8b@v1+q', 1],
       ['other', 3],
+    ]);
+  });
+
+  it('lets only answered requests claim a model label, so that failed requests with made-up names cannot use them up', async () => {
+    const { metrics } = gatewayMetrics({ maxModels: 2 });
+    const failed = (name: string) => record({ model_served: null, model_requested: name, status: 404, attempts: [] });
+    for (const name of ['junk-1', 'junk-2', 'junk-3']) metrics.requestEnded(failed(name), undefined);
+    metrics.requestEnded(record({ model_served: 'gpt-4o', attempts: [] }), undefined);
+    metrics.requestEnded(failed('gpt-4o'), undefined);
+
+    const models = samples(await scrape(metrics), 'tokenpak_requests_total').map((each) => [each.labels?.model, each.labels?.status, Number(each.value)]);
+    expect(models.sort()).toEqual([
+      ['gpt-4o', '200', 1],
+      ['gpt-4o', '404', 1],
+      ['other', '404', 3],
     ]);
   });
 

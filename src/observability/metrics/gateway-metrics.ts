@@ -192,13 +192,14 @@ export class GatewayMetrics implements RequestObserver {
   private count(record: RequestRecord): void {
     const provider = this.providerLabel(record.provider);
     const named = record.model_served ?? record.model_requested;
-    // A request refused before its model could be read names none.
-    const model = named === '' ? noModel : this.models.label(named);
+    // A request refused before its model could be read names none. Only an answered request may give a model a label of its own: failed ones are the client's to name, and would use the labels up.
+    const model = named === '' ? noModel : record.status < 400 ? this.models.label(named) : this.models.existingLabel(named);
     const cache = record.cache ?? noCache;
     this.requests.inc({ api: record.api, provider, model, status: String(record.status), cache });
     this.requestDuration.observe({ api: record.api, provider }, record.latency_ms / 1000);
     this.overhead.observe(record.overhead_ms / 1000);
-    if (record.ttft_ms !== null) this.firstToken.observe({ provider, model }, record.ttft_ms / 1000);
+    // A cache hit's first token is the gateway's replay, not the provider's.
+    if (record.ttft_ms !== null && record.cache !== 'hit') this.firstToken.observe({ provider, model }, record.ttft_ms / 1000);
     if (record.prompt_tokens > 0) this.tokens.inc({ provider, model, type: 'prompt' }, record.prompt_tokens);
     if (record.completion_tokens > 0) this.tokens.inc({ provider, model, type: 'completion' }, record.completion_tokens);
     if (record.cached_read_tokens > 0) this.tokens.inc({ provider, model, type: 'cached_read' }, record.cached_read_tokens);

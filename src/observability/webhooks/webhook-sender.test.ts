@@ -324,7 +324,7 @@ describe('WebhookSender failures', () => {
 
     await sender.close();
 
-    expect(receiver.deliveries).toHaveLength(1);
+    // Whether the request reached the receiver before the deadline is up to the machine's speed; that close() returned and counted the record is not.
     expect(dropped()).toBe(1);
   });
 });
