@@ -71,8 +71,8 @@ export interface RequestContext {
   retryWaitMs: number;
   /** When a stream's first generated output came (`performance.now()`): its time to first token. */
   firstOutputAt: number | undefined;
-  /** The answer's generated text, in characters. */
-  responseChars: number;
+  /** The answer's generated text, in characters; null when it was not measured (see OutputTally.characterCountIfRead). */
+  responseChars: number | null;
   /** The gateway's own time, fixed when a stream starts (after that, the time is the client's reading). */
   overheadMs: number | undefined;
 }
@@ -126,7 +126,7 @@ export function createContext(init: ContextInit): RequestContext {
     upstreamHeaders: { 'x-request-id': init.id },
     retryWaitMs: 0,
     firstOutputAt: undefined,
-    responseChars: 0,
+    responseChars: null,
     overheadMs: undefined,
   };
 }

@@ -115,7 +115,6 @@ async function answered(ctx: RequestContext, runtime: GatewayRuntime, answer: Ch
 
 /** A stream's end; the bytes have left already, so what hooks return is not sent, but what is recorded is kept. */
 async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: StreamEnd, output: OutputTally): Promise<GatewayError | undefined> {
-  ctx.responseChars = output.characterCount();
   if (end.kind === 'complete') {
     try {
       noteAnswer(ctx, end.response);
@@ -128,6 +127,7 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
     } catch (error) {
       runtime.logger.error({ requestId: ctx.id, cause: withoutMessage(error) }, 'a stage after a completed stream failed');
     }
+    ctx.responseChars = output.characterCountIfRead() ?? null;
     await recordRequest(ctx, runtime, 200, { answer: end.response });
     return undefined;
   }
@@ -136,6 +136,7 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
   chargeProducedOutput(ctx, runtime, output);
   settleCost(ctx, runtime);
   settleBudget(ctx, runtime);
+  ctx.responseChars = output.characterCountIfRead() ?? null;
   if (end.kind === 'cancelled') {
     await recordRequest(ctx, runtime, clientClosedRequest, { error: clientClosed });
     return undefined;

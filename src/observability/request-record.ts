@@ -44,8 +44,12 @@ export interface RequestRecord {
   cached_read_tokens: number;
   /** Prompt tokens written to the provider's prompt cache (part of `prompt_tokens`). */
   cached_write_tokens: number;
-  /** The answer's generated text, in characters. */
-  response_chars: number;
+  /**
+   * The answer's generated text, in characters; null for a stream relayed as
+   * the provider sent it (its bytes are not read) that ended with the
+   * provider's usage.
+   */
+  response_chars: number | null;
   /** In USD; null when the model's price is unknown. */
   cost_usd: number | null;
   /** From the request's arrival to its end (a stream's last byte). */

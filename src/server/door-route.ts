@@ -14,9 +14,16 @@ import { sendError, sendJson, sendSse } from './respond.js';
 export async function serveDoor(door: Door, req: IncomingMessage, res: ServerResponse, gateway: Gateway, requestId: string): Promise<void> {
   const clientGone = abortedWhenClientLeaves(res);
   try {
-    const body = await readDoorBody(door, req, gateway, requestId, clientGone);
-    const rawBody = body.raw;
-    const outcome = await gateway.callDoor(door, body.parsed, {
+    let rawBody: Buffer;
+    let body: unknown;
+    try {
+      rawBody = await readBody(req, gateway.config.server.max_body_bytes);
+      body = parseJsonBody(rawBody);
+    } catch (error) {
+      await recordUnreadableBody(door, req, gateway, requestId, GatewayError.is(error) && !clientGone.aborted ? error : clientLeftMidBody);
+      throw error;
+    }
+    const outcome = await gateway.callDoor(door, body, {
       rawBody,
       bodyBytes: rawBody.length,
       apiKey: clientApiKey(req),
@@ -35,16 +42,9 @@ export async function serveDoor(door: Door, req: IncomingMessage, res: ServerRes
   }
 }
 
-/** The body, read and parsed; one that cannot be (too large, not JSON) is recorded (see Gateway.recordUnreadable) before it is answered. */
-async function readDoorBody(door: Door, req: IncomingMessage, gateway: Gateway, requestId: string, clientGone: AbortSignal): Promise<{ raw: Buffer; parsed: unknown }> {
-  try {
-    const raw = await readBody(req, gateway.config.server.max_body_bytes);
-    return { raw, parsed: parseJsonBody(raw) };
-  } catch (error) {
-    const refusal = GatewayError.is(error) && !clientGone.aborted ? error : clientLeftMidBody;
-    await gateway.recordUnreadable(door.api, { requestId, apiKey: clientApiKey(req), headers: req.headers }, refusal);
-    throw error;
-  }
+/** A body that could not be read (too large, not JSON, its client gone) is recorded (see Gateway.recordUnreadable) before it is answered. */
+function recordUnreadableBody(door: Door, req: IncomingMessage, gateway: Gateway, requestId: string, refusal: GatewayError): Promise<void> {
+  return gateway.recordUnreadable(door.api, { requestId, apiKey: clientApiKey(req), headers: req.headers }, refusal);
 }
 
 /** What is recorded for a client that went away before its body had arrived (nginx's status for it). */
