@@ -146,7 +146,7 @@ function render(rows, idleRss, started) {
   lines.push(
     `- Method: one zero-delay OpenAI-format upstream (~500-byte answer; 100-chunk stream). Each server runs in its own process on loopback; the load generator runs in this one, on the same ${cpus().length} cores. ` +
       'Open loop: requests leave at a fixed rate and latency counts from when each was due. Closed loop: each connection sends the next request as soon as the last is answered. ' +
-      'Added latency = the target\u2019s percentile minus the direct percentile at the same rate. CPU µs/req = the server process\u2019s own CPU time (user + system, from /proc) during the closed loop, per answered request: steadier than throughput on a shared machine. TokenPak runs with cost tracking, the usage ledger (SQLite), a daily budget (every request reserves its worst-case cost), the cache on but missing (unique prompts), and per-request info logs; "cache hits" repeats one prompt.',
+      'Added latency = the target\u2019s percentile minus the direct percentile at the same rate. CPU µs/req = the server process\u2019s own CPU time (user + system, from /proc) during the closed loop, per answered request: steadier than throughput on a shared machine. TokenPak runs with cost tracking, the usage ledger (SQLite), a daily budget (every request reserves its worst-case cost), the cache on but missing (unique prompts), and, on by default, Prometheus metrics and one JSON audit line per request (stdout); "cache hits" repeats one prompt.',
     `- Phases: ${plan.phaseMs / 1000} s each; ${plan.connections} connections for closed loops; ${plan.streams} concurrent slow streams (98 chunks, ${quick ? 2 : 50} ms apart).`,
     '',
   );

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { json, startFakeServer, type FakeServer, type ReceivedRequest } from '../fakes/fake-server.js';
+import { json, startFakeServer, type FakeServer } from '../fakes/fake-server.js';
+import { echoOf, startEchoingUpstream } from '../fakes/echo-fake.js';
 import { replayOpenAI } from '../fakes/openai-fake.js';
 import { postJson } from '../support/harness.js';
 import { verifyWebhookSignature } from '../../src/observability/webhooks/webhook-signature.js';
@@ -22,10 +23,6 @@ const promptText = 'PROMPT-TEXT-obs-never-outside';
 const userName = 'user-obs-six';
 const secrets = [providerKey, adminKey, clientKey, webhookSecret, collectorKey];
 
-/** What a careless upstream puts in its errors: every header and the whole body it was sent. */
-function echo(req: ReceivedRequest): string {
-  return `rejected ${JSON.stringify(req.headers)} ${req.raw.toString()} (admin is ${adminKey})`;
-}
 
 /**
  * The gateway as users run it (the CLI, its real stdout), with every sink on:
@@ -45,16 +42,7 @@ describe('no secret and no prompt text in any observability sink', () => {
   const doorRequests: string[] = [];
 
   beforeAll(async () => {
-    echoing = await startFakeServer((req, res) => {
-      const status = Number(req.body?.metadata?.status ?? 500);
-      if (req.body?.stream === true) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write('data: {"id":"1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
-        res.end(`data: ${JSON.stringify({ error: { message: echo(req), type: 'server_error' } })}\n\n`);
-        return;
-      }
-      json(res, status, { error: { message: echo(req), type: status < 500 ? 'invalid_request_error' : 'server_error', param: null, code: echo(req) } });
-    });
+    echoing = await startEchoingUpstream(adminKey, { echoInCode: true });
     answering = await startFakeServer(replayOpenAI('openai/openai-text'));
     // A successful answer that names itself after the key it was sent, and quotes the prompt as its model and in its text.
     echoingAnswers = await startFakeServer((req, res) => {
@@ -65,7 +53,7 @@ describe('no secret and no prompt text in any observability sink', () => {
         object: 'chat.completion',
         created: 1,
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content: echo(req) }, finish_reason: 'stop' }],
+        choices: [{ index: 0, message: { role: 'assistant', content: echoOf(req, adminKey) }, finish_reason: 'stop' }],
         usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
       });
     });

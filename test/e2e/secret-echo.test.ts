@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway } from '../../src/gateway/create-gateway.js';
 import { startHttpServer, type RunningServer } from '../../src/server/http-server.js';
-import { json, startFakeServer, type FakeServer, type ReceivedRequest } from '../fakes/fake-server.js';
+import { json, startFakeServer, type FakeServer } from '../fakes/fake-server.js';
+import { echoOf, startEchoingUpstream } from '../fakes/echo-fake.js';
 import { capturedLogger, postJson } from '../support/harness.js';
 
 const providerKey = 'sk-provider-SECRET-one';
@@ -11,10 +12,6 @@ const promptText = 'PROMPT-TEXT-never-logged';
 const userName = 'user-SECRET-four';
 const secrets = [providerKey, adminKey, clientKey];
 
-/** What a careless upstream puts in its errors: every header and the whole body it was sent, and a secret it somehow holds. */
-function echo(req: ReceivedRequest): string {
-  return `rejected ${JSON.stringify(req.headers)} ${req.raw.toString()} (admin is ${adminKey})`;
-}
 
 describe('nothing an upstream echoes reaches a client or a log with a secret in it', () => {
   let keyed: FakeServer;
@@ -26,17 +23,8 @@ describe('nothing an upstream echoes reaches a client or a log with a secret in 
     postJson(`${server.url}/v1/chat/completions`, { model, user: userName, messages: [{ role: 'user', content: promptText }], ...extra }, { authorization: `Bearer ${clientKey}` });
 
   beforeAll(async () => {
-    keyed = await startFakeServer((req, res) => {
-      const status = Number(req.body?.metadata?.status ?? 500);
-      if (req.body?.stream === true) {
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.write('data: {"id":"1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":null}]}\n\n');
-        res.end(`data: ${JSON.stringify({ error: { message: echo(req), type: 'server_error' } })}\n\n`);
-        return;
-      }
-      json(res, status, { error: { message: echo(req), type: status < 500 ? 'invalid_request_error' : 'server_error', param: null, code: null } });
-    });
-    forwarding = await startFakeServer((req, res) => json(res, 503, { error: { message: echo(req), type: 'server_error', param: null, code: null } }));
+    keyed = await startEchoingUpstream(adminKey);
+    forwarding = await startFakeServer((req, res) => json(res, 503, { error: { message: echoOf(req, adminKey), type: 'server_error', param: null, code: null } }));
     const gateway = await createGateway({
       config: {
         usage: { db_path: ':memory:' },
