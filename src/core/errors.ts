@@ -63,3 +63,6 @@ export function toGatewayError(error: unknown): GatewayError {
   if (GatewayError.is(error)) return error;
   return new GatewayError(500, 'Internal gateway error; see the gateway log for details.', { code: 'internal_error' });
 }
+
+/** What is recorded for a request whose client went away before its answer was done (nginx's status for it). */
+export const clientClosedRequest = new GatewayError(499, 'The client closed the request.', { code: 'client_closed_request' });

@@ -74,7 +74,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     try {
       for await (const chunk of this.source) {
         this.output.addChunk(chunk);
-        if (this.ctx.firstOutputAt === undefined && this.output.producedOutput) this.ctx.firstOutputAt = performance.now();
+        this.noteFirstOutput();
         const shown = this.see(chunk);
         if (shown) yield shown;
       }
@@ -116,7 +116,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
       },
       events: (events) => {
         this.output.addSse(events);
-        if (this.ctx.firstOutputAt === undefined && this.output.producedOutput) this.ctx.firstOutputAt = performance.now();
+        this.noteFirstOutput();
         if (!captured) return;
         capturedBytes += events.length;
         // Too large for the cache: stop holding it rather than keep it to the end.
@@ -150,6 +150,11 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) return undefined;
     const { usage: _hidden, ...withoutUsage } = chunk;
     return withoutUsage as ChatChunk;
+  }
+
+  /** The time to first token: when the first generated text came. */
+  private noteFirstOutput(): void {
+    if (this.ctx.firstOutputAt === undefined && this.output.producedOutput) this.ctx.firstOutputAt = performance.now();
   }
 
   private claim(): void {

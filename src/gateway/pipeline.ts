@@ -6,7 +6,7 @@ import { lazyPromptJson } from './prompt-json.js';
 import { asUpstreamError } from '../routing/failover.js';
 import { ChatStream, type StreamEnd } from './chat-stream.js';
 import type { RequestContext } from './context.js';
-import { GatewayError, toGatewayError } from '../core/errors.js';
+import { clientClosedRequest, GatewayError, toGatewayError } from '../core/errors.js';
 import { OutputTally } from './output-tally.js';
 import { promptTokensKnown } from './prompt-tokens.js';
 import type { GatewayRuntime } from './runtime.js';
@@ -25,10 +25,6 @@ import { validateRequest } from './stages/validate-request.js';
 
 /** What a request comes to: a response (in a door's own API when a provider answered in it), or a stream that is answered as it is read. */
 export type GatewayResult = ChatResponse | ChatStream | EmbeddingResponse | NativeResponse;
-
-/** The status recorded for a stream its client abandoned (nginx's convention). */
-const clientClosedRequest = 499;
-const clientClosed = new GatewayError(clientClosedRequest, 'The client closed the request.', { code: 'client_closed_request' });
 
 /**
  * The life of a request, in order. Every door (chat, embeddings, messages and
@@ -137,14 +133,10 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
   settleCost(ctx, runtime);
   settleBudget(ctx, runtime);
   ctx.responseChars = output.characterCountIfRead() ?? null;
-  if (end.kind === 'cancelled') {
-    await recordRequest(ctx, runtime, clientClosedRequest, { error: clientClosed });
-    return undefined;
-  }
-  const error = runtime.secrets.upstreamError(asUpstreamError(ctx.provider ?? 'unknown', end.thrown, ctx.signal), ctx.clientApiKey);
-  // A client that went away mid-stream (its socket closed, aborting the upstream read) ended it, not the provider.
-  if (error.failure === 'aborted' && ctx.clientSignal.aborted) {
-    await recordRequest(ctx, runtime, clientClosedRequest, { error: clientClosed });
+  const error = end.kind === 'failed' ? runtime.secrets.upstreamError(asUpstreamError(ctx.provider ?? 'unknown', end.thrown, ctx.signal), ctx.clientApiKey) : undefined;
+  // A client that stopped reading, or whose socket closed and so aborted the upstream read, ended the stream, not the provider.
+  if (!error || (error.failure === 'aborted' && ctx.clientSignal.aborted)) {
+    await recordRequest(ctx, runtime, clientClosedRequest.status, { error: clientClosedRequest });
     return error;
   }
   if (ctx.provider) {

@@ -3,7 +3,7 @@ import { UpstreamError } from '../core/upstream-error.js';
 
 const redacted = '[redacted]';
 /** Shorter strings are no credential worth hiding, and replacing them would garble ordinary words. */
-export const minSecretLength = 6;
+const minSecretLength = 6;
 /** Configured provider headers whose values are credentials. */
 const credentialHeader = /authorization|key|token|secret|password/i;
 
@@ -29,7 +29,7 @@ export class SecretRedactor {
 
   clean(text: string, clientKey: string | undefined): string {
     let cleaned = text;
-    if (clientKey && clientKey.length >= minSecretLength && cleaned.includes(clientKey)) cleaned = cleaned.replaceAll(clientKey, redacted);
+    if (holdsClientKey(cleaned, clientKey)) cleaned = cleaned.replaceAll(clientKey as string, redacted);
     for (const secret of this.secrets) if (cleaned.includes(secret)) cleaned = cleaned.replaceAll(secret, redacted);
     return cleaned;
   }
@@ -51,4 +51,9 @@ export class SecretRedactor {
       cause: error.cause,
     });
   }
+}
+
+/** Whether `text` carries the client's key (a key too short to be one is never looked for: ordinary words would match it). */
+export function holdsClientKey(text: string, clientKey: string | undefined): boolean {
+  return clientKey !== undefined && clientKey.length >= minSecretLength && text.includes(clientKey);
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GatewayError } from '../core/errors.js';
+import { clientClosedRequest, GatewayError } from '../core/errors.js';
 import type { Door } from '../doors/door.js';
 import { messagesDoor } from '../doors/messages/messages-door.js';
 import type { Gateway } from '../gateway/create-gateway.js';
@@ -20,7 +20,7 @@ export async function serveDoor(door: Door, req: IncomingMessage, res: ServerRes
       rawBody = await readBody(req, gateway.config.server.max_body_bytes);
       body = parseJsonBody(rawBody);
     } catch (error) {
-      await recordUnreadableBody(door, req, gateway, requestId, GatewayError.is(error) && !clientGone.aborted ? error : clientLeftMidBody);
+      await recordUnreadableBody(door, req, gateway, requestId, GatewayError.is(error) && !clientGone.aborted ? error : clientClosedRequest);
       throw error;
     }
     const outcome = await gateway.callDoor(door, body, {
@@ -47,8 +47,6 @@ function recordUnreadableBody(door: Door, req: IncomingMessage, gateway: Gateway
   return gateway.recordUnreadable(door.api, { requestId, apiKey: clientApiKey(req), headers: req.headers }, refusal);
 }
 
-/** What is recorded for a client that went away before its body had arrived (nginx's status for it). */
-const clientLeftMidBody = new GatewayError(499, 'The client closed the connection before its request body arrived.', { code: 'client_closed_request' });
 
 /** `/v1/messages/count_tokens`: Anthropic's count, by the provider the model routes to; the header says how it was counted. */
 export async function serveMessageTokenCount(req: IncomingMessage, res: ServerResponse, gateway: Gateway, requestId: string): Promise<void> {

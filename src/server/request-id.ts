@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { clientApiKey } from './client-api-key.js';
-import { minSecretLength } from '../observability/secret-redactor.js';
+import { holdsClientKey } from '../observability/secret-redactor.js';
 
 /** Bounded, and nothing a log line or a header could be confused by. */
 const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -13,6 +13,5 @@ const safeRequestId = /^[A-Za-z0-9._:-]{1,128}$/;
 export function requestIdOf(req: IncomingMessage): string {
   const offered = req.headers['x-request-id'];
   if (typeof offered !== 'string' || !safeRequestId.test(offered)) return randomUUID();
-  const key = clientApiKey(req);
-  return key !== undefined && key.length >= minSecretLength && offered.includes(key) ? randomUUID() : offered;
+  return holdsClientKey(offered, clientApiKey(req)) ? randomUUID() : offered;
 }

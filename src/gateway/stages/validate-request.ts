@@ -3,7 +3,7 @@ import type { ChatMessage, ChatRequest, EmbeddingRequest } from '../../core/type
 import type { RequestContext } from '../context.js';
 import { GatewayError } from '../../core/errors.js';
 import { exceedsDepth } from './json-depth.js';
-import { minSecretLength } from '../../observability/secret-redactor.js';
+import { holdsClientKey } from '../../observability/secret-redactor.js';
 import { maxNestingDepth, maxOutputTokensCeiling } from '../../core/request-limits.js';
 
 /** OpenAI's own upper bound on `n`. */
@@ -32,10 +32,8 @@ export function validateRequest(ctx: RequestContext): void {
  * rather than have the key recorded.
  */
 function refuseOwnKeyInRecordedFields(ctx: RequestContext): void {
-  const key = ctx.clientApiKey;
-  if (key === undefined || key.length < minSecretLength) return;
   for (const [field, value] of [['model', ctx.request.model], ['user', ctx.request.user]] as const) {
-    if (typeof value === 'string' && value.includes(key)) {
+    if (typeof value === 'string' && holdsClientKey(value, ctx.clientApiKey)) {
       throw invalid(`"${field}" contains the API key this request was sent with; it would be kept in the gateway's logs and usage records. Remove it.`, field);
     }
   }
