@@ -16,7 +16,7 @@ function problemsOf(text: string): string[] {
 describe('config loading', () => {
   it('fills every default', () => {
     const config = validateConfig({ providers: { local: { type: 'ollama' } } }, { builtinTypes, env: {} });
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8766, max_body_bytes: 10 * 1024 * 1024, shutdown_grace_ms: 30_000, request_timeout_ms: 60_000 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8766, max_body_bytes: 10 * 1024 * 1024, shutdown_grace_ms: 30_000, request_timeout_ms: 60_000, workers: 1 });
     expect(config.admin).toEqual({});
     expect(config.providers.local).toMatchObject({
       timeout_ms: 600_000,

@@ -36,6 +36,21 @@ export function findReferenceProblems(config: GatewayConfig, builtinTypes: Built
     problems.push({ path: 'metrics.require_admin_key', message: 'needs admin.api_key: without it no scrape could ever be let in' });
   }
 
+  if (config.server.workers > 1 && config.state.backend !== 'redis') {
+    problems.push({
+      path: 'server.workers',
+      message: `${config.server.workers} workers need shared state: set state.backend: redis (and state.redis_url), or run one worker; each worker would otherwise enforce limits and budgets of its own`,
+    });
+  }
+  for (const name of Object.keys(config.rate_limits.providers)) {
+    if (!providerNames.has(name)) problems.push({ path: `rate_limits.providers.${name}`, message: `unknown provider "${name}"${configuredList(providerNames)}` });
+  }
+  const keyNames = new Set<string>();
+  config.keys.forEach((key, index) => {
+    if (keyNames.has(key.name)) problems.push({ path: `keys[${index}].name`, message: `another key is named "${key.name}" already` });
+    keyNames.add(key.name);
+  });
+
   const requireProvider = (path: string, name: string) => {
     if (!providerNames.has(name)) problems.push({ path, message: `unknown provider "${name}"${configuredList(providerNames)}` });
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { loggingSchema, metricsSchema, tracingSchema, webhookSchema } from './observability-schema.js';
 import { modelRatesSchema } from '../usage/price-schema.js';
+import { authSchema, configuredKeySchema, rateLimitsSchema, stateSchema } from './tenancy-schema.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -80,6 +81,8 @@ const serverSchema = z.strictObject({
   shutdown_grace_ms: z.number().int().min(0).default(30_000),
   /** A client must send its whole request (headers and body) within this; a slower one gets 408. */
   request_timeout_ms: positiveInt.default(60_000),
+  /** Worker processes sharing the port (node:cluster); more than one needs `state.backend: redis`. */
+  workers: positiveInt.max(256).default(1),
 });
 
 /** Model names map to rates; `update_url` and `cache_path` are the two settings among them. */
@@ -149,6 +152,10 @@ export const configSchema = z.strictObject({
   responses: responsesSchema.default(() => responsesSchema.parse({})),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, "_", "-" and "."'), providerSchema),
   routing: routingSchema.default(() => routingSchema.parse({})),
+  rate_limits: rateLimitsSchema.default(() => rateLimitsSchema.parse({})),
+  auth: authSchema.default(() => authSchema.parse({})),
+  keys: z.array(configuredKeySchema).default([]),
+  state: stateSchema.default(() => stateSchema.parse({})),
   adapters: z.record(z.string(), z.string().min(1)).default({}),
   hooks: z.array(z.string().min(1)).default([]),
 });

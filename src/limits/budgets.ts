@@ -1,60 +1,69 @@
 import type { CostControlConfig } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
+import type { AccountLevel, BudgetAccount, BudgetStore } from '../state/budget-store.js';
+import type { VirtualKeyRecord } from '../state/key-store.js';
 
 const dayMs = 86_400_000;
-/** Accounts kept per kind (keys, users). Past it, the idle account used least recently is forgotten first. */
-export const maxAccounts = 100_000;
 
-/** Spent and reserved within one budget, for the current UTC day. */
-interface Account {
-  spent: number;
-  reserved: number;
-}
-
+/** What a request holds against the budgets until it is settled. */
 export interface Reservation {
-  amount: number;
-  keyId: string;
-  user: string | undefined;
+  readonly amount: number;
+  readonly accounts: readonly BudgetAccount[];
 }
 
-export interface SpendToday {
+/** Who a request is charged to: its key (a virtual key's id, or a client key's hash), its user, and the virtual key's own budget. */
+export interface BudgetHolder {
+  readonly keyId: string;
+  readonly user: string | undefined;
+  readonly virtualKey: Pick<VirtualKeyRecord, 'name' | 'budget'> | undefined;
+}
+
+/** Spend the ledger holds for a period, for the store's accounts at start-up. */
+export interface LedgerSpend {
   total: number;
   byKey: Map<string, number>;
   byUser: Map<string, number>;
 }
 
+/** One account a request is checked against, with what a refusal says of it. */
+interface Check {
+  account: BudgetAccount;
+  name: string;
+  setting: string;
+  code: string;
+  period: 'today' | 'this month';
+}
+
 /**
- * The daily budgets (the whole gateway, each key, each user) and the
- * per-request limit. A request reserves its worst case against every budget
- * that applies in one synchronous step, so concurrent requests cannot together
- * pass a limit; when it ends, the reservation becomes the actual cost.
+ * The budgets (the whole gateway's day, each key's day, each user's day, and a
+ * virtual key's own day and month) and the per-request limit. A request
+ * reserves its worst case against every budget that applies in one atomic
+ * step of the store (this process's, or Redis shared by every replica), so
+ * concurrent requests cannot together pass a limit; when it ends, the
+ * reservation becomes the actual cost.
  */
 export class Budgets {
-  private day: number;
-  private total: Account = { spent: 0, reserved: 0 };
-  private keys = new Map<string, Account>();
-  private users = new Map<string, Account>();
-
   constructor(
     private readonly limits: CostControlConfig,
-    spendToday: SpendToday,
+    private readonly store: BudgetStore,
     private readonly now: () => number = Date.now,
-  ) {
-    this.day = dayStart(now());
-    this.total.spent = spendToday.total;
-    for (const [key, spent] of spendToday.byKey) this.keys.set(key, { spent, reserved: 0 });
-    for (const [user, spent] of spendToday.byUser) this.users.set(user, { spent, reserved: 0 });
-  }
+  ) {}
 
+  /** Whether any budget applies to every request; a virtual key's own budget applies to its requests alone (see `appliesTo`). */
   get enabled(): boolean {
     const { daily_limit_usd, per_request_limit_usd, per_key_daily_limit_usd, per_user_daily_limit_usd } = this.limits;
     return [daily_limit_usd, per_request_limit_usd, per_key_daily_limit_usd, per_user_daily_limit_usd].some((limit) => limit !== undefined);
   }
 
-  /** The whole gateway's spend today, what requests in flight hold, and its daily limit (for the metrics). */
+  appliesTo(holder: BudgetHolder): boolean {
+    const budget = holder.virtualKey?.budget;
+    return this.enabled || budget?.daily_usd !== undefined || budget?.monthly_usd !== undefined;
+  }
+
+  /** The whole gateway's spend today, what requests in flight hold, and its daily limit (for the metrics; as this process last saw it). */
   daily(): { spent: number; reserved: number; limit: number | undefined } {
-    this.rollOver();
-    return { spent: this.total.spent, reserved: this.total.reserved, limit: this.limits.daily_limit_usd };
+    const level = this.store.level(this.totalAccount(this.now()));
+    return { spent: level.spent, reserved: level.reserved, limit: this.limits.daily_limit_usd };
   }
 
   /** The start of the current UTC day, in Unix ms: where the ledger's spend is read from. */
@@ -62,11 +71,34 @@ export class Budgets {
     return dayStart(now);
   }
 
+  /** The start of the current UTC month, in Unix ms. */
+  static monthStart(now: number = Date.now()): number {
+    const date = new Date(now);
+    return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  }
+
+  /**
+   * Gives the store the ledger's spend (today's, and this month's for keys
+   * with a monthly budget) for accounts it does not hold yet: a restart does
+   * not forget what was spent.
+   */
+  async seed(today: LedgerSpend, month: LedgerSpend, monthlyKeyIds: Iterable<string>): Promise<void> {
+    const now = this.now();
+    const seeds: Array<Promise<void>> = [this.store.seed(this.totalAccount(now), today.total)];
+    if (this.limits.per_key_daily_limit_usd !== undefined) {
+      for (const [keyId, spent] of today.byKey) seeds.push(this.store.seed(dayAccount(now, `key:${keyId}`, undefined), spent));
+    }
+    if (this.limits.per_user_daily_limit_usd !== undefined) {
+      for (const [user, spent] of today.byUser) seeds.push(this.store.seed(dayAccount(now, `user:${user}`, undefined), spent));
+    }
+    for (const keyId of monthlyKeyIds) seeds.push(this.store.seed(monthAccount(now, keyId, undefined), month.byKey.get(keyId) ?? 0));
+    await Promise.all(seeds);
+  }
+
   /** Reserves `amount` against every budget that applies, or throws a 429 naming the one it would pass. */
-  reserve(amount: number, keyId: string, user: string | undefined): Reservation {
+  async reserve(amount: number, holder: BudgetHolder): Promise<Reservation> {
     // The amount comes from client-sized numbers: one that is not a finite cost is a bug upstream of here, and must not switch budgets off.
     if (!Number.isFinite(amount) || amount < 0) throw new Error(`a budget reservation must be a finite, non-negative cost, not ${amount}`);
-    this.rollOver();
     const { per_request_limit_usd: perRequest } = this.limits;
     if (perRequest !== undefined && amount > perRequest) {
       throw exceeded(
@@ -74,74 +106,78 @@ export class Budgets {
         'per_request_limit_exceeded',
       );
     }
-    const checks: Array<[Account, number | undefined, string, string]> = [
-      [this.total, this.limits.daily_limit_usd, 'The gateway’s daily budget', 'daily_limit_usd'],
-      [account(this.keys, keyId), this.limits.per_key_daily_limit_usd, 'This API key’s daily budget', 'per_key_daily_limit_usd'],
-    ];
-    if (user !== undefined) checks.push([account(this.users, user), this.limits.per_user_daily_limit_usd, `The daily budget of user "${user}"`, 'per_user_daily_limit_usd']);
-    for (const [budget, limit, name, setting] of checks) {
-      if (limit !== undefined && budget.spent + budget.reserved + amount > limit) {
-        throw exceeded(
-          `${name} of ${usd(limit)} (cost_control.${setting}) would be passed: ${usd(budget.spent)} spent today and ${usd(budget.reserved)} held by requests in flight, ` +
-            `and this request could cost up to ${usd(amount)}. It resets at ${new Date(this.day + dayMs).toISOString()}.`,
-          setting.replace('_usd', '_exceeded'),
-        );
-      }
-    }
-    for (const [budget] of checks) budget.reserved += amount;
-    return { amount, keyId, user };
+    const checks = this.checksFor(holder, this.now());
+    const accounts = checks.map((check) => check.account);
+    const decision = await this.store.reserve(amount, accounts);
+    if (!decision.granted) throw refusal(checks[decision.denied] as Check, decision.level, amount);
+    return { amount, accounts };
   }
 
   /** Turns a reservation into what the request cost (0 when it failed or its price is unknown); a cost that is no number charges the whole reservation. */
-  settle(reservation: Reservation, actual: number): void {
+  settle(reservation: Reservation, actual: number): Promise<void> {
     const charged = Number.isFinite(actual) && actual >= 0 ? actual : reservation.amount;
-    this.rollOver();
-    const budgets = [this.total, account(this.keys, reservation.keyId)];
-    if (reservation.user !== undefined) budgets.push(account(this.users, reservation.user));
-    for (const budget of budgets) {
-      budget.reserved = Math.max(0, budget.reserved - reservation.amount);
-      budget.spent += charged;
-    }
+    return this.store.settle(reservation.amount, charged, reservation.accounts);
   }
 
-  /** A new UTC day starts every budget from nothing; reservations in flight carry over, idle accounts are dropped. */
-  private rollOver(): void {
-    const today = dayStart(this.now());
-    if (today === this.day) return;
-    this.day = today;
-    this.total.spent = 0;
-    for (const accounts of [this.keys, this.users]) {
-      for (const [id, budget] of accounts) {
-        if (budget.reserved === 0) accounts.delete(id);
-        else budget.spent = 0;
-      }
+  private checksFor(holder: BudgetHolder, now: number): Check[] {
+    const { per_key_daily_limit_usd, per_user_daily_limit_usd } = this.limits;
+    // The gateway's own day is always held, limited or not: the metrics read it.
+    const checks: Check[] = [
+      { account: this.totalAccount(now), name: 'The gateway’s daily budget', setting: 'cost_control.daily_limit_usd', code: 'daily_limit_exceeded', period: 'today' },
+    ];
+    const own = holder.virtualKey?.budget;
+    const keyName = holder.virtualKey?.name;
+    const keyDaily = smaller(per_key_daily_limit_usd, own?.daily_usd);
+    if (keyDaily !== undefined) {
+      const fromKey = own?.daily_usd === keyDaily;
+      checks.push({
+        account: dayAccount(now, `key:${holder.keyId}`, keyDaily),
+        name: fromKey ? `The daily budget of key "${keyName}"` : 'This API key’s daily budget',
+        setting: fromKey ? `the key's budget.daily_usd` : 'cost_control.per_key_daily_limit_usd',
+        code: fromKey ? 'key_daily_budget_exceeded' : 'per_key_daily_limit_exceeded',
+        period: 'today',
+      });
     }
+    if (own?.monthly_usd !== undefined) {
+      checks.push({
+        account: monthAccount(now, holder.keyId, own.monthly_usd),
+        name: `The monthly budget of key "${keyName}"`,
+        setting: `the key's budget.monthly_usd`,
+        code: 'key_monthly_budget_exceeded',
+        period: 'this month',
+      });
+    }
+    if (holder.user !== undefined && per_user_daily_limit_usd !== undefined) {
+      checks.push({
+        account: dayAccount(now, `user:${holder.user}`, per_user_daily_limit_usd),
+        name: `The daily budget of user "${holder.user}"`,
+        setting: 'cost_control.per_user_daily_limit_usd',
+        code: 'per_user_daily_limit_exceeded',
+        period: 'today',
+      });
+    }
+    return checks;
+  }
+
+  private totalAccount(now: number): BudgetAccount {
+    return dayAccount(now, 'total', this.limits.daily_limit_usd);
   }
 }
 
-/** The account, moved to the back of the map's order: the front holds the ones used least recently. */
-function account(accounts: Map<string, Account>, id: string): Account {
-  let found = accounts.get(id);
-  if (found) accounts.delete(id);
-  else {
-    if (accounts.size >= maxAccounts) forgetLeastRecentlyUsed(accounts);
-    found = { spent: 0, reserved: 0 };
-  }
-  accounts.set(id, found);
-  return found;
+function dayAccount(now: number, who: string, limit: number | undefined): BudgetAccount {
+  const start = dayStart(now);
+  return { id: `day:${new Date(start).toISOString().slice(0, 10)}:${who}`, limit, endsAt: start + dayMs };
 }
 
-/**
- * Keeps the map bounded when clients present ever new keys or user names:
- * drops the idle account used least recently (the gateway's daily budget still
- * counts what it spent). Accounts with requests in flight are never dropped.
- */
-function forgetLeastRecentlyUsed(accounts: Map<string, Account>): void {
-  for (const [id, budget] of accounts) {
-    if (budget.reserved !== 0) continue;
-    accounts.delete(id);
-    return;
-  }
+function monthAccount(now: number, keyId: string, limit: number | undefined): BudgetAccount {
+  const start = new Date(Budgets.monthStart(now));
+  const end = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1);
+  return { id: `month:${start.toISOString().slice(0, 7)}:key:${keyId}`, limit, endsAt: end };
+}
+
+function smaller(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a <= b ? a : b;
 }
 
 function dayStart(now: number): number {
@@ -150,6 +186,14 @@ function dayStart(now: number): number {
 
 function usd(amount: number): string {
   return `$${amount.toFixed(amount < 1 ? 6 : 2)}`;
+}
+
+function refusal(check: Check, level: AccountLevel, amount: number): GatewayError {
+  return exceeded(
+    `${check.name} of ${usd(check.account.limit ?? 0)} (${check.setting}) would be passed: ${usd(level.spent)} spent ${check.period} and ${usd(level.reserved)} held by requests in flight, ` +
+      `and this request could cost up to ${usd(amount)}. It resets at ${new Date(check.account.endsAt).toISOString()}.`,
+    check.code,
+  );
 }
 
 function exceeded(message: string, code: string): GatewayError {

@@ -19,11 +19,11 @@ import type { GatewayRuntime } from '../runtime.js';
  * unpriced, and unpriced fallbacks are left out of its route.
  */
 export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
-  if (!runtime.budgets.enabled) return;
+  if (!runtime.budgets.appliesTo(ctx)) return;
   if (ctx.operation === 'embeddings') {
     const inputTokens = embeddingInputBound(ctx.request as EmbeddingRequest);
     const worst = worstCaseOf(pricedCandidates(ctx, runtime), runtime, inputTokens, 0);
-    if (worst !== undefined) ctx.reservation = runtime.budgets.reserve(worst, ctx.keyId, ctx.user);
+    if (worst !== undefined) ctx.reservation = await runtime.budgets.reserve(worst, ctx);
     return;
   }
   refuseProviderRunTools(ctx, runtime);
@@ -49,7 +49,7 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   const boundHolds = unboundedAt === undefined;
   if (boundHolds) {
     try {
-      ctx.reservation = runtime.budgets.reserve(bounded, ctx.keyId, ctx.user);
+      ctx.reservation = await runtime.budgets.reserve(bounded, ctx);
       return;
     } catch (error) {
       if (!GatewayError.is(error) || error.type !== 'budget_exceeded') throw error;
@@ -60,7 +60,7 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   const counted = promptTokens === undefined ? undefined : worstCaseOf(priced, runtime, promptTokens, outputTokens);
   if (counted === undefined && unboundedAt !== undefined) throw uncountable(ctx, unboundedAt);
   const worst = counted === undefined ? bounded : boundHolds ? Math.min(counted, bounded) : counted;
-  ctx.reservation = runtime.budgets.reserve(worst, ctx.keyId, ctx.user);
+  ctx.reservation = await runtime.budgets.reserve(worst, ctx);
 }
 
 /**
@@ -145,8 +145,9 @@ function pricedCandidates(ctx: RequestContext, runtime: GatewayRuntime): PricedC
 }
 
 /** Turns the reservation into the actual cost: what a failed request cost (nothing) or what the provider reported. */
-export function settleBudget(ctx: RequestContext, runtime: GatewayRuntime): void {
-  if (!ctx.reservation) return;
-  runtime.budgets.settle(ctx.reservation, ctx.cost ?? 0);
+export async function settleBudget(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
+  const reservation = ctx.reservation;
+  if (!reservation) return;
   ctx.reservation = undefined;
+  await runtime.budgets.settle(reservation, ctx.cost ?? 0);
 }

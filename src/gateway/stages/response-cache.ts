@@ -29,7 +29,7 @@ export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime):
   }
   // The door's own body says more than the canonical request made of it (thinking, betas, server tools): it is what the answer depends on.
   ctx.cacheKey = cacheKey(ctx.native?.body ?? ctx.request, cacheScope(ctx, runtime));
-  const cached = runtime.cache.get(ctx.cacheKey);
+  const cached = await runtime.cache.get(ctx.cacheKey);
   if (!cached || (cached.nativeApi !== undefined && ('sse' in cached) !== ctx.stream)) {
     ctx.cacheStatus = 'miss';
     return undefined;

@@ -1,0 +1,101 @@
+import type { AccountLevel, BudgetAccount, BudgetDecision, BudgetStore } from '../budget-store.js';
+
+/** Accounts kept at most; past it, an idle account used least recently is forgotten first. */
+export const maxAccounts = 100_000;
+
+interface Account {
+  spent: number;
+  reserved: number;
+  endsAt: number;
+}
+
+const nothing: AccountLevel = { spent: 0, reserved: 0 };
+
+/**
+ * Budget accounts in this process. A reservation checks and holds every
+ * account in one synchronous step, so concurrent requests cannot together
+ * pass a limit. Accounts whose period has ended are dropped once idle.
+ */
+export class MemoryBudgetStore implements BudgetStore {
+  private readonly accounts = new Map<string, Account>();
+  private nextSweep = 0;
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly capacityLimit = maxAccounts,
+  ) {}
+
+  reserve(amount: number, accounts: readonly BudgetAccount[]): Promise<BudgetDecision> {
+    return Promise.resolve(this.reserveNow(amount, accounts));
+  }
+
+  /** The same as `reserve`, without waiting: a store that stands in for Redis while it is away answers at once. */
+  reserveNow(amount: number, accounts: readonly BudgetAccount[]): BudgetDecision {
+    this.sweep();
+    for (const [index, account] of accounts.entries()) {
+      if (account.limit === undefined) continue;
+      const level = this.accounts.get(account.id) ?? nothing;
+      if (level.spent + level.reserved + amount > account.limit) return { granted: false, denied: index, level: { spent: level.spent, reserved: level.reserved } };
+    }
+    for (const account of accounts) this.touch(account).reserved += amount;
+    return { granted: true };
+  }
+
+  settle(reserved: number, actual: number, accounts: readonly BudgetAccount[]): Promise<void> {
+    this.settleNow(reserved, actual, accounts);
+    return Promise.resolve();
+  }
+
+  settleNow(reserved: number, actual: number, accounts: readonly BudgetAccount[]): void {
+    for (const account of accounts) {
+      const held = this.touch(account);
+      held.reserved = Math.max(0, held.reserved - reserved);
+      held.spent += actual;
+    }
+  }
+
+  seed(account: BudgetAccount, spent: number): Promise<void> {
+    if (!this.accounts.has(account.id)) this.touch(account).spent = spent;
+    return Promise.resolve();
+  }
+
+  level(account: BudgetAccount): AccountLevel {
+    const held = this.accounts.get(account.id);
+    return held ? { spent: held.spent, reserved: held.reserved } : nothing;
+  }
+
+  /** The account, moved to the back of the map's order: the front holds the ones used least recently. */
+  private touch(account: BudgetAccount): Account {
+    let held = this.accounts.get(account.id);
+    if (held) this.accounts.delete(account.id);
+    else {
+      if (this.accounts.size >= this.capacityLimit) this.forgetLeastRecentlyUsed();
+      held = { spent: 0, reserved: 0, endsAt: account.endsAt };
+    }
+    this.accounts.set(account.id, held);
+    return held;
+  }
+
+  /** Drops idle accounts of periods that have ended, at most once a minute. */
+  private sweep(): void {
+    const now = this.now();
+    if (now < this.nextSweep) return;
+    this.nextSweep = now + 60_000;
+    for (const [id, held] of this.accounts) {
+      if (held.endsAt <= now && held.reserved === 0) this.accounts.delete(id);
+    }
+  }
+
+  /**
+   * Keeps the map bounded when clients present ever new keys or user names:
+   * drops the idle account used least recently (the gateway's own account
+   * still counts what it spent). Accounts with requests in flight are kept.
+   */
+  private forgetLeastRecentlyUsed(): void {
+    for (const [id, held] of this.accounts) {
+      if (held.reserved !== 0) continue;
+      this.accounts.delete(id);
+      return;
+    }
+  }
+}

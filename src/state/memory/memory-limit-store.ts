@@ -1,0 +1,57 @@
+import { fits, isFull, levelOf, refilled, retryAfterMs, taken, type BucketState } from '../../limits/token-bucket.js';
+import type { BucketDraw, DrawDecision, LimitStore } from '../limit-store.js';
+
+/** Buckets kept at most; past it, the one used least recently is dropped (to full: its client gets a fresh burst). */
+export const maxBuckets = 100_000;
+
+/** Token buckets in this process (see token-bucket.ts), bounded in number. */
+export class MemoryLimitStore implements LimitStore {
+  private readonly buckets = new Map<string, BucketState>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly capacityLimit = maxBuckets,
+  ) {}
+
+  draw(draws: readonly BucketDraw[]): Promise<DrawDecision> {
+    return Promise.resolve(this.drawNow(draws));
+  }
+
+  /** The same as `draw`, without waiting: a store that stands in for Redis while it is away answers at once. */
+  drawNow(draws: readonly BucketDraw[]): DrawDecision {
+    const now = this.now();
+    const states = draws.map((draw) => refilled(this.buckets.get(draw.id), draw, now));
+    const denied = draws.findIndex((draw, index) => !fits(states[index] as BucketState, draw));
+    if (denied >= 0) {
+      const levels = draws.map((draw, index) => levelOf(states[index] as BucketState, draw));
+      return { granted: false, denied, retryAfterMs: retryAfterMs(states[denied] as BucketState, draws[denied] as BucketDraw), levels };
+    }
+    const levels = draws.map((draw, index) => {
+      const after = taken(states[index] as BucketState, draw);
+      this.keep(draw, after);
+      return levelOf(after, draw);
+    });
+    return { granted: true, levels };
+  }
+
+  adjust(draws: readonly BucketDraw[]): Promise<void> {
+    this.adjustNow(draws);
+    return Promise.resolve();
+  }
+
+  adjustNow(draws: readonly BucketDraw[]): void {
+    const now = this.now();
+    for (const draw of draws) this.keep(draw, taken(refilled(this.buckets.get(draw.id), draw, now), draw));
+  }
+
+  get size(): number {
+    return this.buckets.size;
+  }
+
+  private keep(draw: BucketDraw, state: BucketState): void {
+    this.buckets.delete(draw.id);
+    if (isFull(state, draw)) return;
+    if (this.buckets.size >= this.capacityLimit) this.buckets.delete(this.buckets.keys().next().value as string);
+    this.buckets.set(draw.id, state);
+  }
+}
