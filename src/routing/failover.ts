@@ -36,9 +36,31 @@ export interface FailoverContext {
 
 export type AdapterCall<T> = (adapter: BaseAdapter, request: ChatRequest | EmbeddingRequest) => Promise<T>;
 
+export type PaceDecision = { granted: true } | { granted: false; retryAfterMs: number; reason: string };
+
+/** Keeps a request's attempts within what providers can take now (see limits/provider-limits.ts). */
+export interface AttemptPacing {
+  /** The candidates in turn: each once, in order, then any a limit held back, as it frees. */
+  turns(candidates: readonly Candidate[]): Iterable<Candidate> | AsyncIterable<Candidate>;
+  /** Draws one attempt on the provider's limits, or says why it cannot be sent now. */
+  take(candidate: Candidate): PaceDecision | Promise<PaceDecision>;
+  /** Hears the responses of the attempt sent with `signal`: they tell of the provider's own limits. */
+  watch(provider: string, signal: AbortSignal): void;
+  /** The refusal when limits alone kept the request from every provider. */
+  refusal(attempts: readonly AttemptOutcome[]): GatewayError | undefined;
+}
+
+const unpaced: AttemptPacing = {
+  turns: (candidates) => candidates,
+  take: () => ({ granted: true }),
+  watch: () => undefined,
+  refusal: () => undefined,
+};
+
 /**
  * Tries `ctx.candidates` in order until one answers. A provider whose breaker is
- * open (or that an operator forced down) is skipped without an attempt. A
+ * open (or that an operator forced down) is skipped without an attempt, as is
+ * one `pacing` holds back (its rate limit), which is tried again as it frees. A
  * retryable failure is retried on the same provider while `max_retries` and its
  * retry budget allow, with backoff and any Retry-After, then the next candidate
  * is tried; a provider's 4xx goes back to the client as it is. Every attempt is
@@ -52,8 +74,9 @@ export async function dispatchWithFailover<T>(
   health: ProviderHealth,
   secrets: SecretRedactor,
   call: AdapterCall<T>,
+  pacing: AttemptPacing = unpaced,
 ): Promise<{ result: T; deadline: AttemptDeadline }> {
-  for (const candidate of ctx.candidates) {
+  for await (const candidate of pacing.turns(ctx.candidates)) {
     const adapter = adapters.get(candidate.provider);
     if (!adapter) continue;
     const admission = health.admit(candidate.provider);
@@ -61,10 +84,17 @@ export async function dispatchWithFailover<T>(
       ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 503, message: `skipped: ${admission.reason}`, durationMs: 0 });
       continue;
     }
-    const answer = await tryProvider(ctx, candidate, adapter, health, secrets, admission.permit, call);
+    const paced = await pacing.take(candidate);
+    if (!paced.granted) {
+      health.record(candidate.provider, admission.permit, 'skipped', 0);
+      const retryAfter = String(Math.max(1, Math.ceil(paced.retryAfterMs / 1000)));
+      ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 429, message: `skipped: ${paced.reason}`, retryAfter, durationMs: 0 });
+      continue;
+    }
+    const answer = await tryProvider(ctx, candidate, adapter, health, secrets, admission.permit, call, pacing);
     if (answer) return answer;
   }
-  throw allProvidersFailed(ctx.model, ctx.attempts);
+  throw pacing.refusal(ctx.attempts) ?? allProvidersFailed(ctx.model, ctx.attempts);
 }
 
 /**
@@ -81,6 +111,7 @@ async function tryProvider<T>(
   secrets: SecretRedactor,
   firstPermit: BreakerPermit | undefined,
   call: AdapterCall<T>,
+  pacing: AttemptPacing,
 ): Promise<{ result: T; deadline: AttemptDeadline } | undefined> {
   const request = candidate.model === ctx.request.model ? ctx.request : { ...ctx.request, model: candidate.model };
   health.budget(candidate.provider).request();
@@ -90,6 +121,7 @@ async function tryProvider<T>(
     ctx.provider = candidate.provider;
     ctx.upstreamModel = candidate.model;
     ctx.signal = deadline.signal;
+    pacing.watch(candidate.provider, deadline.signal);
     const span = startAttemptSpan(ctx, candidate, adapter, secrets);
     const started = performance.now();
     try {

@@ -54,7 +54,7 @@ interface Expected {
   /** The fault shows before the first byte reaches the client, so a stream can still fail over. */
   beforeFirstByte: boolean;
   /** What a client gets with no fallback: the status, and what the message names. */
-  alone: { status: number; message: RegExp; retryAfter?: string };
+  alone: { status: number; message: RegExp; retryAfter?: string; thenPaused?: RegExp };
   /** For a fault after the first byte: the text a streaming client reads before the gateway's error event, and what that event names. */
   midStream?: { text: string; message: RegExp };
 }
@@ -62,7 +62,12 @@ interface Expected {
 const faults: Expected[] = [
   { fault: 'status-500', beforeFirstByte: true, alone: { status: 502, message: /primary: HTTP 500: injected 500; primary: HTTP 500: injected 500/ } },
   { fault: 'status-503-retry-after', beforeFirstByte: true, alone: { status: 503, message: /primary: HTTP 503: injected 503$/, retryAfter: '30' } },
-  { fault: 'status-429', beforeFirstByte: true, alone: { status: 429, message: /primary: HTTP 429: injected 429$/, retryAfter: '30' } },
+  // A 429 with Retry-After pauses the provider: the next request is not sent to it, and says why.
+  {
+    fault: 'status-429',
+    beforeFirstByte: true,
+    alone: { status: 429, message: /primary: HTTP 429: injected 429$/, retryAfter: '30', thenPaused: /^No provider can take this request now.*provider "primary" said its own limit is used up/ },
+  },
   { fault: 'hang', beforeFirstByte: true, alone: { status: 504, message: /timed out waiting for the first byte \(first_byte_timeout_ms\)/ } },
   { fault: 'reset-before-headers', beforeFirstByte: true, alone: { status: 502, message: /connection to provider "primary" failed/ } },
   {
@@ -89,17 +94,25 @@ describe('fault injection', () => {
   beforeAll(async () => {
     primary = await startFaultyUpstream();
     backup = await startOpenAIFake('openai-compatible/xai-text');
+  });
+
+  /** Gateways of their own for each fault: a 429 or 503 with Retry-After pauses the provider in the gateway that saw it. */
+  async function startGateways(fault: Parameters<FaultyUpstream['inject']>[0]): Promise<void> {
+    primary.inject(fault);
     const primaryProvider = { type: 'openai', base_url: `${primary.server.url}/v1`, ...primarySettings };
     withFallback = await startTestGateway({
       providers: { primary: primaryProvider, backup: { type: 'openai-compatible', base_url: `${backup.url}/v1` } },
       routing: { primary: 'primary', fallback: 'backup' },
     });
     alone = await startTestGateway({ providers: { primary: primaryProvider }, routing: { primary: 'primary' } });
-  });
+  }
+
+  const closeGateways = () => Promise.all([withFallback.close(), alone.close()]);
 
   for (const { fault, beforeFirstByte, alone: expected, midStream } of faults) {
     describe(fault, () => {
-      beforeAll(() => primary.inject(fault));
+      beforeAll(() => startGateways(fault));
+      afterAll(closeGateways);
 
       it('non-stream with a healthy fallback: the fallback’s correct answer', async () => {
         const completion = await withFallback.client.chat.completions.create({ model: 'gpt-4.1-nano', messages });
@@ -123,7 +136,7 @@ describe('fault injection', () => {
         it('stream alone: the documented error and status, before any byte of a stream', async () => {
           const error = await alone.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, stream: true }).catch((e) => e);
           expect(error.status).toBe(expected.status);
-          expect(error.error.message).toMatch(expected.message);
+          expect(error.error.message).toMatch(expected.thenPaused ?? expected.message);
         });
       } else if (midStream) {
         // An APIError is the gateway's own error event; a client that chokes on relayed bytes throws something else.
@@ -149,7 +162,8 @@ describe('fault injection', () => {
   }
 
   describe('slow-drip', () => {
-    beforeAll(() => primary.inject('slow-drip'));
+    beforeAll(() => startGateways('slow-drip'));
+    afterAll(closeGateways);
 
     it('non-stream: a slow body within idle_timeout_ms is waited for', async () => {
       expect(await alone.client.chat.completions.create({ model: 'gpt-4.1-nano', messages })).toEqual(faultCompletion);
@@ -300,7 +314,12 @@ describe('fault injection', () => {
     });
 
     it('has no admin routes when no admin key is configured', async () => {
-      expect((await fetch(`${withFallback.server.url}/admin/providers`, { headers: { authorization: `Bearer ${adminKey}` } })).status).toBe(404);
+      const keyless = await startTestGateway({ providers: { primary: { type: 'openai', base_url: `${primary.server.url}/v1`, ...primarySettings } }, routing: { primary: 'primary' } });
+      try {
+        expect((await fetch(`${keyless.server.url}/admin/providers`, { headers: { authorization: `Bearer ${adminKey}` } })).status).toBe(404);
+      } finally {
+        await keyless.close();
+      }
     });
   });
 
@@ -337,7 +356,6 @@ describe('fault injection', () => {
   });
 
   it('leaves no socket or timer behind and no rejection unhandled', async () => {
-    await Promise.all([withFallback.close(), alone.close()]);
     await Promise.all([primary.server.close(), backup.close()]);
     await waitFor(() => {
       const now = resourceCounts();

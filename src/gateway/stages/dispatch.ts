@@ -9,6 +9,7 @@ import type { StageAnswer } from './stage.js';
 import { withoutMessage } from '../../observability/error-trace.js';
 import { boundedClientText, loggableIdentifier } from '../../observability/loggable.js';
 import { lazyPromptJson } from '../prompt-json.js';
+import { reservedTokensOf } from './limit-rate.js';
 
 /** Sends the request to the first candidate that answers, failing over on retryable failures. */
 export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
@@ -24,6 +25,7 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
           adapter.name,
           ctx.operation === 'chat' ? await adapter.sendRequest(request as ChatRequest, view) : await adapter.createEmbeddings(request as EmbeddingRequest, view),
         ),
+      runtime.rateLimits.providers.pacing(ctx, () => reservedTokensOf(ctx, runtime)),
     );
     if (isStream(result)) return { stream: result, release: () => deadline.clear() };
     deadline.clear();

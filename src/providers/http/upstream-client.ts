@@ -4,6 +4,7 @@ import type { ProviderConfig } from '../../config/schema.js';
 import type { ErrorFields } from './error-fields.js';
 import { UpstreamError, upstreamErrorFromNetwork } from '../../core/upstream-error.js';
 import { notTheApiAnswer } from '../shared/answer-shape.js';
+import { noteUpstreamResponse } from './upstream-response-observer.js';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';
@@ -46,8 +47,9 @@ export class UpstreamClient {
   }
 
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
+    let response: UpstreamResponse;
     try {
-      return await this.pool.request({
+      response = await this.pool.request({
         method: request.method,
         path: this.basePath + request.path,
         headers: request.headers,
@@ -57,6 +59,8 @@ export class UpstreamClient {
     } catch (error) {
       throw upstreamErrorFromNetwork(this.providerName, error, request.signal);
     }
+    noteUpstreamResponse(request.signal, response.statusCode, response.headers);
+    return response;
   }
 
   /** Sends a request whose answer is streamed; throws the provider's error as an UpstreamError. */
@@ -131,6 +135,7 @@ export class UpstreamClient {
             onResponseStart: (started, status, responseHeaders) => {
               statusCode = status;
               headers = responseHeaders;
+              noteUpstreamResponse(signal, status, responseHeaders);
               if (status < 400 && Number(responseHeaders['content-length']) > this.maxResponseBytes) refuseLargeAnswer(started);
             },
             onResponseData: (started, chunk) => {

@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import type { RateLimitConfig, RateLimitsConfig } from '../config/tenancy-schema.js';
+import type { BucketDraw, BucketLevel } from '../state/limit-store.js';
+import type { VirtualKeyRecord } from '../state/key-store.js';
+import { rateLimitHeaders, type LimitStanding } from './rate-limit-headers.js';
+
+export type ClientScope = 'key' | 'user';
+export type LimitUnit = 'rpm' | 'tpm';
+
+/** One client limit as it applies to a request: what it is called in a refusal, and its bucket's shape. */
+export interface AppliedLimit {
+  readonly scope: ClientScope;
+  readonly unit: LimitUnit;
+  readonly perMinute: number;
+  /** Where the limit is set, e.g. `rate_limits.keys.default`. */
+  readonly source: string;
+}
+
+/** The draws a request makes on the client limits, each with the limit it draws on (same order). */
+export interface ClientDrawPlan {
+  readonly draws: readonly BucketDraw[];
+  readonly limits: readonly AppliedLimit[];
+}
+
+/** Who a request is, as the client limits see it. */
+export interface ClientIdentity {
+  readonly keyId: string;
+  readonly virtualKey: VirtualKeyRecord | undefined;
+  readonly user: string | undefined;
+}
+
+interface SourcedLimit {
+  readonly config: RateLimitConfig;
+  readonly source: string;
+}
+
+const msPerMinute = 60_000;
+/** Users named by longer ids (or ids with the bucket separator) get their bucket under a digest, so that bucket ids stay short and unambiguous. */
+const maxPlainUserLength = 64;
+
+/**
+ * Which key and user limits (`rate_limits.keys`, `rate_limits.users`, a
+ * virtual key's own `rate_limits`) apply to a request, worked out from maps
+ * built once per config.
+ */
+export class ClientRateLimits {
+  private readonly keyLimits: ReadonlyMap<string, SourcedLimit>;
+  private readonly userLimits: ReadonlyMap<string, SourcedLimit>;
+
+  constructor(config: Pick<RateLimitsConfig, 'keys' | 'users'>) {
+    this.keyLimits = sourcedLimits(config.keys, 'rate_limits.keys');
+    this.userLimits = sourcedLimits(config.users, 'rate_limits.users');
+  }
+
+  /**
+   * The draws the request makes: 1 from each request (RPM) bucket and
+   * `tokens()` from each token (TPM) bucket; undefined when no limit applies.
+   * `tokens` is asked only when a token limit applies.
+   */
+  plan(who: ClientIdentity, tokens: () => number): ClientDrawPlan | undefined {
+    const keyLimit = this.keyLimitOf(who.virtualKey);
+    const userLimit = who.user === undefined ? undefined : (this.userLimits.get(who.user) ?? this.userLimits.get('default'));
+    if (!keyLimit && !userLimit) return undefined;
+    const draws: BucketDraw[] = [];
+    const limits: AppliedLimit[] = [];
+    let tokenCost: number | undefined;
+    const add = (scope: ClientScope, bucket: string, limit: SourcedLimit) => {
+      for (const unit of ['rpm', 'tpm'] as const) {
+        const perMinute = limit.config[unit];
+        if (perMinute === undefined) continue;
+        const cost = unit === 'rpm' ? 1 : (tokenCost ??= tokens());
+        draws.push({ id: `${scope}:${bucket}:${unit}`, capacity: perMinute, refillPerMs: perMinute / msPerMinute, cost });
+        limits.push({ scope, unit, perMinute, source: limit.source });
+      }
+    };
+    if (keyLimit) add('key', who.keyId, keyLimit);
+    if (userLimit) add('user', userBucketName(who.user as string), userLimit);
+    return draws.length === 0 ? undefined : { draws, limits };
+  }
+
+  /** A virtual key's own limits, else those named for it in `rate_limits.keys`, else `rate_limits.keys.default`. */
+  private keyLimitOf(virtualKey: VirtualKeyRecord | undefined): SourcedLimit | undefined {
+    if (virtualKey?.rate_limits) return { config: virtualKey.rate_limits, source: `the rate_limits of key "${virtualKey.name}"` };
+    return (virtualKey && this.keyLimits.get(virtualKey.name)) ?? this.keyLimits.get('default');
+  }
+}
+
+function sourcedLimits(named: Readonly<Record<string, RateLimitConfig>>, path: string): ReadonlyMap<string, SourcedLimit> {
+  return new Map(Object.entries(named).map(([name, config]) => [name, { config, source: `${path}.${name}` }]));
+}
+
+/** The user's part of its bucket ids. */
+export function userBucketName(user: string): string {
+  return user.length > maxPlainUserLength || user.includes(':') ? createHash('sha256').update(user).digest('hex') : user;
+}
+
+/**
+ * The `x-ratelimit-*` headers for a request: of its request limits and of its
+ * token limits, each the tightest (the one with the least left).
+ */
+export function clientLimitHeaders(plan: ClientDrawPlan, levels: readonly BucketLevel[]): Record<string, string> {
+  return rateLimitHeaders(tightest(plan, levels, 'rpm'), tightest(plan, levels, 'tpm'));
+}
+
+function tightest(plan: ClientDrawPlan, levels: readonly BucketLevel[], unit: LimitUnit): LimitStanding | undefined {
+  let found: LimitStanding | undefined;
+  plan.limits.forEach((limit, index) => {
+    const level = levels[index];
+    if (limit.unit !== unit || !level) return;
+    if (!found || level.remaining < found.remaining || (level.remaining === found.remaining && level.resetMs > found.resetMs)) {
+      found = { limit: limit.perMinute, remaining: level.remaining, resetMs: level.resetMs };
+    }
+  });
+  return found;
+}
+
+/** A refusal's message: which limit, whose, and when to come back; never the key itself. */
+export function limitReachedMessage(limit: AppliedLimit, retryAfterMs: number): string {
+  const whose = limit.scope === 'key' ? "This key's" : "This user's";
+  const amount = limit.unit === 'rpm' ? `${limit.perMinute} ${limit.perMinute === 1 ? 'request' : 'requests'}` : `${limit.perMinute} tokens`;
+  return `${whose} limit of ${amount} a minute (${limit.source}) is reached; retry in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`;
+}

@@ -1,0 +1,188 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { RateLimitConfig, RateLimitsConfig } from '../config/tenancy-schema.js';
+import { GatewayError } from '../core/errors.js';
+import { UpstreamError } from '../core/upstream-error.js';
+import { observeUpstreamResponses } from '../providers/http/upstream-response-observer.js';
+import type { AttemptOutcome } from '../routing/attempt-outcome.js';
+import type { AttemptPacing, PaceDecision } from '../routing/failover.js';
+import type { Candidate } from '../routing/router.js';
+import type { BucketDraw, LimitStore } from '../state/limit-store.js';
+import { providerPauseOf, type ProviderPause } from './provider-rate-headers.js';
+import { retryAfterSeconds } from './rate-limit-headers.js';
+import type { WaitingRoom } from './waiting-room.js';
+
+/** What an attempt drew on a provider's token limit, settled with the tokens the request used. */
+export interface ProviderTokenDraw {
+  readonly provider: string;
+  readonly draw: BucketDraw;
+}
+
+/** What pacing reads and writes of a request. */
+export interface PacedRequest {
+  readonly clientSignal: AbortSignal;
+  /** Time spent waiting for a provider counts as upstream time, not the gateway's. */
+  retryWaitMs: number;
+  providerTokenDraws: ProviderTokenDraw[];
+}
+
+type Take = { granted: true; tokenDraw: BucketDraw | undefined } | { granted: false; retryAfterMs: number; reason: string };
+
+const msPerMinute = 60_000;
+
+/**
+ * Keeps requests within what each provider can take: its configured
+ * `rate_limits.providers` buckets, and what it says of its own limits in its
+ * responses (a limit used up, a 429's retry-after), which pauses it until the
+ * reset. Pauses are this process's own (each replica learns them from the
+ * answers it gets); the buckets are as shared as the LimitStore.
+ */
+export class ProviderLimits {
+  private readonly limits: ReadonlyMap<string, RateLimitConfig>;
+  /** At most one per configured provider: only providers the gateway sends to are heard from. */
+  private readonly pauses = new Map<string, ProviderPause>();
+  readonly queueMs: number;
+
+  constructor(
+    config: Pick<RateLimitsConfig, 'providers' | 'queue_ms'>,
+    private readonly store: LimitStore,
+    readonly room: WaitingRoom,
+    readonly now: () => number = Date.now,
+  ) {
+    this.limits = new Map(Object.entries(config.providers));
+    this.queueMs = config.queue_ms;
+  }
+
+  /** A request's pacing across its candidates; `tokens` (its prompt and most output) is asked only when a provider has a token limit. */
+  pacing(request: PacedRequest, tokens: () => number): AttemptPacing {
+    return new AttemptPacer(this, request, tokens);
+  }
+
+  /** Learns from a provider's response whether it is out of requests or tokens until some time. */
+  observe(provider: string, status: number, headers: IncomingHttpHeaders): void {
+    const pause = providerPauseOf(status, headers, this.now());
+    if (!pause) return;
+    const current = this.pauses.get(provider);
+    if (!current || pause.untilMs > current.untilMs) this.pauses.set(provider, pause);
+  }
+
+  /** Draws one request (and its tokens) on the provider's limits, unless it is paused or a limit is reached; at once when it has no limits. */
+  take(provider: string, tokens: () => number): Take | Promise<Take> {
+    const pause = this.pauses.get(provider);
+    if (pause) {
+      const left = pause.untilMs - this.now();
+      if (left > 0) return { granted: false, retryAfterMs: left, reason: `provider "${provider}" said its own limit is used up (${pause.reason})` };
+      this.pauses.delete(provider);
+    }
+    const limit = this.limits.get(provider);
+    if (!limit || (limit.rpm === undefined && limit.tpm === undefined)) return { granted: true, tokenDraw: undefined };
+    return this.draw(provider, limit, tokens);
+  }
+
+  private async draw(provider: string, limit: RateLimitConfig, tokens: () => number): Promise<Take> {
+    const draws: BucketDraw[] = [];
+    if (limit.rpm !== undefined) draws.push({ id: `provider:${provider}:rpm`, capacity: limit.rpm, refillPerMs: limit.rpm / msPerMinute, cost: 1 });
+    if (limit.tpm !== undefined) draws.push({ id: `provider:${provider}:tpm`, capacity: limit.tpm, refillPerMs: limit.tpm / msPerMinute, cost: tokens() });
+    const decision = await this.store.draw(draws);
+    if (decision.granted) return { granted: true, tokenDraw: limit.tpm === undefined ? undefined : draws[draws.length - 1] };
+    const unit = draws[decision.denied]?.id.endsWith(':rpm') ? 'rpm' : 'tpm';
+    const perMinute = unit === 'rpm' ? limit.rpm : limit.tpm;
+    const amount = unit === 'rpm' ? `${perMinute} ${perMinute === 1 ? 'request' : 'requests'}` : `${perMinute} tokens`;
+    return { granted: false, retryAfterMs: decision.retryAfterMs, reason: `provider "${provider}" is at its limit of ${amount} a minute (rate_limits.providers.${provider}.${unit})` };
+  }
+}
+
+interface Hold {
+  readonly retryAt: number;
+  readonly reason: string;
+}
+
+/**
+ * One request's turns at its candidates: each in order, then, when limits
+ * held some back and none answered, the one that frees soonest, waited for
+ * within `rate_limits.queue_ms` (in the bounded waiting room).
+ */
+class AttemptPacer implements AttemptPacing {
+  private held: Map<Candidate, Hold> | undefined;
+  private tokenCost: number | undefined;
+  private roomWasFull = false;
+
+  constructor(
+    private readonly limits: ProviderLimits,
+    private readonly request: PacedRequest,
+    private readonly tokens: () => number,
+  ) {}
+
+  async *turns(candidates: readonly Candidate[]): AsyncIterable<Candidate> {
+    yield* candidates;
+    const waitUntil = this.limits.now() + this.limits.queueMs;
+    while (this.held && this.held.size > 0) {
+      const [candidate, hold] = soonest(this.held);
+      const now = this.limits.now();
+      if (hold.retryAt > waitUntil) return;
+      if (hold.retryAt > now && !(await this.waitFor(candidate, hold.retryAt - now))) return;
+      this.held.delete(candidate);
+      yield candidate;
+    }
+  }
+
+  take(candidate: Candidate): PaceDecision | Promise<PaceDecision> {
+    const taken = this.limits.take(candidate.provider, () => (this.tokenCost ??= this.tokens()));
+    return taken instanceof Promise ? taken.then((drawn) => this.noted(candidate, drawn)) : this.noted(candidate, taken);
+  }
+
+  /** Keeps a granted token draw for settling, or holds the candidate back until it frees. */
+  private noted(candidate: Candidate, taken: Take): PaceDecision {
+    if (taken.granted) {
+      if (taken.tokenDraw) this.request.providerTokenDraws.push({ provider: candidate.provider, draw: taken.tokenDraw });
+      return taken;
+    }
+    (this.held ??= new Map()).set(candidate, { retryAt: this.limits.now() + taken.retryAfterMs, reason: taken.reason });
+    return taken;
+  }
+
+  watch(provider: string, signal: AbortSignal): void {
+    observeUpstreamResponses(signal, (status, headers) => {
+      try {
+        this.limits.observe(provider, status, headers);
+      } catch {
+        // What a provider says of its limits only paces later requests: a header that cannot be read must not fail this one.
+      }
+    });
+  }
+
+  /** When every candidate was held back by a limit or skipped, and none was tried: a 429 naming the limits, with when to retry. */
+  refusal(attempts: readonly AttemptOutcome[]): GatewayError | undefined {
+    if (!this.held || this.held.size === 0 || attempts.some((attempt) => attempt.outcome !== 'skipped')) return undefined;
+    const holds = [...this.held.values()];
+    const retryAfterMs = Math.max(1, Math.min(...holds.map((hold) => hold.retryAt)) - this.limits.now());
+    const why = this.roomWasFull
+      ? `and rate_limits.max_queued (${this.limits.room.capacity}) requests are already waiting`
+      : `within rate_limits.queue_ms (${this.limits.queueMs} ms)`;
+    const seconds = retryAfterSeconds(retryAfterMs);
+    return new GatewayError(429, `No provider can take this request now, ${why}: ${holds.map((hold) => hold.reason).join('; ')}. Retry in ${seconds} s.`, {
+      type: 'rate_limit_exceeded',
+      code: 'provider_rate_limited',
+      headers: { 'retry-after': seconds },
+    });
+  }
+
+  /** Waits in the room; false when it is full. A client that leaves ends the wait as it ends a retry's. */
+  private async waitFor(candidate: Candidate, ms: number): Promise<boolean> {
+    const started = this.limits.now();
+    try {
+      const admitted = await this.limits.room.wait(ms, this.request.clientSignal);
+      if (!admitted) this.roomWasFull = true;
+      return admitted;
+    } catch {
+      throw new UpstreamError(candidate.provider, 499, 'the client closed the request', { failure: 'aborted', code: 'client_closed_request' });
+    } finally {
+      this.request.retryWaitMs += this.limits.now() - started;
+    }
+  }
+}
+
+function soonest(held: ReadonlyMap<Candidate, Hold>): [Candidate, Hold] {
+  let found: [Candidate, Hold] | undefined;
+  for (const entry of held) if (!found || entry[1].retryAt < found[1].retryAt) found = entry;
+  return found as [Candidate, Hold];
+}
