@@ -13,6 +13,7 @@ Prints requests, tokens and cost from the usage ledger (usage.db_path): the figu
 Options:
   --since <when>    A duration (30m, 24h, 7d) or an ISO date (default 24h)
   --by <group>      ${groupings.join(', ')} (default model)
+                    (key: a virtual key's name, else a hash of the client's key)
   --config <file>   proxy.yaml to use (default: $TOKENPAK_CONFIG, ./proxy.yaml, or built-in defaults)
   -h, --help        Show this help`;
 

@@ -13,8 +13,9 @@ export class AdapterView implements AdapterContext {
     return this.ctx.id;
   }
 
+  /** A virtual key stays in the gateway: no provider, not even one with `forward_client_key`, is given it. */
   get clientApiKey(): string | undefined {
-    return this.ctx.clientApiKey;
+    return this.ctx.virtualKey ? undefined : this.ctx.clientApiKey;
   }
 
   get headers(): AdapterContext['headers'] {

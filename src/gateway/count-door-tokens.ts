@@ -3,6 +3,7 @@ import type { ChatRequest } from '../core/types.js';
 import type { TokenCountSource } from '../providers/base-adapter.js';
 import { estimatePromptTokens } from '../providers/estimate-tokens.js';
 import { asUpstreamError } from '../routing/failover.js';
+import type { VirtualKeyRecord } from '../state/key-store.js';
 import type { GatewayRuntime } from './runtime.js';
 import { checkedTokenCount } from './prompt-tokens.js';
 import { notRouted } from './stages/route-request.js';
@@ -15,6 +16,8 @@ export interface DoorTokenCount {
 
 export interface CountOptions {
   clientApiKey: string | undefined;
+  /** Set when the client's key is a virtual key: that one stays in the gateway, even for providers with `forward_client_key`. */
+  virtualKey: VirtualKeyRecord | undefined;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   signal: AbortSignal;
 }
@@ -34,7 +37,7 @@ export async function countDoorTokens(runtime: GatewayRuntime, request: ChatRequ
   const routed = { ...request, model: candidate.model };
   if (adapter.speaksNatively(native.api)) {
     try {
-      const tokens = await adapter.countNativeTokens(native, { model: candidate.model, signal, clientApiKey: options.clientApiKey, headers: options.headers });
+      const tokens = await adapter.countNativeTokens(native, { model: candidate.model, signal, clientApiKey: options.virtualKey ? undefined : options.clientApiKey, headers: options.headers });
       return { tokens: Math.round(checkedTokenCount(tokens)), source: 'provider' };
     } catch (thrown) {
       throw runtime.secrets.upstreamError(asUpstreamError(candidate.provider, thrown, signal), options.clientApiKey);

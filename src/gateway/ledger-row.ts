@@ -19,6 +19,7 @@ export function ledgerRow(ctx: RequestContext, status: number): LedgerRow {
     status,
     cache: ctx.cacheStatus ?? null,
     api: ctx.api,
+    keyName: ctx.virtualKey?.name ?? null,
   };
 }
 

@@ -45,7 +45,7 @@ async function count(ctx: RequestContext, runtime: GatewayRuntime): Promise<numb
   const deadline = new AbortController();
   // A door's own body is what goes upstream, prompt the canonical request leaves out included: where the provider can count it, it does.
   const native = ctx.native && adapter.speaksNatively(ctx.native.api) ? ctx.native : undefined;
-  const countContext = { model: ctx.candidates[0]?.model ?? request.model, signal: deadline.signal, clientApiKey: ctx.clientApiKey, headers: ctx.headers };
+  const countContext = { model: ctx.candidates[0]?.model ?? request.model, signal: deadline.signal, clientApiKey: ctx.virtualKey ? undefined : ctx.clientApiKey, headers: ctx.headers };
   try {
     const counted = await Promise.race([
       Promise.resolve().then(() => (native ? adapter.countNativeTokens(native, countContext) : adapter.countTokens(request, deadline.signal))),

@@ -27,6 +27,7 @@ export function requestRecordOf(ctx: RequestContext, runtime: GatewayRuntime, st
     request_id: ctx.id,
     api: ctx.api,
     key_id: ctx.keyId,
+    key_name: ctx.virtualKey?.name ?? null,
     user: ctx.user === undefined ? null : boundedClientText(ctx.user),
     provider: ctx.provider ?? null,
     provider_type: ctx.provider ? (runtime.adapters.get(ctx.provider)?.options.type ?? null) : null,

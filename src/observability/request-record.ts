@@ -25,8 +25,10 @@ export interface RequestRecord {
   request_id: string;
   /** The door the request came in through. */
   api: DoorApi;
-  /** A short hash of the client's key; never the key. */
+  /** The client's virtual key's id, else a short hash of its key; never the key. */
   key_id: string;
+  /** The virtual key's name; null without one. Always set by the gateway (optional only for records made elsewhere). */
+  key_name?: string | null;
   user: string | null;
   provider: string | null;
   /** The provider's type (`anthropic`, `openai`, ...), when a provider was chosen. */

@@ -22,6 +22,7 @@ const row = (index: number): LedgerRow => ({
   status: 200,
   cache: 'miss',
   api: 'chat',
+  keyName: null,
 });
 
 /** What a provider or adapter that breaks its contract may hand the ledger: the types say otherwise, the values do not. */
@@ -148,6 +149,25 @@ describe('WalCheckpointer', () => {
     expect(ledger.usage(0, 'api').map((group) => [group.group, group.requests])).toEqual([
       [null, 1],
       ['messages', 1],
+    ]);
+    await ledger.close();
+  });
+  it('adds the key_name column to a ledger written before virtual keys, and groups keys by name where they have one', async () => {
+    const file = await ledgerFile();
+    const old = new Database(file);
+    old.exec(`CREATE TABLE requests (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, request_id TEXT NOT NULL, key_id TEXT NOT NULL, user TEXT,
+      provider TEXT, model TEXT NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+      cost_usd REAL, latency_ms REAL NOT NULL, status INTEGER NOT NULL, cache TEXT, api TEXT)`);
+    old.prepare("INSERT INTO requests (time, request_id, key_id, model, prompt_tokens, completion_tokens, cached_tokens, latency_ms, status) VALUES (?, 'old', 'abc123', 'm', 1, 1, 0, 1, 200)").run(Date.now());
+    old.close();
+    const ledger = UsageLedger.open(file);
+    await Promise.all([
+      ledger.record({ ...row(1), keyId: 'key_0123456789abcdef', keyName: 'team-a' }),
+      ledger.record({ ...row(2), keyId: 'key_0123456789abcdef', keyName: 'team-a' }),
+    ]);
+    expect(ledger.usage(0, 'key').map((group) => [group.group, group.requests])).toEqual([
+      ['abc123', 1],
+      ['team-a', 2],
     ]);
     await ledger.close();
   });

@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS requests (
   latency_ms REAL NOT NULL,
   status INTEGER NOT NULL,
   cache TEXT,
-  api TEXT
+  api TEXT,
+  key_name TEXT
 );
 CREATE INDEX IF NOT EXISTS requests_by_time ON requests (time);`;
 
@@ -49,7 +50,8 @@ const groupExpressions: Record<UsageGrouping, string> = {
   hour: "strftime('%Y-%m-%dT%H:00:00Z', time / 1000, 'unixepoch')",
   model: 'model',
   provider: 'provider',
-  key: 'key_id',
+  // A virtual key's rows under its name, whatever ids it had; other keys under their hash.
+  key: 'COALESCE(key_name, key_id)',
   user: 'user',
   cache: 'cache',
   api: 'api',
@@ -84,14 +86,14 @@ export class UsageLedger {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(schema);
-    addApiColumn(db);
+    addMissingColumns(db);
     this.insertRow = db.prepare(`INSERT INTO requests
-      (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache, api)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache, api, key_name)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.writeBatch = db.transaction((rows: LedgerRow[]) => {
       // Positional parameters: binding by name looks each one up, and measured ~30% dearer per row.
       for (const row of rows) {
-        this.insertRow.run(row.time, row.requestId, row.keyId, row.user, row.provider, row.model, row.promptTokens, row.completionTokens, row.cachedTokens, row.costUsd, row.latencyMs, row.status, row.cache, row.api);
+        this.insertRow.run(row.time, row.requestId, row.keyId, row.user, row.provider, row.model, row.promptTokens, row.completionTokens, row.cachedTokens, row.costUsd, row.latencyMs, row.status, row.cache, row.api, row.keyName);
       }
     });
   }
@@ -190,10 +192,15 @@ export class UsageLedger {
   }
 }
 
-/** Ledgers written before the doors existed have no `api` column; their rows were all chat or embeddings, which the column leaves unknown (null). */
-function addApiColumn(db: SqliteDatabase): void {
-  const columns = db.prepare('PRAGMA table_info(requests)').all() as Array<{ name: string }>;
-  if (!columns.some((column) => column.name === 'api')) db.exec('ALTER TABLE requests ADD COLUMN api TEXT');
+/**
+ * Columns older ledgers lack: `api` (before the doors existed; their rows were
+ * all chat or embeddings, which the column leaves unknown) and `key_name`
+ * (before virtual keys; their rows had none).
+ */
+function addMissingColumns(db: SqliteDatabase): void {
+  const columns = new Set((db.prepare('PRAGMA table_info(requests)').all() as Array<{ name: string }>).map((column) => column.name));
+  if (!columns.has('api')) db.exec('ALTER TABLE requests ADD COLUMN api TEXT');
+  if (!columns.has('key_name')) db.exec('ALTER TABLE requests ADD COLUMN key_name TEXT');
 }
 
 /** A row the database refused; the message carries the request id and SQLite's reason, never the row's values. */

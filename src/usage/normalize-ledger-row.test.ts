@@ -17,6 +17,7 @@ const valid: LedgerRow = {
   status: 200,
   cache: 'miss',
   api: 'chat',
+  keyName: 'team-a',
 };
 
 describe('normalizeLedgerRow', () => {

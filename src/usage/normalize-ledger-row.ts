@@ -3,7 +3,7 @@ export interface LedgerRow {
   /** Unix milliseconds. */
   time: number;
   requestId: string;
-  /** A hash of the client's key, never the key. */
+  /** A virtual key's id, else a hash of the client's key; never the key. */
   keyId: string;
   user: string | null;
   provider: string | null;
@@ -18,6 +18,8 @@ export interface LedgerRow {
   cache: 'hit' | 'miss' | 'bypass' | null;
   /** The API the request came in through: chat, embeddings, messages or responses. */
   api: string | null;
+  /** The virtual key's name, when the client presented one. */
+  keyName: string | null;
 }
 
 const cacheStatuses = new Set(['hit', 'miss', 'bypass']);
@@ -45,6 +47,7 @@ export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
     status: Number.isInteger(row.status) ? row.status : 500,
     cache: cacheStatuses.has(row.cache as string) ? row.cache : null,
     api: text(row.api),
+    keyName: text(row.keyName),
   };
 }
 
