@@ -18,18 +18,21 @@ export class CircuitBreaker {
   private current: BreakerState = 'closed';
   private consecutiveFailures = 0;
   private openedAt = 0;
+  private reopensAt = 0;
   private probesOut = 0;
   private readonly window: SlidingCounter;
 
   constructor(
     private readonly settings: CircuitBreakerConfig,
     private readonly now: () => number = Date.now,
+    /** Told each time this breaker's own outcomes open it (not `openUntil`), with when it will let probes through. */
+    private readonly onOpened?: (until: number) => void,
   ) {
     this.window = new SlidingCounter(settings.window_ms);
   }
 
   get state(): BreakerState {
-    if (this.current === 'open' && this.now() - this.openedAt >= this.settings.cooldown_ms) this.toHalfOpen();
+    if (this.current === 'open' && this.now() >= this.reopensAt) this.toHalfOpen();
     return this.current;
   }
 
@@ -67,6 +70,22 @@ export class CircuitBreaker {
     if (permit === 'probe') this.probesOut--;
   }
 
+  /**
+   * Another replica's breaker for this provider opened until `until`: this one
+   * opens too, unless it is already open as long. Never beyond one cooldown from
+   * now, so that a replica whose clock runs ahead cannot hold the provider back longer.
+   */
+  openUntil(until: number): void {
+    const now = this.now();
+    const reopensAt = Math.min(until, now + this.settings.cooldown_ms);
+    const state = this.state;
+    if (!(reopensAt > now) || (state === 'open' && this.reopensAt >= reopensAt)) return;
+    if (state !== 'open') this.openedAt = now;
+    this.current = 'open';
+    this.reopensAt = reopensAt;
+    this.probesOut = 0;
+  }
+
   /** An active health check passed: an open breaker skips the rest of its cooldown and lets probes through. */
   healthy(): void {
     if (this.state === 'open') this.toHalfOpen();
@@ -82,7 +101,7 @@ export class CircuitBreaker {
       window_failures: marked,
       error_rate: total === 0 ? 0 : marked / total,
       opened_at: this.current === 'closed' ? null : new Date(this.openedAt).toISOString(),
-      retry_at: this.current === 'open' ? new Date(this.openedAt + this.settings.cooldown_ms).toISOString() : null,
+      retry_at: this.current === 'open' ? new Date(this.reopensAt).toISOString() : null,
     };
   }
 
@@ -95,7 +114,9 @@ export class CircuitBreaker {
   private open(now: number): void {
     this.current = 'open';
     this.openedAt = now;
+    this.reopensAt = now + this.settings.cooldown_ms;
     this.probesOut = 0;
+    this.onOpened?.(this.reopensAt);
   }
 
   private toHalfOpen(): void {

@@ -1,4 +1,5 @@
 import type { ProviderConfig } from '../config/schema.js';
+import type { ProviderStateEvent } from '../state/provider-state-channel.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import { CircuitBreaker, type BreakerPermit } from './circuit-breaker.js';
 import { RetryBudget } from './retry-policy.js';
@@ -6,6 +7,15 @@ import { RetryBudget } from './retry-policy.js';
 export type ForcedState = 'up' | 'down';
 /** `up`: closed breaker or forced up; `down`: forced down; otherwise the breaker's state. */
 export type ProviderState = 'up' | 'down' | 'open' | 'half_open';
+
+export interface ProviderHealthOptions {
+  /**
+   * Told when a provider's breaker opens on this replica's own outcomes, with
+   * when it will let probes through (for other replicas to hear of it). Called
+   * within the attempt that opened it: it must neither throw nor wait.
+   */
+  readonly onOpened?: (provider: string, until: number) => void;
+}
 
 export type Admission = { allowed: true; permit: BreakerPermit | undefined } | { allowed: false; reason: string };
 
@@ -47,9 +57,11 @@ export class ProviderHealth {
   constructor(
     providers: Record<string, ProviderConfig>,
     private readonly now: () => number = Date.now,
+    { onOpened }: ProviderHealthOptions = {},
   ) {
     for (const [name, options] of Object.entries(providers)) {
-      this.statuses.set(name, new ProviderStatus(new CircuitBreaker(options.circuit_breaker, now), new RetryBudget(options.retry_budget, now)));
+      const breaker = new CircuitBreaker(options.circuit_breaker, now, onOpened && ((until) => onOpened(name, until)));
+      this.statuses.set(name, new ProviderStatus(breaker, new RetryBudget(options.retry_budget, now)));
     }
   }
 
@@ -88,6 +100,18 @@ export class ProviderHealth {
 
   force(provider: string, state: ForcedState | 'auto'): void {
     this.status(provider).forced = state === 'auto' ? undefined : state;
+  }
+
+  /**
+   * A state another replica published: applied here without telling anyone
+   * (no `onOpened`). A provider this gateway does not have is ignored: the
+   * replicas' configs may differ while a new one rolls out.
+   */
+  applyRemote(event: ProviderStateEvent): void {
+    const status = this.statuses.get(event.provider);
+    if (!status) return;
+    if (event.kind === 'forced') status.forced = event.state === 'auto' ? undefined : event.state;
+    else status.breaker.openUntil(event.until);
   }
 
   state(provider: string): ProviderState {

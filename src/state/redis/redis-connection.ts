@@ -1,0 +1,106 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { StateConfig } from '../../config/tenancy-schema.js';
+
+/** A command Redis has not answered by then is taken as Redis being away: requests fall back rather than hang. */
+const commandTimeoutMs = 1_000;
+const connectTimeoutMs = 2_000;
+const maxReconnectDelayMs = 2_000;
+
+export type ReachabilityListener = (reachable: boolean) => void;
+
+/**
+ * The gateway's connection to Redis (ioredis): every key under
+ * `state.key_prefix`, commands that fail at once while Redis is away (no
+ * offline queue, so nothing piles up in memory), reconnection forever in the
+ * background, and a line in the log each time Redis goes away or comes back.
+ */
+export class RedisConnection {
+  readonly client: Redis;
+  private reachableNow = false;
+  private everReachable = false;
+  private readonly listeners: ReachabilityListener[] = [];
+
+  private constructor(
+    readonly config: StateConfig,
+    private readonly logger: Logger,
+  ) {
+    this.client = new Redis(config.redis_url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: connectTimeoutMs,
+      commandTimeout: commandTimeoutMs,
+      retryStrategy: (attempt) => Math.min(attempt * 100, maxReconnectDelayMs),
+    });
+    // ioredis reports each failed reconnection as an error: reachability changes are what the log needs.
+    this.client.on('error', () => undefined);
+    this.client.on('ready', () => this.changed(true));
+    this.client.on('close', () => this.changed(false));
+  }
+
+  /** Connects, or starts without Redis (and keeps trying) when it cannot be reached now. */
+  static async open(config: StateConfig, logger: Logger): Promise<RedisConnection> {
+    const connection = new RedisConnection(config, logger);
+    try {
+      await connection.client.connect();
+    } catch {
+      logger.warn({ redis: redactedUrl(config.redis_url) }, 'shared state: Redis cannot be reached at start-up; serving on local state until it can');
+    }
+    return connection;
+  }
+
+  get reachable(): boolean {
+    return this.reachableNow;
+  }
+
+  /** A key in the gateway's namespace. */
+  key(name: string): string {
+    return this.config.key_prefix + name;
+  }
+
+  /** Called with `true` when Redis comes back, `false` when it goes. */
+  onReachability(listener: ReachabilityListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** A second connection for blocking work (pub/sub), with the same settings. */
+  duplicate(): Redis {
+    const duplicate = this.client.duplicate({ lazyConnect: false });
+    duplicate.on('error', () => undefined);
+    return duplicate;
+  }
+
+  async close(): Promise<void> {
+    // Closed on purpose: the connection going is no outage to log.
+    this.reachableNow = false;
+    this.listeners.length = 0;
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  private changed(reachable: boolean): void {
+    if (reachable === this.reachableNow) return;
+    this.reachableNow = reachable;
+    const redis = redactedUrl(this.config.redis_url);
+    if (reachable && !this.everReachable) this.logger.info({ redis }, 'shared state: connected to Redis');
+    else if (reachable) this.logger.warn({ redis }, 'shared state: Redis is reachable again; limits, budgets and the cache are shared again');
+    else this.logger.warn({ redis, whenUnreachable: this.config.when_unreachable }, 'shared state: Redis cannot be reached; serving on local state');
+    this.everReachable ||= reachable;
+    for (const listener of this.listeners) listener(reachable);
+  }
+}
+
+/** The URL without its password, for the log. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'redis://[unparseable]';
+  }
+}
