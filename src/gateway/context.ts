@@ -6,6 +6,9 @@ import type { Reservation } from '../limits/budgets.js';
 import { keyIdOf } from '../usage/key-id.js';
 import type { RequestSpan } from '../observability/request-trace.js';
 import type { DoorApi } from '../core/door-api.js';
+import type { RateLimitGrant } from '../limits/rate-limit-grant.js';
+import type { ProviderTokenDraw } from '../limits/provider-limits.js';
+import type { VirtualKeyRecord } from '../state/key-store.js';
 
 export type Operation = 'chat' | 'embeddings';
 
@@ -25,11 +28,18 @@ export interface RequestContext {
   /** The model the client asked for (as an `onRequest` hook left it). */
   model: string;
   readonly stream: boolean;
+  /** `x-tokenpak-user`, else the body's `user` (the Messages door's `metadata.user_id`). */
   readonly user: string | undefined;
   /** The client's bearer token, forwarded only to providers with `forward_client_key: true`. Never logged. */
   readonly clientApiKey: string | undefined;
-  /** A short hash of the client's key: its identity in the ledger and the budgets. */
-  readonly keyId: string;
+  /** The client's identity in the ledger, limits, budgets and cache: its virtual key's id, else a short hash of its key. */
+  keyId: string;
+  /** The virtual key the client presented, once authenticated. */
+  virtualKey: VirtualKeyRecord | undefined;
+  /** What the request drew from the client rate limits, until settled. */
+  rateLimit: RateLimitGrant | undefined;
+  /** What its attempts drew on providers' token limits, until settled. */
+  providerTokenDraws: ProviderTokenDraw[];
   /** The client's request headers, lower-cased, for adapters that pass some through. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Aborted when the client goes away. */
@@ -101,9 +111,12 @@ export function createContext(init: ContextInit): RequestContext {
     request,
     model: request.model,
     stream: init.operation === 'chat' && (request as ChatRequest).stream === true,
-    user: typeof request.user === 'string' ? request.user : undefined,
+    user: userOf(init.headers, request),
     clientApiKey: init.clientApiKey,
     keyId: keyIdOf(init.clientApiKey),
+    virtualKey: undefined,
+    rateLimit: undefined,
+    providerTokenDraws: [],
     headers: init.headers ?? {},
     clientSignal,
     signal: clientSignal,
@@ -129,4 +142,10 @@ export function createContext(init: ContextInit): RequestContext {
     responseChars: null,
     overheadMs: undefined,
   };
+}
+
+function userOf(headers: ContextInit['headers'], request: ChatRequest | EmbeddingRequest): string | undefined {
+  const named = headers?.['x-tokenpak-user'];
+  if (typeof named === 'string' && named !== '') return named;
+  return typeof request.user === 'string' ? request.user : undefined;
 }

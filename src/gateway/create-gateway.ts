@@ -8,10 +8,11 @@ import { loadHooks } from '../hooks/load-hooks.js';
 import { createLogger } from '../observability/logger.js';
 import { builtinTypes, createAdapters, healthCheckEnabled } from '../providers/registry.js';
 import { HealthChecker } from '../routing/health-checker.js';
-import { ProviderHealth } from '../routing/provider-health.js';
+import { ProviderHealth, type ForcedState } from '../routing/provider-health.js';
 import { Router } from '../routing/router.js';
-import { MemoryResponseCache } from '../cache/memory-cache.js';
 import { Budgets } from '../limits/budgets.js';
+import { VirtualKeys } from '../limits/virtual-keys.js';
+import { RateLimits } from '../limits/rate-limits.js';
 import { UsageLedger } from '../usage/ledger.js';
 import { Pricing } from '../usage/pricing.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../core/types.js';
@@ -33,6 +34,7 @@ import type { RequestSpan } from '../observability/request-trace.js';
 import { SecretRedactor } from '../observability/secret-redactor.js';
 import { withoutMessage } from '../observability/error-trace.js';
 import { ResponseStore } from '../state/response-store.js';
+import { openState } from '../state/open-state.js';
 import { maxNestingDepth } from '../core/request-limits.js';
 import { readSseEvents } from '../core/sse/read-sse-events.js';
 import type { Door, DoorExchange } from '../doors/door.js';
@@ -43,6 +45,7 @@ import { keyIdOf } from '../usage/key-id.js';
 import { ChatStream } from './chat-stream.js';
 import { countDoorTokens, type DoorTokenCount } from './count-door-tokens.js';
 import { exceedsDepth } from './stages/json-depth.js';
+import { authenticatedKey, requireModelAllowed } from './stages/authenticate.js';
 
 export interface GatewayOptions {
   /** A proxy.yaml to load. Without it and without `config`: `$TOKENPAK_CONFIG`, `./proxy.yaml`, or the embedded defaults. */
@@ -117,7 +120,11 @@ export class Gateway {
     this.models = {
       list: async (options = {}) => ({
         object: 'list',
-        data: await listRoutableModels(this.runtime, { clientApiKey: options.apiKey, signal: options.signal }),
+        data: await listRoutableModels(this.runtime, {
+          clientApiKey: options.apiKey,
+          signal: options.signal,
+          virtualKey: await authenticatedKey(this.runtime, options.apiKey),
+        }),
       }),
     };
   }
@@ -197,11 +204,14 @@ export class Gateway {
   }
 
   /** Anthropic's count of a Messages request's prompt, by the provider its model routes to, and how it was made. Nothing is charged or recorded. */
-  countMessageTokens(body: unknown, options: RequestOptions = {}): Promise<DoorTokenCount> {
+  async countMessageTokens(body: unknown, options: RequestOptions = {}): Promise<DoorTokenCount> {
+    const virtualKey = await authenticatedKey(this.runtime, options.apiKey);
     const checked = checkedDoorBody(messagesDoor, body);
     const { request } = decodeMessagesRequest(checked, { counting: true });
+    if (virtualKey) requireModelAllowed(this.runtime, virtualKey, request.model);
     return countDoorTokens(this.runtime, request, { api: 'messages', body: checked }, {
       clientApiKey: options.apiKey,
+      virtualKey,
       headers: options.headers ?? {},
       signal: options.signal ?? new AbortController().signal,
     });
@@ -251,6 +261,12 @@ export class Gateway {
     });
   }
 
+  /** An operator's forced state for a provider, here and (with shared state) on every replica. */
+  async forceProvider(provider: string, state: ForcedState | 'auto'): Promise<void> {
+    this.runtime.health.force(provider, state);
+    await this.runtime.state.providerStates?.publish({ kind: 'forced', provider, state });
+  }
+
   /** A provider can take traffic: not forced down, breaker not open. */
   isReady(): boolean {
     return !this.closed && this.runtime.health.anyUsable();
@@ -262,6 +278,7 @@ export class Gateway {
     this.runtime.healthChecker.stop();
     this.runtime.pricing.stop();
     await Promise.all([...this.runtime.adapters.values()].map((adapter) => adapter.close()));
+    await this.runtime.state.close();
     await this.runtime.ledger.close();
     // A receiver or collector that is down loses what it was owed, never the log's last lines.
     const flushed = await Promise.allSettled([this.closeWebhooks(), this.runtime.telemetry.tracer?.shutdown()]);
@@ -322,14 +339,24 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const hooks = await loadHooks(loaded);
   const adapters = await createAdapters(loaded, logger);
   const router = new Router(config.routing, new Set(adapters.keys()));
-  const health = new ProviderHealth(config.providers);
-  const pricing = await Pricing.load(config.pricing, loaded.baseDir, logger, { refresh: !sideEffectFree });
   const dbPath = config.usage.db_path;
-  const ledger = UsageLedger.open(sideEffectFree || dbPath === ':memory:' ? ':memory:' : path.resolve(loaded.baseDir, dbPath), (error) =>
+  const ledgerPath = sideEffectFree || dbPath === ':memory:' ? ':memory:' : path.resolve(loaded.baseDir, dbPath);
+  const state = await openState(config, { logger, ledgerPath, sideEffectFree });
+  const providerStates = state.providerStates;
+  // A breaker that opens here opens on every replica; what others publish is applied here without being published again.
+  const health = new ProviderHealth(config.providers, Date.now, providerStates && { onOpened: (provider, until) => void providerStates.publish({ kind: 'opened', provider, until }) });
+  await providerStates?.subscribe((event) => health.applyRemote(event));
+  const pricing = await Pricing.load(config.pricing, loaded.baseDir, logger, { refresh: !sideEffectFree });
+  const ledger = UsageLedger.open(ledgerPath, (error) =>
     logger.warn({ err: error }, 'the usage ledger checkpoints on the request path from now on: its checkpoint thread stopped'),
   );
-  const budgets = new Budgets(config.cost_control, ledger.spendSince(Budgets.todayStart()));
-  const cache = config.cache.enabled ? new MemoryResponseCache(config.cache.max_entries, config.cache.max_bytes) : undefined;
+  const keys = await VirtualKeys.open(state.keys, config.keys, {
+    onSyncFailed: (error) => logger.warn({ cause: withoutMessage(error) }, "shared state: proxy.yaml's keys could not be written to it; they work from memory meanwhile"),
+  });
+  const budgets = new Budgets(config.cost_control, state.budgets);
+  await seedBudgets(budgets, ledger);
+  const rateLimits = new RateLimits(config.rate_limits, state.limits);
+  const cache = state.cache;
   const healthChecker = new HealthChecker(health, logger);
   if (!sideEffectFree) healthChecker.start([...adapters.values()].filter((adapter) => healthCheckEnabled(adapter.options)));
   const secrets = new SecretRedactor(config);
@@ -337,12 +364,12 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const responseStore = new ResponseStore({ maxEntries: store.max_entries, maxBytes: store.max_bytes, ttlMs: store.ttl_seconds * 1000 });
   if (config.metrics.enabled) {
     const providerTypes = new Map([...adapters.values()].map((adapter) => [adapter.name, adapter.options.type]));
-    metrics = new GatewayMetrics({ config: config.metrics, providers: providerTypes, health, budgets });
+    metrics = new GatewayMetrics({ config: config.metrics, providers: providerTypes, health, budgets, state });
   }
   const webhooks = sideEffectFree ? [] : config.webhooks.map((webhook) => new WebhookSender(webhook, { logger, onDropped: (count) => metrics?.webhookRecordsDropped(count) }));
   const telemetry = await telemetryFor(config, logger, metrics, webhooks, sideEffectFree);
   return new Gateway(
-    { config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, cache, logger, secrets, responseStore, metrics, telemetry },
+    { config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, rateLimits, keys, state, cache, logger, secrets, responseStore, metrics, telemetry },
     { file: loaded.file },
     closeLogger,
     async () => {
@@ -376,4 +403,11 @@ async function telemetryFor(
 function loggingFor(logging: GatewayRuntime['config']['logging'], baseDir: string, sideEffectFree: boolean): GatewayRuntime['config']['logging'] {
   if (!logging.file) return logging;
   return { ...logging, file: sideEffectFree ? undefined : path.resolve(baseDir, logging.file) };
+}
+
+/** Today's spend, and this month's of virtual keys (their ids start `key_`), from the ledger: a restart forgets nothing spent. */
+async function seedBudgets(budgets: Budgets, ledger: UsageLedger): Promise<void> {
+  const month = ledger.spendSince(Budgets.monthStart());
+  const virtualKeyIds = [...month.byKey.keys()].filter((keyId) => keyId.startsWith('key_'));
+  await budgets.seed(ledger.spendSince(Budgets.todayStart()), month, virtualKeyIds);
 }

@@ -11,6 +11,8 @@ import { OutputTally } from './output-tally.js';
 import { promptTokensKnown } from './prompt-tokens.js';
 import type { GatewayRuntime } from './runtime.js';
 import { applyRequestHooks } from './stages/request-hooks.js';
+import { limitRate, settleRateLimit } from './stages/limit-rate.js';
+import { authenticateKey, authorizeModel } from './stages/authenticate.js';
 import { applyResponseHooks } from './stages/response-hooks.js';
 import { dispatch } from './stages/dispatch.js';
 import { recordRequest } from './stages/record-request.js';
@@ -60,13 +62,17 @@ export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime):
 
 /** Every stage before the answer: each passes the request on, answers it early, or throws a GatewayError. */
 async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
+  await authenticateKey(ctx, runtime);
   validateRequest(ctx);
   routeRequest(ctx, runtime);
+  authorizeModel(ctx, runtime);
   if (await applyRequestHooks(ctx, runtime)) {
     // What a hook left is checked and routed as the client's request was.
     validateRequest(ctx);
     routeRequest(ctx, runtime);
+    authorizeModel(ctx, runtime);
   }
+  await limitRate(ctx, runtime);
   const cached = await lookUpCache(ctx, runtime);
   if (cached) return cached;
   await reserveBudget(ctx, runtime);
@@ -89,7 +95,8 @@ async function answered(ctx: RequestContext, runtime: GatewayRuntime, answer: Ch
     else chargeEmbeddingInput(ctx);
   }
   settleCost(ctx, runtime);
-  settleBudget(ctx, runtime);
+  await settleBudget(ctx, runtime);
+  settleRateLimit(ctx, runtime);
   storeInCache(ctx, runtime, answer);
   let status = 200;
   let failure: GatewayError | undefined;
@@ -116,7 +123,8 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
       noteAnswer(ctx, end.response);
       if (!ctx.usage) chargeProducedOutput(ctx, runtime, output);
       settleCost(ctx, runtime);
-      settleBudget(ctx, runtime);
+      await settleBudget(ctx, runtime);
+      settleRateLimit(ctx, runtime);
       if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse, end.nativeApi);
       else if (end.response) storeInCache(ctx, runtime, end.response);
       if (end.response) await applyResponseHooks(ctx, runtime, end.response);
@@ -131,7 +139,8 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
   noteAnswer(ctx, undefined);
   chargeProducedOutput(ctx, runtime, output);
   settleCost(ctx, runtime);
-  settleBudget(ctx, runtime);
+  await settleBudget(ctx, runtime);
+  settleRateLimit(ctx, runtime);
   ctx.responseChars = output.characterCountIfRead() ?? null;
   const error = end.kind === 'failed' ? runtime.secrets.upstreamError(asUpstreamError(ctx.provider ?? 'unknown', end.thrown, ctx.signal), ctx.clientApiKey) : undefined;
   // A client that stopped reading, or whose socket closed and so aborted the upstream read, ended the stream, not the provider.
@@ -156,9 +165,17 @@ async function rejected(ctx: RequestContext, runtime: GatewayRuntime, thrown: un
   const error = GatewayError.is(thrown) ? thrown : new GatewayError(500, 'Internal gateway error; see the gateway log for details.', { code: 'internal_error' });
   if (!GatewayError.is(thrown)) runtime.logger.error({ requestId: ctx.id, cause: withoutMessage(thrown) }, 'the gateway failed on a request');
   noteAnswer(ctx, undefined);
-  settleBudget(ctx, runtime);
+  await settleBudget(ctx, runtime);
+  settleRateLimit(ctx, runtime);
   await recordRequest(ctx, runtime, error.status, { error });
-  return error;
+  return withRateLimitHeaders(error, ctx);
+}
+
+/** An error after the client limits were drawn tells of them as an answer would (its own headers, e.g. Retry-After, first). */
+function withRateLimitHeaders(error: GatewayError, ctx: RequestContext): GatewayError {
+  const limitHeaders = ctx.rateLimit?.headers;
+  if (!limitHeaders) return error;
+  return new GatewayError(error.status, error.message, { type: error.type, code: error.code, param: error.param, headers: { ...limitHeaders, ...error.headers } });
 }
 
 /** For embeddings answered without usage: their input, at its bound (as many tokens as UTF-8 bytes). */

@@ -5,8 +5,11 @@ import type { BaseAdapter } from '../providers/base-adapter.js';
 import type { HealthChecker } from '../routing/health-checker.js';
 import type { ProviderHealth } from '../routing/provider-health.js';
 import type { Router } from '../routing/router.js';
-import type { MemoryResponseCache } from '../cache/memory-cache.js';
+import type { ResponseCacheStore } from '../cache/response-cache-store.js';
+import type { StateBackend } from '../state/state-backend.js';
 import type { Budgets } from '../limits/budgets.js';
+import type { RateLimits } from '../limits/rate-limits.js';
+import type { VirtualKeys } from '../limits/virtual-keys.js';
 import type { UsageLedger } from '../usage/ledger.js';
 import type { Pricing } from '../usage/pricing.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
@@ -38,8 +41,14 @@ export interface GatewayRuntime {
   readonly pricing: Pricing;
   readonly ledger: UsageLedger;
   readonly budgets: Budgets;
-  /** Undefined when `cache.enabled` is false. */
-  readonly cache: MemoryResponseCache | undefined;
+  /** `rate_limits:` and the store of their buckets. */
+  readonly rateLimits: RateLimits;
+  /** The virtual keys (proxy.yaml's `keys:` and the admin API's). */
+  readonly keys: VirtualKeys;
+  /** What replicas share (`state.backend`): limits, budgets, keys, the cache, provider states. */
+  readonly state: StateBackend;
+  /** The state's response cache; undefined when `cache.enabled` is false. */
+  readonly cache: ResponseCacheStore | undefined;
   readonly logger: Logger;
   /** Cleans upstream text of every secret before it reaches a client or a log. */
   readonly secrets: SecretRedactor;

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { GatewayError } from '../core/errors.js';
 import { parseUsageQuery, usageReport } from '../usage/usage-report.js';
+import { handleAdminKeys } from './admin-keys.js';
 import type { AdminThrottle } from './admin-throttle.js';
 import { parseJsonBody, readBody } from './read-body.js';
 import { sendError, sendJson } from './respond.js';
@@ -24,6 +25,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, gat
     if (req.method !== 'GET') return methodNotAllowed(res, path, 'GET');
     return sendJson(res, 200, { object: 'list', data: [...gateway.runtime.adapters.values()].map((adapter) => describeProvider(gateway, adapter.name)) });
   }
+  if (path === '/admin/keys' || path.startsWith('/admin/keys/')) return handleAdminKeys(req, res, gateway, path);
   if (path === '/admin/usage') {
     if (req.method !== 'GET') return methodNotAllowed(res, path, 'GET');
     return sendUsage(req, res, gateway);
@@ -49,7 +51,7 @@ async function setProviderState(req: IncomingMessage, res: ServerResponse, gatew
   if (typeof state !== 'string' || !states.has(state)) {
     return sendError(res, new GatewayError(400, '"state" must be "up", "down" or "auto".', { param: 'state', code: 'invalid_state' }));
   }
-  gateway.runtime.health.force(provider, state as 'up' | 'down' | 'auto');
+  await gateway.forceProvider(provider, state as 'up' | 'down' | 'auto');
   gateway.runtime.logger.warn({ provider, state }, 'an operator set the provider state');
   sendJson(res, 200, describeProvider(gateway, provider));
 }

@@ -72,7 +72,7 @@ function abortedWhenClientLeaves(res: ServerResponse): AbortSignal {
 }
 
 function answerHeaders(ctx: RequestContext): Record<string, string> {
-  const headers: Record<string, string> = { 'x-tokenpak-cache': ctx.cacheStatus ?? 'bypass', 'server-timing': `tokenpak;dur=${ownTimeMs(ctx).toFixed(3)}` };
+  const headers: Record<string, string> = { ...ctx.rateLimit?.headers, 'x-tokenpak-cache': ctx.cacheStatus ?? 'bypass', 'server-timing': `tokenpak;dur=${ownTimeMs(ctx).toFixed(3)}` };
   if (ctx.provider) headers['x-tokenpak-provider'] = ctx.provider;
   if (typeof ctx.cost === 'number') headers['x-tokenpak-cost-usd'] = formatCost(ctx.cost);
   return headers;

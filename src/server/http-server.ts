@@ -168,8 +168,14 @@ async function serveMetrics(req: IncomingMessage, res: ServerResponse, gateway: 
   res.end(body);
 }
 
+/** The models the client may use: with `auth.require_keys`, it needs a valid key (401 without one). */
 async function listModels(req: IncomingMessage, res: ServerResponse, gateway: Gateway): Promise<void> {
-  sendJson(res, 200, await gateway.models.list({ apiKey: clientApiKey(req) }));
+  try {
+    sendJson(res, 200, await gateway.models.list({ apiKey: clientApiKey(req) }));
+  } catch (error) {
+    if (!GatewayError.is(error)) throw error;
+    sendError(res, error);
+  }
 }
 
 function ready(_req: IncomingMessage, res: ServerResponse, gateway: Gateway): void {

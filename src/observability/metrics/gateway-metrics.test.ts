@@ -2,6 +2,7 @@ import parsePrometheusTextFormat, { type PrometheusMetricFamily, type Prometheus
 import { describe, expect, it } from 'vitest';
 import type { AttemptRecord, RequestRecord } from '../request-record.js';
 import { GatewayMetrics, type DailyBudgetView, type ProviderHealthView } from './gateway-metrics.js';
+import type { StateHealth } from '../../state/state-backend.js';
 import { processMetricsRegistry } from './process-metrics.js';
 
 type ProviderState = ReturnType<ProviderHealthView['state']>;
@@ -48,6 +49,7 @@ interface Fakes {
   forced?: Record<string, 'up' | 'down'>;
   budget?: ReturnType<DailyBudgetView['daily']>;
   maxModels?: number;
+  state?: StateHealth;
 }
 
 function gatewayMetrics(fakes: Fakes = {}) {
@@ -65,6 +67,7 @@ function gatewayMetrics(fakes: Fakes = {}) {
     ]),
     health,
     budgets: { daily: () => budget },
+    state: { health: () => fakes.state ?? { backend: 'memory', reachable: true, replicas: 1 } },
   });
   return { metrics, states };
 }
@@ -307,6 +310,12 @@ describe('GatewayMetrics', () => {
     expect(value(parsePrometheusTextFormat(secondText), 'tokenpak_requests_total', { api: 'chat', provider: 'anthropic', model: 'claude-sonnet-4-5', status: '200', cache: 'miss' })).toBeUndefined();
     expect(processMetricsRegistry()).toBe(processMetricsRegistry());
     expect(first.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
+  });
+
+  it('says whether the shared state can be reached and how many replicas share it', async () => {
+    const { metrics } = gatewayMetrics({ state: { backend: 'redis', reachable: false, replicas: 3 } });
+    const families = parsePrometheusTextFormat(await metrics.render());
+    expect([value(families, 'tokenpak_state_backend_up'), value(families, 'tokenpak_state_replicas')]).toEqual([0, 3]);
   });
 
   it('never throws on a record with a number that is not finite', () => {

@@ -3,6 +3,8 @@ import type { MetricsConfig } from '../../config/observability-schema.js';
 import type { RecordContent, RequestObserver, RequestRecord } from '../request-record.js';
 import { BoundedLabelSet, overflowLabel } from './bounded-label-set.js';
 import { processMetricsRegistry } from './process-metrics.js';
+import type { StateHealth } from '../../state/state-backend.js';
+import { clusterMetrics, shareRegistriesWithPrimary } from './cluster-metrics.js';
 
 /** What routing says of a provider: `up` (breaker closed or forced up), `down` (forced down), or the breaker's `open` / `half_open`. */
 export interface ProviderHealthView {
@@ -21,6 +23,8 @@ export interface GatewayMetricsOptions {
   providers: ReadonlyMap<string, string>;
   health: ProviderHealthView;
   budgets: DailyBudgetView;
+  /** Whether the shared state (Redis) can be reached, and the replicas sharing it. */
+  state: { health(): StateHealth };
 }
 
 const circuitStates = ['closed', 'open', 'half_open', 'forced_up', 'forced_down'] as const;
@@ -31,6 +35,15 @@ const budgetScopes: ReadonlyMap<string, string> = new Map([
   ['daily_limit_exceeded', 'global'],
   ['per_key_daily_limit_exceeded', 'key'],
   ['per_user_daily_limit_exceeded', 'user'],
+]);
+
+/** A rate-limit refusal's code names its scope: `key_rpm_exceeded`, `user_tpm_exceeded`, `provider_rate_limited`. */
+const rateLimitScopes: ReadonlyMap<string, string> = new Map([
+  ['key_rpm_exceeded', 'key'],
+  ['key_tpm_exceeded', 'key'],
+  ['user_rpm_exceeded', 'user'],
+  ['user_tpm_exceeded', 'user'],
+  ['provider_rate_limited', 'provider'],
 ]);
 
 const noProvider = 'none';
@@ -65,6 +78,7 @@ export class GatewayMetrics implements RequestObserver {
   private readonly cost: Counter<'provider' | 'model'>;
   private readonly cacheRequests: Counter<'result'>;
   private readonly budgetRejections: Counter<'scope'>;
+  private readonly rateLimited: Counter<'scope'>;
   private readonly fallbacks: Counter<'from' | 'to'>;
   private readonly retries: Counter<'provider'>;
   private readonly ledgerWriteErrors: Counter;
@@ -74,6 +88,7 @@ export class GatewayMetrics implements RequestObserver {
   constructor(private readonly options: GatewayMetricsOptions) {
     const registers = [this.registry];
     this.contentType = this.registry.contentType;
+    shareRegistriesWithPrimary([this.registry, processMetricsRegistry()]);
     this.models = new BoundedLabelSet(options.config.max_models);
 
     this.requests = new Counter({
@@ -133,6 +148,12 @@ export class GatewayMetrics implements RequestObserver {
       labelNames: ['scope'],
       registers,
     });
+    this.rateLimited = new Counter({
+      name: 'tokenpak_rate_limited_total',
+      help: 'Requests refused (429) by a rate limit: key, user or provider (rate_limits).',
+      labelNames: ['scope'],
+      registers,
+    });
     this.fallbacks = new Counter({
       name: 'tokenpak_fallbacks_total',
       help: 'Moves from one provider to the next within a request.',
@@ -185,6 +206,8 @@ export class GatewayMetrics implements RequestObserver {
 
   /** The gateway's metrics followed by the process and Node metrics, in the Prometheus text format. */
   async render(): Promise<string> {
+    const wholeGateway = await clusterMetrics();
+    if (wholeGateway !== undefined) return wholeGateway;
     const [own, processWide] = await Promise.all([this.registry.metrics(), processMetricsRegistry().metrics()]);
     return own + processWide;
   }
@@ -207,6 +230,7 @@ export class GatewayMetrics implements RequestObserver {
     if (record.cost_usd !== null && record.cost_usd > 0) this.cost.inc({ provider, model }, record.cost_usd);
     if (record.cache !== null) this.cacheRequests.inc({ result: record.cache });
     if (record.error_type === 'budget_exceeded') this.budgetRejections.inc({ scope: budgetScopes.get(record.error_code ?? '') ?? 'other' });
+    if (record.error_type === 'rate_limit_exceeded') this.rateLimited.inc({ scope: rateLimitScopes.get(record.error_code ?? '') ?? 'other' });
     this.countAttempts(record.attempts);
   }
 
@@ -230,12 +254,14 @@ export class GatewayMetrics implements RequestObserver {
 
   /** Provider health and the daily budget, read when Prometheus scrapes rather than on every request. */
   private registerScrapeTimeGauges(registers: Registry[]): void {
-    const { providers, health, budgets } = this.options;
+    const { providers, health, budgets, state } = this.options;
+    // With workers, a scrape sums every worker's gauges unless told otherwise: a provider is up when every worker finds it so.
     const providerUp: Gauge<'provider'> = new Gauge({
       name: 'tokenpak_provider_up',
       help: '1 when the provider takes traffic (breaker closed or forced up), else 0.',
       labelNames: ['provider'],
       registers,
+      aggregator: 'min',
       collect() {
         for (const provider of providers.keys()) providerUp.set({ provider }, health.state(provider) === 'up' ? 1 : 0);
       },
@@ -256,6 +282,7 @@ export class GatewayMetrics implements RequestObserver {
       name: 'tokenpak_budget_spent_usd',
       help: 'What the gateway has spent today (UTC), in USD.',
       registers,
+      aggregator: 'max',
       collect() {
         budgetSpent.set(budgets.daily().spent);
       },
@@ -264,10 +291,29 @@ export class GatewayMetrics implements RequestObserver {
       name: 'tokenpak_budget_limit_usd',
       help: 'The gateway’s daily budget (cost_control.daily_limit_usd), in USD; absent when there is none.',
       registers,
+      aggregator: 'max',
       collect() {
         const { limit } = budgets.daily();
         if (limit === undefined) budgetLimit.remove();
         else budgetLimit.set(limit);
+      },
+    });
+    const stateUp: Gauge = new Gauge({
+      name: 'tokenpak_state_backend_up',
+      help: '1 while the shared state (state.backend: redis) can be reached, 0 while the gateway serves on local state; always 1 in memory.',
+      registers,
+      aggregator: 'min',
+      collect() {
+        stateUp.set(state.health().reachable ? 1 : 0);
+      },
+    });
+    const replicas: Gauge = new Gauge({
+      name: 'tokenpak_state_replicas',
+      help: 'Gateway processes seen sharing the state, this one included (last known while Redis cannot be reached).',
+      registers,
+      aggregator: 'max',
+      collect() {
+        replicas.set(state.health().replicas);
       },
     });
   }
