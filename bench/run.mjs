@@ -4,7 +4,7 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closedLoop, concurrentStreams, openLoop, openLoopStreams } from './lib/load.mjs';
-import { cpuMicros, freePort, rssMb, startServer, watchRss } from './lib/processes.mjs';
+import { cpuMicros, freePort, hasCommand, rssMb, startServer, watchRss } from './lib/processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -17,6 +17,30 @@ const ms = (value) => (Number.isFinite(value) ? value.toFixed(2) : '-');
 const messages = (text) => [{ role: 'user', content: text }];
 const uniquePrompt = (index) => ({ model: 'gpt-4.1-nano', messages: messages(`Invent holiday number ${index} ${Math.random()}`), max_tokens: 100 });
 const samePrompt = () => ({ model: 'gpt-4.1-nano', messages: messages('Invent a new holiday and describe its traditions.'), max_tokens: 100 });
+// Every TokenPak request presents a virtual key and passes rate limits set high enough never to refuse it.
+const benchKey = 'tpk_bench_virtual_key_never_used_elsewhere';
+const tokenpakHeaders = { authorization: `Bearer ${benchKey}` };
+
+/** TokenPak's proxy.yaml for the bench: every built-in feature on, with the given state and workers. */
+function tokenpakConfig({ port, work, upstream, name, state, workers = 1 }) {
+  return [
+    `server: { host: 127.0.0.1, port: ${port}, workers: ${workers} }`,
+    'logging: { level: info }',
+    `usage: { db_path: ${JSON.stringify(path.join(work, `${name}.db`))} }`,
+    'cache: { enabled: true }',
+    'cost_control: { daily_limit_usd: 1000000 }',
+    'rate_limits: { keys: { default: { rpm: 1000000000, tpm: 1000000000000 } }, users: { default: { rpm: 1000000000 } } }',
+    'auth: { require_keys: true }',
+    `keys: [{ name: bench, key: ${benchKey} }]`,
+    `state: ${state}`,
+    // The slow-stream model is the fake's; priced as gpt-4.1-nano so that the budget holds it as it holds every request.
+    'pricing: { bench-slow: { input_per_mtok: 0.1, output_per_mtok: 0.4 } }',
+    'providers:',
+    `  openai: { type: openai, base_url: "${upstream.url}/v1", api_key: bench }`,
+    'routing: { primary: openai }',
+    '',
+  ].join('\n');
+}
 
 async function main() {
   const started = new Date();
@@ -34,24 +58,26 @@ async function main() {
 
     const tokenpakPort = await freePort();
     const config = path.join(work, 'proxy.yaml');
-    await writeFile(
-      config,
-      [
-        `server: { host: 127.0.0.1, port: ${tokenpakPort} }`,
-        'logging: { level: info }',
-        `usage: { db_path: ${JSON.stringify(path.join(work, 'usage.db'))} }`,
-        'cache: { enabled: true }',
-        'cost_control: { daily_limit_usd: 1000000 }',
-        // The slow-stream model is the fake's; priced as gpt-4.1-nano so that the budget holds it as it holds every request.
-        'pricing: { bench-slow: { input_per_mtok: 0.1, output_per_mtok: 0.4 } }',
-        'providers:',
-        `  openai: { type: openai, base_url: "${upstream.url}/v1", api_key: bench }`,
-        'routing: { primary: openai }',
-        '',
-      ].join('\n'),
-    );
+    await writeFile(config, tokenpakConfig({ port: tokenpakPort, work, upstream, name: 'memory', state: '{ backend: memory }' }));
     const tokenpak = await startServer('tokenpak', process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--config', config], tokenpakPort);
     servers.push(tokenpak);
+
+    // Shared state: the same gateway on Redis, as one process and as two workers (closed loops only).
+    const redisTargets = [];
+    if (hasCommand('redis-server')) {
+      const redisPort = await freePort();
+      servers.push(await startServer('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], redisPort));
+      const redisState = `{ backend: redis, redis_url: "redis://127.0.0.1:${redisPort}" }`;
+      for (const [name, workers] of [['tokenpak (redis state)', 1], ['tokenpak (redis state, 2 workers)', 2]]) {
+        const port = await freePort();
+        const file = path.join(work, `proxy-${workers}.yaml`);
+        await writeFile(file, tokenpakConfig({ port, work, upstream, name: `redis-${workers}`, state: redisState, workers }));
+        // SIGTERM, so that a primary stops its workers with it.
+        const server = await startServer(name, process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--config', file], port, { stopSignal: 'SIGTERM' });
+        servers.push(server);
+        redisTargets.push({ name, url: server.url, pid: server.pid, body: uniquePrompt, headers: tokenpakHeaders, closedLoopsOnly: true });
+      }
+    } else log('redis-server is not installed: the Redis-state rows are left out');
 
     const portkeyPort = await freePort();
     const portkey = await startServer(
@@ -66,8 +92,9 @@ async function main() {
     const targets = [
       direct,
       { name: 'floor proxy', url: floor.url, pid: floor.pid, body: uniquePrompt },
-      { name: 'tokenpak', url: tokenpak.url, pid: tokenpak.pid, body: uniquePrompt },
-      { name: 'tokenpak (cache hits)', url: tokenpak.url, pid: tokenpak.pid, body: samePrompt },
+      { name: 'tokenpak', url: tokenpak.url, pid: tokenpak.pid, body: uniquePrompt, headers: tokenpakHeaders },
+      { name: 'tokenpak (cache hits)', url: tokenpak.url, pid: tokenpak.pid, body: samePrompt, headers: tokenpakHeaders },
+      ...redisTargets,
       {
         name: 'portkey',
         url: portkey.url,
@@ -83,11 +110,11 @@ async function main() {
       log(`${target.name}: warming up`);
       await closedLoop(target, plan.connections, plan.warmupMs);
       const peak = watchRss(target.pid);
-      for (const rate of plan.rates) {
+      for (const rate of target.closedLoopsOnly ? [] : plan.rates) {
         log(`${target.name}: ${rate} requests/s open loop`);
         rows.open.push({ target: target.name, rate, ...(await openLoop(target, rate, plan.phaseMs)) });
       }
-      if (target.name !== 'tokenpak (cache hits)') {
+      if (target.name !== 'tokenpak (cache hits)' && !target.closedLoopsOnly) {
         log(`${target.name}: ${plan.streamRate} streams/s open loop`);
         rows.openStreams.push({ target: target.name, ...(await openLoopStreams(target, plan.streamRate, plan.phaseMs)) });
       }
@@ -96,7 +123,7 @@ async function main() {
       log(`${target.name}: closed loop, 100-chunk streams`);
       const streaming = { ...target, body: (index) => ({ ...target.body(index), stream: true }) };
       rows.closedStream.push({ target: target.name, ...(await withCpu(target.pid, () => closedLoop(streaming, plan.connections, plan.phaseMs))) });
-      if (target.name !== 'tokenpak (cache hits)') {
+      if (target.name !== 'tokenpak (cache hits)' && !target.closedLoopsOnly) {
         for (let run = 1; run <= plan.streamRepeats; run++) {
           log(`${target.name}: ${plan.streams} concurrent streams, run ${run}`);
           const streamPeak = watchRss(target.pid);
@@ -146,7 +173,8 @@ function render(rows, idleRss, started) {
   lines.push(
     `- Method: one zero-delay OpenAI-format upstream (~500-byte answer; 100-chunk stream). Each server runs in its own process on loopback; the load generator runs in this one, on the same ${cpus().length} cores. ` +
       'Open loop: requests leave at a fixed rate and latency counts from when each was due. Closed loop: each connection sends the next request as soon as the last is answered. ' +
-      'Added latency = the target\u2019s percentile minus the direct percentile at the same rate. CPU µs/req = the server process\u2019s own CPU time (user + system, from /proc) during the closed loop, per answered request: steadier than throughput on a shared machine. TokenPak runs with cost tracking, the usage ledger (SQLite), a daily budget (every request reserves its worst-case cost), the cache on but missing (unique prompts), and, on by default, Prometheus metrics and one JSON audit line per request (stdout); "cache hits" repeats one prompt.',
+      'Added latency = the target\u2019s percentile minus the direct percentile at the same rate. CPU µs/req = the server process\u2019s own CPU time (user + system, from /proc) during the closed loop, per answered request: steadier than throughput on a shared machine. TokenPak runs with cost tracking, the usage ledger (SQLite), a daily budget (every request reserves its worst-case cost), the cache on but missing (unique prompts), a virtual key required on every request, per-key and per-user rate limits (never reached), and, on by default, Prometheus metrics and one JSON audit line per request (stdout); "cache hits" repeats one prompt. ' +
+      'State is in memory unless a row says Redis (a local redis-server; closed loops only): "2 workers" is `server.workers: 2`, its CPU and RSS summed over the primary and its workers.',
     `- Phases: ${plan.phaseMs / 1000} s each; ${plan.connections} connections for closed loops; ${plan.streams} concurrent slow streams (98 chunks, ${quick ? 2 : 50} ms apart).`,
     '',
   );
@@ -201,6 +229,13 @@ function render(rows, idleRss, started) {
     const floorStreamsPeak = Math.max(...rows.streams.filter((row) => row.target === 'floor proxy').map((row) => row.rss));
     const [firstRun, lastRun] = [tokenpakStreams[0], tokenpakStreams[tokenpakStreams.length - 1]];
     lines.push(`| RSS ≤ 100 MB with ${plan.streams} open streams | peak ${rssLoaded.toFixed(0)} MB (idle ${idleRss.tokenpak.toFixed(0)}; the floor proxy's peak ${floorStreamsPeak.toFixed(0)}) | ${verdict(rssLoaded <= 100)} |`);
+    const oneWorker = tp('tokenpak (redis state)');
+    const twoWorkers = tp('tokenpak (redis state, 2 workers)');
+    if (oneWorker && twoWorkers) {
+      const twoStream = rows.closedStream.find((row) => row.target === 'tokenpak (redis state, 2 workers)');
+      const oneStream = rows.closedStream.find((row) => row.target === 'tokenpak (redis state)');
+      lines.push(`| server.workers: 2 throughput ≥ 1.8× one worker, Redis state (non-stream / stream) | ${ratio(twoWorkers.throughput / oneWorker.throughput)}× / ${ratio(twoStream.throughput / oneStream.throughput)}× | ${verdict(twoWorkers.throughput / oneWorker.throughput >= 1.8)} |`);
+    }
     lines.push(`| no RSS growth across repeated runs (within 5%) | after each run ${tokenpakStreams.map((row) => row.rssAfter.toFixed(0)).join(' → ')} MB | ${verdict(lastRun.rssAfter <= firstRun.rssAfter * 1.05)} |`);
   }
   lines.push('');

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
@@ -32,7 +32,7 @@ export async function startServer(name, command, args, port, options = {}) {
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', resolve);
-        child.kill('SIGKILL');
+        child.kill(options.stopSignal ?? 'SIGKILL');
       }),
   };
 }
@@ -48,14 +48,34 @@ function answers(port) {
   });
 }
 
-/** Resident memory of a process now, in MB (Linux). */
-export function rssMb(pid) {
+/** Whether a program is on the PATH. */
+export function hasCommand(command) {
+  return spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
+}
+
+/** A process and its children (a primary's workers), as pids (Linux). */
+function processTree(pid) {
+  let children = [];
   try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
-    return 0;
+    // Gone, or no children file: the process alone.
   }
+  return [pid, ...children.flatMap(processTree)];
+}
+
+/** Resident memory of a process and its children now, in MB (Linux). */
+export function rssMb(pid) {
+  let total = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const status = readFileSync(`/proc/${member}/status`, 'utf8');
+      total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return total;
 }
 
 /** Samples a process's RSS every 100 ms until stopped; resolves with the peak. */
@@ -68,12 +88,16 @@ export function watchRss(pid) {
   };
 }
 
-/** CPU time (user + system) a process has used so far, in microseconds (Linux, 100 clock ticks a second). */
+/** CPU time (user + system) a process and its children have used so far, in microseconds (Linux, 100 clock ticks a second). */
 export function cpuMicros(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return NaN;
+  let total = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${member}/stat`, 'utf8').split(') ')[1].split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * 10_000;
+    } catch {
+      if (member === pid) return NaN;
+    }
   }
+  return total;
 }
