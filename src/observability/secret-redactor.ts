@@ -9,7 +9,7 @@ const credentialHeader = /authorization|key|token|secret|password/i;
 
 /**
  * Replaces every secret the gateway knows (provider keys and credential
- * headers, the admin key) and the client's own key with `[redacted]` in text
+ * headers, the admin key, proxy.yaml's virtual keys, the Redis password) and the client's own key with `[redacted]` in text
  * that came from an upstream: error messages may echo a request's headers or
  * body, and they reach clients, logs and mid-stream error events.
  */
@@ -19,6 +19,9 @@ export class SecretRedactor {
   constructor(config: GatewayConfig) {
     const found = new Set<string>();
     if (config.admin.api_key) found.add(config.admin.api_key);
+    for (const key of config.keys) if (key.key) found.add(key.key);
+    const redisPassword = passwordOf(config.state.redis_url);
+    if (redisPassword) found.add(redisPassword);
     for (const provider of Object.values(config.providers)) {
       if (provider.api_key) found.add(provider.api_key);
       for (const [name, value] of Object.entries(provider.headers ?? {})) if (credentialHeader.test(name)) found.add(value);
@@ -56,4 +59,12 @@ export class SecretRedactor {
 /** Whether `text` carries the client's key (a key too short to be one is never looked for: ordinary words would match it). */
 export function holdsClientKey(text: string, clientKey: string | undefined): boolean {
   return clientKey !== undefined && clientKey.length >= minSecretLength && text.includes(clientKey);
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -35,6 +35,8 @@ const budgetScopes: ReadonlyMap<string, string> = new Map([
   ['daily_limit_exceeded', 'global'],
   ['per_key_daily_limit_exceeded', 'key'],
   ['per_user_daily_limit_exceeded', 'user'],
+  ['key_daily_budget_exceeded', 'key'],
+  ['key_monthly_budget_exceeded', 'key'],
 ]);
 
 /** A rate-limit refusal's code names its scope: `key_rpm_exceeded`, `user_tpm_exceeded`, `provider_rate_limited`. */

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../config/load.js';
+import { SecretRedactor } from './secret-redactor.js';
+
+const builtinTypes = new Map([['openai', { requiresBaseUrl: false }]]);
+
+describe('SecretRedactor', () => {
+  it("replaces proxy.yaml's virtual keys and the Redis password wherever an upstream echoes them", () => {
+    const config = validateConfig(
+      {
+        providers: { openai: { type: 'openai', api_key: 'sk-provider-secret' } },
+        keys: [{ name: 'team', key: 'tpk_configured_virtual_key_1' }],
+        state: { backend: 'redis', redis_url: 'redis://:p%40ss-word-9@127.0.0.1:6379' },
+      },
+      { builtinTypes, env: {} },
+    );
+    const secrets = new SecretRedactor(config);
+    expect(secrets.clean('echo tpk_configured_virtual_key_1 p@ss-word-9 sk-provider-secret', undefined)).toBe('echo [redacted] [redacted] [redacted]');
+  });
+});
