@@ -264,6 +264,7 @@ export class Gateway {
   /** An operator's forced state for a provider, here and (with shared state) on every replica. */
   async forceProvider(provider: string, state: ForcedState | 'auto'): Promise<void> {
     this.runtime.health.force(provider, state);
+    if (state !== 'down') this.runtime.rateLimits.providers.clearPauses(provider);
     await this.runtime.state.providerStates?.publish({ kind: 'forced', provider, state });
   }
 
@@ -355,7 +356,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   });
   const budgets = new Budgets(config.cost_control, state.budgets);
   await seedBudgets(budgets, ledger);
-  const rateLimits = new RateLimits(config.rate_limits, state.limits);
+  const clientKeyedProviders = new Set(Object.entries(config.providers).filter(([, provider]) => provider.forward_client_key && !provider.api_key).map(([name]) => name));
+  const rateLimits = new RateLimits(config.rate_limits, state.limits, { clientKeyedProviders });
   const cache = state.cache;
   const healthChecker = new HealthChecker(health, logger);
   if (!sideEffectFree) healthChecker.start([...adapters.values()].filter((adapter) => healthCheckEnabled(adapter.options)));

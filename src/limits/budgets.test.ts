@@ -5,7 +5,7 @@ import { Budgets, type BudgetHolder } from './budgets.js';
 
 const defaults = { default_max_output_tokens: 4096, unpriced: 'reject', provider_tools: 'reject' } as const;
 const anyKey: BudgetHolder = { keyId: 'key', user: undefined, virtualKey: undefined };
-const noSpend = () => ({ total: 0, byKey: new Map<string, number>(), byUser: new Map<string, number>() });
+const noSpend = () => ({ total: 0, byKey: new Map<string, number>(), byKeyUser: [] });
 
 function budgetsWith(limits: Partial<CostControlConfig>, now: () => number = Date.now): Budgets {
   return new Budgets({ ...defaults, ...limits }, new MemoryBudgetStore(now), now);
@@ -38,7 +38,7 @@ describe('Budgets', () => {
     expect(budgets.appliesTo(anyKey)).toBe(false);
     await budgets.settle(await budgets.reserve(0.9, team), 0.9);
     await expect(budgets.reserve(0.2, team)).rejects.toMatchObject({ status: 429, code: 'key_daily_budget_exceeded', message: expect.stringContaining('daily budget of key "team-a"') });
-    await budgets.seed(noSpend(), { total: 0, byKey: new Map([['key_month', 1.4]]), byUser: new Map() }, ['key_month']);
+    await budgets.seed(noSpend(), { total: 0, byKey: new Map([['key_month', 1.4]]), byKeyUser: [] }, ['key_month']);
     const monthly: BudgetHolder = { keyId: 'key_month', user: undefined, virtualKey: { name: 'monthly', budget: { monthly_usd: 1.5 } } };
     await expect(budgets.reserve(0.2, monthly)).rejects.toMatchObject({ code: 'key_monthly_budget_exceeded', message: expect.stringContaining('spent this month') });
   });
@@ -55,8 +55,8 @@ describe('Budgets', () => {
 
   it("seeds only accounts the store does not hold, so a replica starting later does not overwrite the shared spend", async () => {
     const budgets = budgetsWith({ daily_limit_usd: 1 });
-    await budgets.seed({ total: 0.5, byKey: new Map(), byUser: new Map() }, noSpend(), []);
-    await budgets.seed({ total: 0.1, byKey: new Map(), byUser: new Map() }, noSpend(), []);
+    await budgets.seed({ total: 0.5, byKey: new Map(), byKeyUser: [] }, noSpend(), []);
+    await budgets.seed({ total: 0.1, byKey: new Map(), byKeyUser: [] }, noSpend(), []);
     expect(budgets.daily().spent).toBe(0.5);
   });
 });

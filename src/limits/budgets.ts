@@ -2,6 +2,8 @@ import type { CostControlConfig } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
 import type { AccountLevel, BudgetAccount, BudgetStore } from '../state/budget-store.js';
 import type { VirtualKeyRecord } from '../state/key-store.js';
+import type { LedgerSpend } from '../usage/ledger.js';
+import { userBucketName } from './client-rate-limits.js';
 
 const dayMs = 86_400_000;
 
@@ -9,6 +11,8 @@ const dayMs = 86_400_000;
 export interface Reservation {
   readonly amount: number;
   readonly accounts: readonly BudgetAccount[];
+  /** The store's name for the hold (Redis), so that settling releases exactly it, once. */
+  readonly holdId: string | undefined;
 }
 
 /** Who a request is charged to: its key (a virtual key's id, or a client key's hash), its user, and the virtual key's own budget. */
@@ -18,12 +22,6 @@ export interface BudgetHolder {
   readonly virtualKey: Pick<VirtualKeyRecord, 'name' | 'budget'> | undefined;
 }
 
-/** Spend the ledger holds for a period, for the store's accounts at start-up. */
-export interface LedgerSpend {
-  total: number;
-  byKey: Map<string, number>;
-  byUser: Map<string, number>;
-}
 
 /** One account a request is checked against, with what a refusal says of it. */
 interface Check {
@@ -89,7 +87,7 @@ export class Budgets {
       for (const [keyId, spent] of today.byKey) seeds.push(this.store.seed(dayAccount(now, `key:${keyId}`, undefined), spent));
     }
     if (this.limits.per_user_daily_limit_usd !== undefined) {
-      for (const [user, spent] of today.byUser) seeds.push(this.store.seed(dayAccount(now, `user:${user}`, undefined), spent));
+      for (const { keyId, user, spent } of today.byKeyUser) seeds.push(this.store.seed(dayAccount(now, userAccountName(keyId, user), undefined), spent));
     }
     for (const keyId of monthlyKeyIds) seeds.push(this.store.seed(monthAccount(now, keyId, undefined), month.byKey.get(keyId) ?? 0));
     await Promise.all(seeds);
@@ -110,13 +108,13 @@ export class Budgets {
     const accounts = checks.map((check) => check.account);
     const decision = await this.store.reserve(amount, accounts);
     if (!decision.granted) throw refusal(checks[decision.denied] as Check, decision.level, amount);
-    return { amount, accounts };
+    return { amount, accounts, holdId: decision.holdId };
   }
 
   /** Turns a reservation into what the request cost (0 when it failed or its price is unknown); a cost that is no number charges the whole reservation. */
   settle(reservation: Reservation, actual: number): Promise<void> {
     const charged = Number.isFinite(actual) && actual >= 0 ? actual : reservation.amount;
-    return this.store.settle(reservation.amount, charged, reservation.accounts);
+    return this.store.settle(reservation.amount, charged, reservation.accounts, reservation.holdId);
   }
 
   private checksFor(holder: BudgetHolder, now: number): Check[] {
@@ -149,7 +147,7 @@ export class Budgets {
     }
     if (holder.user !== undefined && per_user_daily_limit_usd !== undefined) {
       checks.push({
-        account: dayAccount(now, `user:${holder.user}`, per_user_daily_limit_usd),
+        account: dayAccount(now, userAccountName(holder.keyId, holder.user), per_user_daily_limit_usd),
         name: `The daily budget of user "${holder.user}"`,
         setting: 'cost_control.per_user_daily_limit_usd',
         code: 'per_user_daily_limit_exceeded',
@@ -162,6 +160,11 @@ export class Budgets {
   private totalAccount(now: number): BudgetAccount {
     return dayAccount(now, 'total', this.limits.daily_limit_usd);
   }
+}
+
+/** A user is one of its key's users (another tenant naming the same user has a budget of its own), named as its rate-limit buckets are. */
+function userAccountName(keyId: string, user: string): string {
+  return `user:${keyId}:${userBucketName(user)}`;
 }
 
 function dayAccount(now: number, who: string, limit: number | undefined): BudgetAccount {

@@ -40,10 +40,12 @@ describe('ClientRateLimits.plan', () => {
     const named = limits.plan({ keyId: 'k', virtualKey: undefined, user: 'alice' }, () => 42);
     expect(named?.draws.map((draw) => [draw.id, draw.cost])).toEqual([
       ['key:k:rpm', 1],
-      ['user:alice:tpm', 42],
+      ['user:k:=alice:tpm', 42],
     ]);
     const other = limits.plan({ keyId: 'k', virtualKey: undefined, user: 'bob' }, noTokens);
-    expect(other?.draws.map((draw) => draw.id)).toEqual(['key:k:rpm', 'user:bob:rpm']);
+    expect(other?.draws.map((draw) => draw.id)).toEqual(['key:k:rpm', 'user:k:=bob:rpm']);
+    // Another tenant's "alice" is another user.
+    expect(limits.plan({ keyId: 'other', virtualKey: undefined, user: 'alice' }, () => 42)?.draws[1]?.id).toBe('user:other:=alice:tpm');
   });
 
   it('asks for the tokens once however many token limits apply', () => {
@@ -58,11 +60,19 @@ describe('ClientRateLimits.plan', () => {
 });
 
 describe('userBucketName', () => {
-  it('keeps a short user id and digests a long one or one with the separator', () => {
-    expect(userBucketName('alice')).toBe('alice');
+  it('keeps a short user id and digests a long one or one with the separator, marking the two apart', () => {
+    expect(userBucketName('alice')).toBe('=alice');
     const long = 'u'.repeat(65);
-    expect(userBucketName(long)).toBe(createHash('sha256').update(long).digest('hex'));
-    expect(userBucketName('team:alice')).toMatch(/^[0-9a-f]{64}$/);
+    const digest = createHash('sha256').update(long).digest('hex');
+    expect(userBucketName(long)).toBe(`#${digest}`);
+    expect(userBucketName('team:alice')).toMatch(/^#[0-9a-f]{64}$/);
+    // A user named as another's digest is still not that user.
+    expect(userBucketName(digest)).toBe(`=${digest}`);
+  });
+
+  it('caps a token draw at the whole bucket, so that one large request cannot put it deep in debt', () => {
+    const plan = new ClientRateLimits({ keys: { default: { tpm: 1_000 } }, users: {} }).plan({ keyId: 'k', virtualKey: undefined, user: undefined }, () => 4_200_000);
+    expect(plan?.draws[0]?.cost).toBe(1_000);
   });
 });
 

@@ -68,13 +68,15 @@ export class ClientRateLimits {
       for (const unit of ['rpm', 'tpm'] as const) {
         const perMinute = limit.config[unit];
         if (perMinute === undefined) continue;
-        const cost = unit === 'rpm' ? 1 : (tokenCost ??= tokens());
+        // A request larger than the whole bucket takes it all, not more: its debt would hold others back for as long as it runs.
+        const cost = unit === 'rpm' ? 1 : Math.min(perMinute, (tokenCost ??= tokens()));
         draws.push({ id: `${scope}:${bucket}:${unit}`, capacity: perMinute, refillPerMs: perMinute / msPerMinute, cost });
         limits.push({ scope, unit, perMinute, source: limit.source });
       }
     };
     if (keyLimit) add('key', who.keyId, keyLimit);
-    if (userLimit) add('user', userBucketName(who.user as string), userLimit);
+    // A user is one of its key's users: another tenant naming the same user cannot use up its limit.
+    if (userLimit) add('user', `${who.keyId}:${userBucketName(who.user as string)}`, userLimit);
     return draws.length === 0 ? undefined : { draws, limits };
   }
 
@@ -89,9 +91,13 @@ function sourcedLimits(named: Readonly<Record<string, RateLimitConfig>>, path: s
   return new Map(Object.entries(named).map(([name, config]) => [name, { config, source: `${path}.${name}` }]));
 }
 
-/** The user's part of its bucket ids. */
+/**
+ * The user's part of its ids (buckets, budget accounts): the name itself when
+ * short and plain, else its SHA-256; the two are marked apart, so that no name
+ * can stand for another's hash.
+ */
 export function userBucketName(user: string): string {
-  return user.length > maxPlainUserLength || user.includes(':') ? createHash('sha256').update(user).digest('hex') : user;
+  return user.length > maxPlainUserLength || user.includes(':') ? `#${createHash('sha256').update(user).digest('hex')}` : `=${user}`;
 }
 
 /**

@@ -10,7 +10,7 @@ const primary: Candidate = { provider: 'openai', model: 'gpt-4.1-nano', reason: 
 const fallback: Candidate = { provider: 'anthropic', model: 'claude-haiku', reason: 'fallback' };
 
 /** A clock the test moves, and a sleep that ends only when the test wakes it. */
-function setUp(config: { providers?: Record<string, { rpm?: number; tpm?: number }>; queue_ms?: number; max_queued?: number } = {}) {
+function setUp(config: { providers?: Record<string, { rpm?: number; tpm?: number }>; queue_ms?: number; max_queued?: number; clientKeyed?: string[] } = {}) {
   let time = 1_000_000;
   const now = () => time;
   const sleepers: { ms: number; wake: () => void }[] = [];
@@ -24,6 +24,7 @@ function setUp(config: { providers?: Record<string, { rpm?: number; tpm?: number
     new MemoryLimitStore(now),
     new WaitingRoom(config.max_queued ?? 10, sleep),
     now,
+    new Set(config.clientKeyed),
   );
   return {
     limits,
@@ -40,10 +41,14 @@ function pacedRequest(signal = new AbortController().signal): PacedRequest {
 
 /** What failover does with a pacing: the first candidate it grants is sent (and answers); those it holds back are recorded as skipped. */
 async function firstSent(pacing: AttemptPacing, candidates: Candidate[], attempts: AttemptOutcome[] = []): Promise<Candidate | AttemptOutcome[]> {
-  for await (const candidate of pacing.turns(candidates)) {
+  const granted = async (candidate: Candidate) => {
     const paced = await pacing.take(candidate);
-    if (paced.granted) return candidate;
-    attempts.push({ ...candidate, outcome: 'skipped', status: 429, message: `skipped: ${paced.reason}`, durationMs: 0 });
+    if (!paced.granted) attempts.push({ ...candidate, outcome: 'skipped', status: 429, message: `skipped: ${paced.reason}`, durationMs: 0 });
+    return paced.granted;
+  };
+  for (const candidate of candidates) if (await granted(candidate)) return candidate;
+  if (pacing.holdsBack()) {
+    for await (const candidate of pacing.heldTurns()) if (await granted(candidate)) return candidate;
   }
   return attempts;
 }
@@ -116,11 +121,28 @@ describe('provider pacing', () => {
 
   it('pauses a provider that says it has no requests left, until its reset', async () => {
     const { limits, advance } = setUp({ providers: {} });
-    limits.observe('openai', 200, { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1m0s' });
+    limits.observe(primary, 200, { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '1m0s' });
     const attempts: AttemptOutcome[] = [];
     expect(await firstSent(limits.pacing(pacedRequest(), () => 10), [primary, fallback], attempts)).toBe(fallback);
     expect(attempts[0]?.message).toContain('x-ratelimit-remaining-requests: 0');
+    expect(limits.pausesOf('openai')).toEqual([expect.objectContaining({ model: 'gpt-4.1-nano' })]);
     advance(60_000);
+    expect(await firstSent(limits.pacing(pacedRequest(), () => 10), [primary, fallback])).toBe(primary);
+  });
+
+  it("pauses only the model the provider spoke of, and an operator's word ends the pause", async () => {
+    const { limits } = setUp({ providers: {} });
+    limits.observe(primary, 429, { 'retry-after': '3600' });
+    const otherModel: Candidate = { ...primary, model: 'gpt-4.1' };
+    expect(await firstSent(limits.pacing(pacedRequest(), () => 10), [otherModel])).toBe(otherModel);
+    expect(await firstSent(limits.pacing(pacedRequest(), () => 10), [primary, fallback])).toBe(fallback);
+    limits.clearPauses('openai');
+    expect(await firstSent(limits.pacing(pacedRequest(), () => 10), [primary, fallback])).toBe(primary);
+  });
+
+  it("takes no pause from a provider sent the client's own key: its limits are that client's, not everyone's", async () => {
+    const { limits } = setUp({ providers: {}, clientKeyed: ['openai'] });
+    limits.observe(primary, 429, { 'retry-after': '3600' });
     expect(await firstSent(limits.pacing(pacedRequest(), () => 10), [primary, fallback])).toBe(primary);
   });
 

@@ -28,6 +28,12 @@ export interface PacedRequest {
 type Take = { granted: true; tokenDraw: BucketDraw | undefined } | { granted: false; retryAfterMs: number; reason: string };
 
 const msPerMinute = 60_000;
+/** Pauses kept at once: a provider's models are the operator's and the clients' names, so they are bounded. */
+const maxPauses = 1_000;
+
+function pauseKey(candidate: Candidate): string {
+  return `${candidate.provider}\n${candidate.model}`;
+}
 
 /**
  * Keeps requests within what each provider can take: its configured
@@ -38,8 +44,8 @@ const msPerMinute = 60_000;
  */
 export class ProviderLimits {
   private readonly limits: ReadonlyMap<string, RateLimitConfig>;
-  /** At most one per configured provider: only providers the gateway sends to are heard from. */
-  private readonly pauses = new Map<string, ProviderPause>();
+  /** By provider and model (a provider's limits are per model); bounded, the pause ending soonest dropped first. */
+  private readonly pauses = new Map<string, ProviderPause & { provider: string; model: string }>();
   readonly queueMs: number;
 
   constructor(
@@ -47,6 +53,8 @@ export class ProviderLimits {
     private readonly store: LimitStore,
     readonly room: WaitingRoom,
     readonly now: () => number = Date.now,
+    /** Providers sent the client's own key (`forward_client_key` without `api_key`): what they say of their limits is that client's, not everyone's. */
+    private readonly clientKeyed: ReadonlySet<string> = new Set(),
   ) {
     this.limits = new Map(Object.entries(config.providers));
     this.queueMs = config.queue_ms;
@@ -57,21 +65,48 @@ export class ProviderLimits {
     return new AttemptPacer(this, request, tokens);
   }
 
-  /** Learns from a provider's response whether it is out of requests or tokens until some time. */
-  observe(provider: string, status: number, headers: IncomingHttpHeaders): void {
+  /** Learns from a provider's response whether it is out of requests or tokens for this model until some time. */
+  observe(candidate: Candidate, status: number, headers: IncomingHttpHeaders): void {
+    if (this.clientKeyed.has(candidate.provider)) return;
     const pause = providerPauseOf(status, headers, this.now());
     if (!pause) return;
-    const current = this.pauses.get(provider);
-    if (!current || pause.untilMs > current.untilMs) this.pauses.set(provider, pause);
+    const key = pauseKey(candidate);
+    const current = this.pauses.get(key);
+    if (current && pause.untilMs <= current.untilMs) return;
+    if (!current && this.pauses.size >= maxPauses) this.dropSoonestPause();
+    this.pauses.set(key, { ...pause, provider: candidate.provider, model: candidate.model });
+  }
+
+  /** An operator's word (forcing a provider up or back to auto) ends what it said of its own limits. */
+  clearPauses(provider: string): void {
+    for (const [key, pause] of this.pauses) if (pause.provider === provider) this.pauses.delete(key);
+  }
+
+  /** The provider's models paused now, for the admin API. */
+  pausesOf(provider: string): Array<{ model: string; until: string; reason: string }> {
+    const now = this.now();
+    return [...this.pauses.values()]
+      .filter((pause) => pause.provider === provider && pause.untilMs > now)
+      .map((pause) => ({ model: pause.model, until: new Date(pause.untilMs).toISOString(), reason: pause.reason }));
+  }
+
+  private dropSoonestPause(): void {
+    let soonestKey: string | undefined;
+    let soonestUntil = Number.POSITIVE_INFINITY;
+    for (const [key, pause] of this.pauses) {
+      if (pause.untilMs < soonestUntil) [soonestKey, soonestUntil] = [key, pause.untilMs];
+    }
+    if (soonestKey !== undefined) this.pauses.delete(soonestKey);
   }
 
   /** Draws one request (and its tokens) on the provider's limits, unless it is paused or a limit is reached; at once when it has no limits. */
-  take(provider: string, tokens: () => number): Take | Promise<Take> {
-    const pause = this.pauses.get(provider);
+  take(candidate: Candidate, tokens: () => number): Take | Promise<Take> {
+    const { provider } = candidate;
+    const pause = this.pauses.size === 0 ? undefined : this.pauses.get(pauseKey(candidate));
     if (pause) {
       const left = pause.untilMs - this.now();
-      if (left > 0) return { granted: false, retryAfterMs: left, reason: `provider "${provider}" said its own limit is used up (${pause.reason})` };
-      this.pauses.delete(provider);
+      if (left > 0) return { granted: false, retryAfterMs: left, reason: `provider "${provider}" said its own limit for "${candidate.model}" is used up (${pause.reason})` };
+      this.pauses.delete(pauseKey(candidate));
     }
     const limit = this.limits.get(provider);
     if (!limit || (limit.rpm === undefined && limit.tpm === undefined)) return { granted: true, tokenDraw: undefined };
@@ -81,7 +116,8 @@ export class ProviderLimits {
   private async draw(provider: string, limit: RateLimitConfig, tokens: () => number): Promise<Take> {
     const draws: BucketDraw[] = [];
     if (limit.rpm !== undefined) draws.push({ id: `provider:${provider}:rpm`, capacity: limit.rpm, refillPerMs: limit.rpm / msPerMinute, cost: 1 });
-    if (limit.tpm !== undefined) draws.push({ id: `provider:${provider}:tpm`, capacity: limit.tpm, refillPerMs: limit.tpm / msPerMinute, cost: tokens() });
+    // As for a client's limit: a request larger than the whole bucket takes it all, never more.
+    if (limit.tpm !== undefined) draws.push({ id: `provider:${provider}:tpm`, capacity: limit.tpm, refillPerMs: limit.tpm / msPerMinute, cost: Math.min(limit.tpm, tokens()) });
     const decision = await this.store.draw(draws);
     if (decision.granted) return { granted: true, tokenDraw: limit.tpm === undefined ? undefined : draws[draws.length - 1] };
     const unit = draws[decision.denied]?.id.endsWith(':rpm') ? 'rpm' : 'tpm';
@@ -97,8 +133,8 @@ interface Hold {
 }
 
 /**
- * One request's turns at its candidates: each in order, then, when limits
- * held some back and none answered, the one that frees soonest, waited for
+ * One request's pacing: when limits held candidates back and none of the
+ * others answered, the one that frees soonest gets another turn, waited for
  * within `rate_limits.queue_ms` (in the bounded waiting room).
  */
 class AttemptPacer implements AttemptPacing {
@@ -112,8 +148,11 @@ class AttemptPacer implements AttemptPacing {
     private readonly tokens: () => number,
   ) {}
 
-  async *turns(candidates: readonly Candidate[]): AsyncIterable<Candidate> {
-    yield* candidates;
+  holdsBack(): boolean {
+    return this.held !== undefined && this.held.size > 0;
+  }
+
+  async *heldTurns(): AsyncIterable<Candidate> {
     const waitUntil = this.limits.now() + this.limits.queueMs;
     while (this.held && this.held.size > 0) {
       const [candidate, hold] = soonest(this.held);
@@ -126,7 +165,7 @@ class AttemptPacer implements AttemptPacing {
   }
 
   take(candidate: Candidate): PaceDecision | Promise<PaceDecision> {
-    const taken = this.limits.take(candidate.provider, () => (this.tokenCost ??= this.tokens()));
+    const taken = this.limits.take(candidate, () => (this.tokenCost ??= this.tokens()));
     return taken instanceof Promise ? taken.then((drawn) => this.noted(candidate, drawn)) : this.noted(candidate, taken);
   }
 
@@ -140,10 +179,10 @@ class AttemptPacer implements AttemptPacing {
     return taken;
   }
 
-  watch(provider: string, signal: AbortSignal): void {
+  watch(candidate: Candidate, signal: AbortSignal): void {
     observeUpstreamResponses(signal, (status, headers) => {
       try {
-        this.limits.observe(provider, status, headers);
+        this.limits.observe(candidate, status, headers);
       } catch {
         // What a provider says of its limits only paces later requests: a header that cannot be read must not fail this one.
       }

@@ -12,9 +12,9 @@ export class RateLimits {
   constructor(
     config: RateLimitsConfig,
     readonly store: LimitStore,
-    clock: { now?: () => number; sleep?: Sleep } = {},
+    options: { now?: () => number; sleep?: Sleep; clientKeyedProviders?: ReadonlySet<string> } = {},
   ) {
     this.clients = new ClientRateLimits(config);
-    this.providers = new ProviderLimits(config, store, new WaitingRoom(config.max_queued, clock.sleep), clock.now);
+    this.providers = new ProviderLimits(config, store, new WaitingRoom(config.max_queued, options.sleep), options.now, options.clientKeyedProviders);
   }
 }

@@ -113,7 +113,8 @@ export class VirtualKeys {
   async authenticate(presentedKey: string): Promise<VirtualKeyRecord | undefined> {
     const digest = createHash('sha256').update(presentedKey).digest();
     const hex = digest.toString('hex');
-    const record = this.configuredByHash.get(hex) ?? (await this.store.findByHash(hex));
+    // Keys the admin API issued all start with its prefix: any other is proxy.yaml's or none, and costs the store no lookup.
+    const record = this.configuredByHash.get(hex) ?? (presentedKey.startsWith(keyPrefix) ? await this.store.findByHash(hex) : undefined);
     if (!record) return undefined;
     const stored = Buffer.from(record.hash, 'hex');
     return stored.length === digest.length && timingSafeEqual(stored, digest) ? record : undefined;

@@ -17,4 +17,9 @@ describe('SecretRedactor', () => {
     const secrets = new SecretRedactor(config);
     expect(secrets.clean('echo tpk_configured_virtual_key_1 p@ss-word-9 sk-provider-secret', undefined)).toBe('echo [redacted] [redacted] [redacted]');
   });
+
+  it('finds the Redis password in the query too, where ioredis also reads it', () => {
+    const config = validateConfig({ providers: {}, state: { backend: 'redis', redis_url: 'redis://127.0.0.1:6379/0?password=hunter2-query' } }, { builtinTypes, env: {} });
+    expect(new SecretRedactor(config).clean('AUTH hunter2-query', undefined)).toBe('AUTH [redacted]');
+  });
 });

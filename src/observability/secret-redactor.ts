@@ -61,9 +61,11 @@ export function holdsClientKey(text: string, clientKey: string | undefined): boo
   return clientKey !== undefined && clientKey.length >= minSecretLength && text.includes(clientKey);
 }
 
+/** The password of a Redis URL, as `redis://:password@host` or (as ioredis also reads it) `?password=`. */
 function passwordOf(url: string): string | undefined {
   try {
-    return decodeURIComponent(new URL(url).password) || undefined;
+    const parsed = new URL(url);
+    return decodeURIComponent(parsed.password) || parsed.searchParams.get('password') || undefined;
   } catch {
     return undefined;
   }

@@ -11,6 +11,7 @@ import { isRetryableStatus, retryDelayMs, type RetryBudget } from './retry-polic
 import type { Candidate } from './router.js';
 import type { SecretRedactor } from '../observability/secret-redactor.js';
 import { attemptRecordOf } from '../observability/attempt-record.js';
+import { retryAfterSeconds } from '../limits/rate-limit-headers.js';
 import type { AttemptSpan, RequestSpan } from '../observability/request-trace.js';
 import type { ChatRequest, EmbeddingRequest } from '../core/types.js';
 
@@ -40,18 +41,21 @@ export type PaceDecision = { granted: true } | { granted: false; retryAfterMs: n
 
 /** Keeps a request's attempts within what providers can take now (see limits/provider-limits.ts). */
 export interface AttemptPacing {
-  /** The candidates in turn: each once, in order, then any a limit held back, as it frees. */
-  turns(candidates: readonly Candidate[]): Iterable<Candidate> | AsyncIterable<Candidate>;
+  /** Whether a limit held a candidate back in this request: then `heldTurns` gives it another turn. */
+  holdsBack(): boolean;
+  /** The candidates a limit held back, each as it frees (within `rate_limits.queue_ms`). */
+  heldTurns(): AsyncIterable<Candidate>;
   /** Draws one attempt on the provider's limits, or says why it cannot be sent now. */
   take(candidate: Candidate): PaceDecision | Promise<PaceDecision>;
-  /** Hears the responses of the attempt sent with `signal`: they tell of the provider's own limits. */
-  watch(provider: string, signal: AbortSignal): void;
+  /** Hears the responses of the attempt sent with `signal`: they tell of the provider's own limits for the model. */
+  watch(candidate: Candidate, signal: AbortSignal): void;
   /** The refusal when limits alone kept the request from every provider. */
   refusal(attempts: readonly AttemptOutcome[]): GatewayError | undefined;
 }
 
 const unpaced: AttemptPacing = {
-  turns: (candidates) => candidates,
+  holdsBack: () => false,
+  async *heldTurns() {},
   take: () => ({ granted: true }),
   watch: () => undefined,
   refusal: () => undefined,
@@ -76,25 +80,40 @@ export async function dispatchWithFailover<T>(
   call: AdapterCall<T>,
   pacing: AttemptPacing = unpaced,
 ): Promise<{ result: T; deadline: AttemptDeadline }> {
-  for await (const candidate of pacing.turns(ctx.candidates)) {
+  const attempt = async (candidate: Candidate) => {
     const adapter = adapters.get(candidate.provider);
-    if (!adapter) continue;
+    if (!adapter) return undefined;
     const admission = health.admit(candidate.provider);
     if (!admission.allowed) {
       ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 503, message: `skipped: ${admission.reason}`, durationMs: 0 });
-      continue;
+      return undefined;
     }
-    const paced = await pacing.take(candidate);
-    if (!paced.granted) {
+    if (!(await paced(ctx, candidate, pacing))) {
       health.record(candidate.provider, admission.permit, 'skipped', 0);
-      const retryAfter = String(Math.max(1, Math.ceil(paced.retryAfterMs / 1000)));
-      ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 429, message: `skipped: ${paced.reason}`, retryAfter, durationMs: 0 });
-      continue;
+      return undefined;
     }
-    const answer = await tryProvider(ctx, candidate, adapter, health, secrets, admission.permit, call, pacing);
+    return tryProvider(ctx, candidate, adapter, health, secrets, admission.permit, call, pacing);
+  };
+  for (const candidate of ctx.candidates) {
+    const answer = await attempt(candidate);
     if (answer) return answer;
   }
+  // Only a request a rate limit held back waits: the others never enter the (bounded) waiting room.
+  if (pacing.holdsBack()) {
+    for await (const candidate of pacing.heldTurns()) {
+      const answer = await attempt(candidate);
+      if (answer) return answer;
+    }
+  }
   throw pacing.refusal(ctx.attempts) ?? allProvidersFailed(ctx.model, ctx.attempts);
+}
+
+/** Draws the attempt on the provider's limits; one they hold back is recorded as skipped, with when it frees. */
+async function paced(ctx: FailoverContext, candidate: Candidate, pacing: AttemptPacing): Promise<boolean> {
+  const decision = await pacing.take(candidate);
+  if (decision.granted) return true;
+  ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 429, message: `skipped: ${decision.reason}`, retryAfter: retryAfterSeconds(decision.retryAfterMs), durationMs: 0 });
+  return false;
 }
 
 /**
@@ -121,7 +140,7 @@ async function tryProvider<T>(
     ctx.provider = candidate.provider;
     ctx.upstreamModel = candidate.model;
     ctx.signal = deadline.signal;
-    pacing.watch(candidate.provider, deadline.signal);
+    pacing.watch(candidate, deadline.signal);
     const span = startAttemptSpan(ctx, candidate, adapter, secrets);
     const started = performance.now();
     try {
@@ -152,6 +171,11 @@ async function tryProvider<T>(
         });
       const again = health.admit(candidate.provider);
       if (!again.allowed) return undefined;
+      // A retry is one more request to the provider: its limits count it too.
+      if (!(await paced(ctx, candidate, pacing))) {
+        health.record(candidate.provider, again.permit, 'skipped', 0);
+        return undefined;
+      }
       permit = again.permit;
     }
   }

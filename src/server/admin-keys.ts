@@ -49,8 +49,10 @@ export async function handleAdminKeys(req: IncomingMessage, res: ServerResponse,
   } catch (error) {
     if (error instanceof InvalidKeyRequestError) return sendError(res, new GatewayError(400, error.message, { code: 'invalid_key_request', param: error.field ?? null }));
     if (error instanceof URIError) return sendError(res, new GatewayError(400, 'The key id in the path is not valid percent-encoding.', { code: 'invalid_path' }));
-    if (!GatewayError.is(error)) logger.error({ cause: withoutMessage(error) }, 'admin API: a virtual key request failed');
-    sendError(res, error);
+    if (GatewayError.is(error)) return sendError(res, error);
+    // The store (Redis, or the ledger's file) failed: nothing was changed, and the operator can try again.
+    logger.error({ cause: withoutMessage(error) }, 'admin API: the key store failed');
+    sendError(res, new GatewayError(503, 'The virtual keys cannot be read or changed now: their store (state.backend) failed; nothing was changed. Try again, and see the gateway log.', { code: 'key_store_unavailable', headers: { 'retry-after': '1' } }));
   }
 }
 

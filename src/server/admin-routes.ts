@@ -68,7 +68,8 @@ function sendUsage(req: IncomingMessage, res: ServerResponse, gateway: Gateway):
 }
 
 function describeProvider(gateway: Gateway, name: string) {
-  return { name, type: gateway.runtime.adapters.get(name)?.options.type, ...gateway.runtime.health.describe(name) };
+  const { runtime } = gateway;
+  return { name, type: runtime.adapters.get(name)?.options.type, ...runtime.health.describe(name), paused: runtime.rateLimits.providers.pausesOf(name) };
 }
 
 function decodedSegment(segment: string): string | undefined {

@@ -15,6 +15,7 @@ import { clientApiKey } from './client-api-key.js';
 import { serveDoor, serveMessageTokenCount } from './door-route.js';
 import { requestIdOf } from './request-id.js';
 import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
+import { WorkersUnansweredError } from '../observability/metrics/cluster-metrics.js';
 
 import { pathOf } from './path-of.js';
 
@@ -163,7 +164,13 @@ function logAccess(req: IncomingMessage, res: ServerResponse, gateway: Gateway, 
 /** Prometheus's scrape: the gateway's metrics and the process's, in the text format. */
 async function serveMetrics(req: IncomingMessage, res: ServerResponse, gateway: Gateway, metrics: GatewayMetrics, adminThrottle: AdminThrottle): Promise<void> {
   if (gateway.config.metrics.require_admin_key && !adminKeyAccepted(req, res, gateway, adminThrottle, 'Scraping the metrics')) return;
-  const body = await metrics.render();
+  let body: string;
+  try {
+    body = await metrics.render();
+  } catch (error) {
+    if (!(error instanceof WorkersUnansweredError)) throw error;
+    return sendError(res, new GatewayError(503, 'Not every worker answered this scrape in time (one may be stopped or busy); try again.', { code: 'metrics_unavailable' }));
+  }
   res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }

@@ -18,7 +18,8 @@ export interface AccountLevel {
 }
 
 export type BudgetDecision =
-  | { readonly granted: true }
+  /** `holdId`, when the store gives one, names the reservation: pass it back to `settle`, so that the store releases exactly that hold. */
+  | { readonly granted: true; readonly holdId?: string }
   /** `denied` indexes the first account the amount would pass; its level is as it stood. Nothing was reserved. */
   | { readonly granted: false; readonly denied: number; readonly level: AccountLevel };
 
@@ -30,8 +31,8 @@ export type BudgetDecision =
 export interface BudgetStore {
   /** Holds `amount` on every account, or on none when it would take one past its limit. */
   reserve(amount: number, accounts: readonly BudgetAccount[]): Promise<BudgetDecision>;
-  /** Releases what a request held and charges what it cost instead. */
-  settle(reserved: number, actual: number, accounts: readonly BudgetAccount[]): Promise<void>;
+  /** Releases what a request held and charges what it cost instead; `holdId` is the one its reservation was granted with, if any. */
+  settle(reserved: number, actual: number, accounts: readonly BudgetAccount[], holdId?: string): Promise<void>;
   /** Adds spend made elsewhere (the ledger's, at start-up) to an account the store does not hold yet; an account it holds is left as it is. */
   seed(account: BudgetAccount, spent: number): Promise<void>;
   /** The account as last seen by this process, without waiting (for the metrics, never for a decision). */

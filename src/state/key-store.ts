@@ -1,4 +1,5 @@
-import type { RateLimitConfig } from '../config/tenancy-schema.js';
+import { z } from 'zod';
+import { rateLimitSchema, type RateLimitConfig } from '../config/tenancy-schema.js';
 
 /** A virtual key as the gateway keeps it: never the key itself, only its SHA-256. */
 export interface VirtualKeyRecord {
@@ -36,3 +37,18 @@ export interface KeyStore {
   put(record: VirtualKeyRecord): Promise<void>;
   close(): Promise<void>;
 }
+
+/** What a stored record must be to be read as one (a shared store may hold what another program wrote). */
+export const virtualKeyRecordSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  hint: z.string(),
+  models: z.array(z.string()).optional(),
+  rate_limits: rateLimitSchema.optional(),
+  budget: z.object({ daily_usd: z.number().positive().optional(), monthly_usd: z.number().positive().optional() }).optional(),
+  expires_at: z.iso.datetime({ offset: true }).optional(),
+  created_at: z.string(),
+  revoked_at: z.string().optional(),
+  source: z.enum(['config', 'admin']),
+});

@@ -7,6 +7,13 @@ import { WalCheckpointer } from './wal-checkpointer.js';
 export type { LedgerRow };
 
 
+/** Spend the ledger holds for a period: in total, per key, and per user of each key. */
+export interface LedgerSpend {
+  total: number;
+  byKey: Map<string, number>;
+  byKeyUser: Array<{ keyId: string; user: string; spent: number }>;
+}
+
 export type UsageGrouping = 'hour' | 'model' | 'provider' | 'key' | 'user' | 'cache' | 'api';
 
 export interface UsageGroup {
@@ -139,20 +146,20 @@ export class UsageLedger {
       .all(since) as UsageGroup[];
   }
 
-  /** Known spend since `since`, in total and per key and per user: what budgets resume from after a restart. */
-  spendSince(since: number): { total: number; byKey: Map<string, number>; byUser: Map<string, number> } {
+  /** Known spend since `since`, in total, per key and per user of each key: what budgets resume from after a restart. */
+  spendSince(since: number): LedgerSpend {
     const rows = this.db
       .prepare('SELECT key_id AS keyId, user, sum(cost_usd) AS cost FROM requests WHERE time >= ? AND cost_usd IS NOT NULL GROUP BY key_id, user')
       .all(since) as Array<{ keyId: string; user: string | null; cost: number }>;
     const byKey = new Map<string, number>();
-    const byUser = new Map<string, number>();
+    const byKeyUser: LedgerSpend['byKeyUser'] = [];
     let total = 0;
     for (const { keyId, user, cost } of rows) {
       total += cost;
       byKey.set(keyId, (byKey.get(keyId) ?? 0) + cost);
-      if (user !== null) byUser.set(user, (byUser.get(user) ?? 0) + cost);
+      if (user !== null) byKeyUser.push({ keyId, user, spent: cost });
     }
-    return { total, byKey, byUser };
+    return { total, byKey, byKeyUser };
   }
 
   async close(): Promise<void> {

@@ -59,6 +59,7 @@ describe('deploy/k8s manifests', () => {
       'Deployment/tokenpak',
       'Deployment/tokenpak-redis',
       'HorizontalPodAutoscaler/tokenpak',
+      'PersistentVolumeClaim/tokenpak-redis-data',
       'Secret/tokenpak',
       'Service/tokenpak',
       'Service/tokenpak-redis',
@@ -150,6 +151,11 @@ describe('deploy/k8s manifests', () => {
     const redis = one('Deployment', 'tokenpak-redis').spec.template.spec.containers[0];
     expect(redis.image).toBe(`${values.redis.image.repository}:${values.redis.image.tag}`);
     expect(redis.resources).toEqual(values.redis.resources);
+    // Bounded, never evicting (budgets' spend and rate-limit buckets must not be dropped for room), and kept on a volume (issued keys must survive a restart).
+    expect(values.redis.persistence.enabled).toBe(true);
+    expect(redis.args).toEqual(['--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory', values.redis.maxmemory, '--maxmemory-policy', 'noeviction']);
+    expect(one('Deployment', 'tokenpak-redis').spec.template.spec.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'tokenpak-redis-data' } }]);
+    expect(one('PersistentVolumeClaim', 'tokenpak-redis-data').spec.resources.requests.storage).toBe(values.redis.persistence.size);
     // The chart's proxy.yaml is values.config plus what the pod needs (see values.yaml).
     const { server: _server, usage: _usage, pricing: _pricing, state: _state, ...written } = parse(one('ConfigMap', 'tokenpak').data['proxy.yaml']);
     expect(written).toEqual(values.config);

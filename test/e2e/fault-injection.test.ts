@@ -66,7 +66,7 @@ const faults: Expected[] = [
   {
     fault: 'status-429',
     beforeFirstByte: true,
-    alone: { status: 429, message: /primary: HTTP 429: injected 429$/, retryAfter: '30', thenPaused: /^No provider can take this request now.*provider "primary" said its own limit is used up/ },
+    alone: { status: 429, message: /primary: HTTP 429: injected 429$/, retryAfter: '30', thenPaused: /^No provider can take this request now.*provider "primary" said its own limit for "gpt-4.1-nano" is used up/ },
   },
   { fault: 'hang', beforeFirstByte: true, alone: { status: 504, message: /timed out waiting for the first byte \(first_byte_timeout_ms\)/ } },
   { fault: 'reset-before-headers', beforeFirstByte: true, alone: { status: 502, message: /connection to provider "primary" failed/ } },

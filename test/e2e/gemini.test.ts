@@ -212,13 +212,15 @@ describe('Gemini behind the OpenAI endpoint, replaying every capture', () => {
     expect(error.error.message).toBe('* GenerateContentRequest.contents: contents is not specified');
   });
 
-  it('embeds through batchEmbedContents', async () => {
-    const embedding = await gw.client.embeddings.create({ model: 'text-embedding-004', input: ['a', 'b'], encoding_format: 'float' });
+  it('embeds through batchEmbedContents, estimating the tokens Gemini does not report (so that cost and token limits count them)', async () => {
+    const embedding = await gw.client.embeddings.create({ model: 'text-embedding-004', input: ['a', 'b'.repeat(9)], encoding_format: 'float' });
     expect(embedding.data.map((item) => item.embedding)).toEqual([
       [0, 0.5],
       [1, 0.5],
     ]);
     expect(gemini.requests.at(-1)?.path).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
+    // One character and nine, at the default 4 characters a token.
+    expect(embedding.usage).toEqual({ prompt_tokens: 4, total_tokens: 4 });
   });
 
   it('keeps a model name from reaching another URL path', async () => {

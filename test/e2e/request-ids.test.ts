@@ -94,12 +94,14 @@ describe('request ids: honoured or generated, on every response, in error bodies
   });
 
   it('a model or user that carries the client\'s own key is refused, naming the field, before anything records it', async () => {
-    for (const [field, body] of [
-      ['model', { model: `gpt-${clientKey}`, messages: [{ role: 'user', content: 'hi' }] }],
-      ['user', { model: 'gpt-4.1-nano', user: clientKey, messages: [{ role: 'user', content: 'hi' }] }],
+    const hi = [{ role: 'user', content: 'hi' }];
+    for (const [field, body, headers] of [
+      ['model', { model: `gpt-${clientKey}`, messages: hi }, {}],
+      ['user', { model: 'gpt-4.1-nano', user: clientKey, messages: hi }, {}],
+      ['x-tokenpak-user', { model: 'gpt-4.1-nano', messages: hi }, { 'x-tokenpak-user': `team/${clientKey}` }],
     ] as const) {
       seen.length = 0;
-      const response = await postJson(`${gw.baseURL}/chat/completions`, body, { authorization: `Bearer ${clientKey}` });
+      const response = await postJson(`${gw.baseURL}/chat/completions`, body, { authorization: `Bearer ${clientKey}`, ...headers });
       expect(response.status, field).toBe(400);
       const { error } = (await response.json()) as { error: { param: string; message: string } };
       expect(error.param).toBe(field);

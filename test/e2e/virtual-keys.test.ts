@@ -10,6 +10,7 @@ import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import type { FakeServer } from '../fakes/fake-server.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import { capturedLogger, clientKey, postJson, startTestGateway } from '../support/harness.js';
+import { freePort } from '../support/redis-server.js';
 
 const adminKey = 'admin-key-for-virtual-keys-test';
 const configKey = 'sk-config-ci-key-0123456789';
@@ -256,5 +257,29 @@ describe('a virtual key and a hook that changes the model', () => {
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect((error as { error: { message: string } }).error.message).toContain('"nano-only" may not use the model "gpt-4o"');
     expect(upstream.requests).toHaveLength(0);
+  });
+});
+
+describe('the admin key API while its store cannot be reached', () => {
+  it("answers 503 key_store_unavailable, never a 500, and proxy.yaml's keys keep working", async () => {
+    const upstream = await startOpenAIFake('openai/openai-text');
+    const closedPort = await freePort();
+    const gw = await startTestGateway({
+      admin: { api_key: 'admin-key-for-store-outage' },
+      auth: { require_keys: true },
+      keys: [{ name: 'configured', key: clientKey }],
+      state: { backend: 'redis', redis_url: `redis://127.0.0.1:${closedPort}` },
+      providers: { openai: { type: 'openai', base_url: `${upstream.url}/v1` } },
+      routing: { primary: 'openai' },
+    });
+    try {
+      const listed = await fetch(`${gw.server.url}/admin/keys`, { headers: { authorization: 'Bearer admin-key-for-store-outage' } });
+      expect(listed.status).toBe(503);
+      expect(((await listed.json()) as { error: { code: string } }).error.code).toBe('key_store_unavailable');
+      expect((await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages: question })).choices).toHaveLength(1);
+    } finally {
+      await gw.close();
+      await upstream.close();
+    }
   });
 });

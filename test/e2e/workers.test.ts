@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { Agent, fetch as fetchWith } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
@@ -45,7 +47,7 @@ describe('server.workers', () => {
     expect(stderr).toContain('server.workers: 2 workers need shared state: set state.backend: redis');
   });
 
-  it('two workers enforce one limit (exactly 10 of 40 concurrent requests) and both write every row to one SQLite ledger', async () => {
+  it('two workers enforce one limit (exactly 10 of 40), write every row to one SQLite ledger, and answer a scrape for both (503 when one cannot)', { timeout: 60_000 }, async () => {
     const { file, dir } = await configFile({
       logging: { level: 'warn' },
       server: { workers: 2 },
@@ -75,6 +77,19 @@ describe('server.workers', () => {
       const requests = families.find((family) => family.name === 'tokenpak_requests_total');
       const counted = (requests?.metrics ?? []).reduce((sum, sample) => sum + Number((sample as { value: string }).value), 0);
       expect(counted).toBe(40);
+    }
+    // A worker that cannot answer (stopped here) makes the scrape fail rather than report part of the gateway as all of it.
+    const [stoppedWorker] = readFileSync(`/proc/${gateway.child.pid}/task/${gateway.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    process.kill(stoppedWorker as number, 'SIGSTOP');
+    try {
+      // A connection of its own: one kept alive from before may belong to the stopped worker.
+      const fresh = new Agent();
+      const scrape = await fetchWith(`${gateway.url}/metrics`, { dispatcher: fresh });
+      await fresh.close();
+      expect(scrape.status).toBe(503);
+      expect(((await scrape.json()) as { error: { code: string } }).error.code).toBe('metrics_unavailable');
+    } finally {
+      process.kill(stoppedWorker as number, 'SIGCONT');
     }
     await gateway.stop();
     gateway = undefined;

@@ -12,6 +12,10 @@ export interface TestRedis {
   readonly port: number;
   /** Kills the server (SIGKILL): clients see it vanish, as in an outage. */
   kill(): Promise<void>;
+  /** Stops the server (SIGSTOP) without closing its connections: a Redis that stalls rather than dies. */
+  pause(): void;
+  /** Lets a paused server run again (SIGCONT); it answers what was sent meanwhile. */
+  resume(): void;
   /** Starts it again on the same port, empty (nothing was persisted). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -28,6 +32,12 @@ export async function startRedis(): Promise<TestRedis> {
     async kill() {
       if (child) await stopProcess(child, 'SIGKILL');
       child = undefined;
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
     async restart() {
       if (child) await stopProcess(child, 'SIGKILL');
@@ -73,6 +83,8 @@ function stopProcess(child: ChildProcess, signal: NodeJS.Signals): Promise<void>
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
     child.kill(signal);
+    // A paused server acts on SIGTERM only once it runs again.
+    child.kill('SIGCONT');
   });
 }
 

@@ -61,7 +61,7 @@ describe('limitRate', () => {
   it('keeps the token draws and the headers on the request when it passes', async () => {
     const ctx = chat({ max_tokens: 100 }, { 'x-tokenpak-user': 'alice' });
     await limitRate(ctx, runtimeWith({ keys: { default: { rpm: 5 } }, users: { default: { tpm: 10_000 } } }));
-    expect(ctx.rateLimit?.tokenDraws.map((draw) => draw.id)).toEqual(['user:alice:tpm']);
+    expect(ctx.rateLimit?.tokenDraws.map((draw) => draw.id)).toEqual([`user:${ctx.keyId}:=alice:tpm`]);
     expect(ctx.rateLimit?.headers).toMatchObject({ 'x-ratelimit-remaining-requests': '4', 'x-ratelimit-limit-tokens': '10000' });
   });
 });

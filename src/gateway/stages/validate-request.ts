@@ -27,12 +27,13 @@ export function validateRequest(ctx: RequestContext): void {
 }
 
 /**
- * `model` and `user` are kept in the audit log, the usage ledger, metrics and
- * traces: a client that put its own key there (a misplaced variable) is told,
- * rather than have the key recorded.
+ * `model` and the user (`user`, or the `x-tokenpak-user` header) are kept in
+ * the audit log, the usage ledger, metrics and traces: a client that put its
+ * own key there (a misplaced variable) is told, rather than have the key recorded.
  */
 function refuseOwnKeyInRecordedFields(ctx: RequestContext): void {
-  for (const [field, value] of [['model', ctx.request.model], ['user', ctx.request.user]] as const) {
+  const fields = [['model', ctx.request.model], ['user', ctx.request.user], ['x-tokenpak-user', ctx.user]] as const;
+  for (const [field, value] of fields) {
     if (typeof value === 'string' && holdsClientKey(value, ctx.clientApiKey)) {
       throw invalid(`"${field}" contains the API key this request was sent with; it would be kept in the gateway's logs and usage records. Remove it.`, field);
     }

@@ -2,8 +2,8 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 
-/** A primary that has not answered by then is taken as gone: the worker answers with its own metrics alone. */
-const scrapeTimeoutMs = 5_000;
+/** prom-client's primary waits 5 s for its workers; a primary that has not answered by then is taken as gone. */
+const scrapeTimeoutMs = 6_000;
 
 interface ScrapeRequest {
   type: 'tokenpak:scrape';
@@ -28,21 +28,30 @@ export function shareRegistriesWithPrimary(registries: Registry[]): void {
   new AggregatorRegistry();
 }
 
-/** In a worker: the whole gateway's metrics from the primary, or undefined outside a cluster or when the primary does not answer. */
+/** A scrape that could not gather every worker's metrics: better no answer than a partial one, which Prometheus would read as counters reset. */
+export class WorkersUnansweredError extends Error {
+  constructor() {
+    super('not every worker answered the scrape in time');
+  }
+}
+
+/** In a worker: the whole gateway's metrics from the primary; undefined outside a cluster; throws when a worker (or the primary) does not answer. */
 export function clusterMetrics(): Promise<string | undefined> {
   const send = process.send?.bind(process);
   if (!cluster.isWorker || !send) return Promise.resolve(undefined);
   const id = randomUUID();
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const done = (text: string | undefined) => {
       clearTimeout(timer);
       process.off('message', listen);
-      resolve(text);
+      if (text === undefined) reject(new WorkersUnansweredError());
+      else resolve(text);
     };
     const listen = (message: unknown) => {
       const answer = message as Partial<ScrapeAnswer>;
       if (answer?.type === 'tokenpak:scraped' && answer.id === id) done(answer.text);
     };
+    // A little longer than the primary gives its workers, so that its answer (or its refusal) comes first.
     const timer = setTimeout(() => done(undefined), scrapeTimeoutMs);
     process.on('message', listen);
     send({ type: 'tokenpak:scrape', id } satisfies ScrapeRequest);

@@ -273,6 +273,8 @@ export class GatewayMetrics implements RequestObserver {
       help: 'The provider’s circuit state: 1 for the current one (closed, open, half_open, forced_up or forced_down), 0 for the others.',
       labelNames: ['provider', 'state'],
       registers,
+      // With workers: 1 for each state some worker's breaker is in.
+      aggregator: 'max',
       collect() {
         for (const provider of providers.keys()) {
           const current = circuitStateOf(health, provider);

@@ -71,12 +71,13 @@ export class GeminiAdapter extends BaseAdapter {
       },
       mapGeminiErrorBody,
     );
+    const estimated = inputs.reduce((tokens, text) => tokens + Math.ceil(text.length / this.options.chars_per_token), 0);
     return {
       object: 'list',
       data: (embedded.embeddings ?? []).map((embedding, index) => ({ object: 'embedding', index, embedding: encodeEmbedding(embedding.values ?? [], req.encoding_format) })),
       model: req.model,
-      // Gemini does not report the tokens of an embedding request.
-      usage: { prompt_tokens: 0, total_tokens: 0 },
+      // Gemini does not report the tokens of an embedding request: they are estimated, so that its cost and token limits count them.
+      usage: { prompt_tokens: estimated, total_tokens: estimated },
     };
   }
 

@@ -14,13 +14,18 @@ describe('MemoryBudgetStore', () => {
     expect(store.level(accounts[1]!)).toEqual({ spent: 0.5, reserved: 0 });
   });
 
-  it('keeps at most its capacity of accounts, forgetting the idle one used least recently, never one with a request in flight', async () => {
+  it('past its capacity, forgets an account with nothing spent or held, never one that holds spend (its budget could be spent again)', async () => {
     const store = new MemoryBudgetStore(Date.now, 3);
-    await store.reserve(0.9, [day('first', 1)]);
-    await store.settle(0.9, 0.9, [day('second', 1)]);
-    for (const id of ['a', 'b', 'c']) await store.settle(0, 0.01, [day(id, 1)]);
-    expect(store.level(day('first')).reserved).toBe(0.9);
-    expect(store.level(day('second')).spent).toBe(0);
+    await store.reserve(0.9, [day('held', 1)]);
+    await store.settle(0, 0.9, [day('spent', 1)]);
+    await store.settle(0, 0, [day('idle', 1)]);
+    for (const id of ['a', 'b']) await store.settle(0, 0.01, [day(id, 1)]);
+    expect(store.level(day('held')).reserved).toBe(0.9);
+    expect(store.level(day('spent')).spent).toBe(0.9);
+    expect(store.level(day('a')).spent).toBe(0.01);
+    // A flood of accounts that spend nothing leaves the others as they are.
+    for (let index = 0; index < 100; index++) await store.settle(0, 0, [day(`flood-${index}`, 1)]);
+    expect(store.level(day('spent')).spent).toBe(0.9);
   });
 
   it('drops idle accounts whose period has ended', async () => {

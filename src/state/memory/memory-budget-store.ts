@@ -1,6 +1,11 @@
 import type { AccountLevel, BudgetAccount, BudgetDecision, BudgetStore } from '../budget-store.js';
+import { evictIdle } from './evict-idle.js';
 
-/** Accounts kept at most; past it, an idle account used least recently is forgotten first. */
+/**
+ * Accounts kept before idle ones are dropped (those with nothing spent or held
+ * this period). Past it the store grows only by accounts that hold spend, so
+ * only by what was really spent: forgetting one would let its budget be spent again.
+ */
 export const maxAccounts = 100_000;
 
 interface Account {
@@ -69,7 +74,10 @@ export class MemoryBudgetStore implements BudgetStore {
     let held = this.accounts.get(account.id);
     if (held) this.accounts.delete(account.id);
     else {
-      if (this.accounts.size >= this.capacityLimit) this.forgetLeastRecentlyUsed();
+      if (this.accounts.size >= this.capacityLimit) {
+        const now = this.now();
+        evictIdle(this.accounts, (idle) => idle.reserved === 0 && (idle.spent === 0 || idle.endsAt <= now));
+      }
       held = { spent: 0, reserved: 0, endsAt: account.endsAt };
     }
     this.accounts.set(account.id, held);
@@ -83,19 +91,6 @@ export class MemoryBudgetStore implements BudgetStore {
     this.nextSweep = now + 60_000;
     for (const [id, held] of this.accounts) {
       if (held.endsAt <= now && held.reserved === 0) this.accounts.delete(id);
-    }
-  }
-
-  /**
-   * Keeps the map bounded when clients present ever new keys or user names:
-   * drops the idle account used least recently (the gateway's own account
-   * still counts what it spent). Accounts with requests in flight are kept.
-   */
-  private forgetLeastRecentlyUsed(): void {
-    for (const [id, held] of this.accounts) {
-      if (held.reserved !== 0) continue;
-      this.accounts.delete(id);
-      return;
     }
   }
 }

@@ -40,9 +40,14 @@ describe('MemoryLimitStore', () => {
     expect(store.size).toBe(0);
   });
 
-  it('keeps at most its capacity of buckets', async () => {
-    const store = new MemoryLimitStore(() => 0, 2);
+  it('past its capacity, drops buckets that are full again, never one still refilling (that would give its client a fresh burst)', async () => {
+    let now = 0;
+    const store = new MemoryLimitStore(() => now, 2);
     for (const id of ['a', 'b', 'c']) await store.draw([perMinute(id, 10)]);
-    expect(store.size).toBe(2);
+    expect(store.size).toBe(3);
+    now = 6_000;
+    await store.draw([perMinute('d', 10)]);
+    // Six seconds on, the three are full again: one of them made room for "d".
+    expect(store.size).toBe(3);
   });
 });

@@ -1,12 +1,20 @@
 import { fits, isFull, levelOf, refilled, retryAfterMs, taken, type BucketState } from '../../limits/token-bucket.js';
 import type { BucketDraw, DrawDecision, LimitStore } from '../limit-store.js';
+import { evictIdle } from './evict-idle.js';
 
-/** Buckets kept at most; past it, the one used least recently is dropped (to full: its client gets a fresh burst). */
+/**
+ * Buckets kept before full ones are dropped (a missing bucket reads as full).
+ * Past it the store grows only by buckets drawn from in the last minute, which
+ * are full again by then: forgetting one would give its client a fresh burst.
+ */
 export const maxBuckets = 100_000;
+
+/** A bucket's state with its size, so that an idle one can be found full without its draw. */
+interface Bucket extends BucketState, Pick<BucketDraw, 'capacity' | 'refillPerMs'> {}
 
 /** Token buckets in this process (see token-bucket.ts), bounded in number. */
 export class MemoryLimitStore implements LimitStore {
-  private readonly buckets = new Map<string, BucketState>();
+  private readonly buckets = new Map<string, Bucket>();
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -51,7 +59,10 @@ export class MemoryLimitStore implements LimitStore {
   private keep(draw: BucketDraw, state: BucketState): void {
     this.buckets.delete(draw.id);
     if (isFull(state, draw)) return;
-    if (this.buckets.size >= this.capacityLimit) this.buckets.delete(this.buckets.keys().next().value as string);
-    this.buckets.set(draw.id, state);
+    if (this.buckets.size >= this.capacityLimit) {
+      const now = this.now();
+      evictIdle(this.buckets, (bucket) => isFull(refilled(bucket, bucket, now), bucket));
+    }
+    this.buckets.set(draw.id, { tokens: state.tokens, at: state.at, capacity: draw.capacity, refillPerMs: draw.refillPerMs });
   }
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisStateConfig, silentLogger } from '../../../test/support/redis-state-fixtures.js';
-import { freePort, startRedis, type TestRedis } from '../../../test/support/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { redisStateConfig, silentLogger, useRedisServer } from '../../../test/support/redis-state-fixtures.js';
+import { freePort } from '../../../test/support/redis-server.js';
 import { configSchema, type GatewayConfig } from '../../config/schema.js';
 import type { StateConfig } from '../../config/tenancy-schema.js';
 import type { BucketDraw } from '../limit-store.js';
@@ -12,19 +12,11 @@ function gatewayConfig(state: StateConfig, cacheEnabled = true): GatewayConfig {
   return configSchema.parse({ providers: {}, state, cache: { enabled: cacheEnabled } });
 }
 
-let redis: TestRedis;
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-
-afterAll(async () => {
-  await redis.stop();
-});
+const redis = useRedisServer();
 
 describe('createRedisState', () => {
   it('shares limits between the gateway processes on one Redis and reports them as replicas', async () => {
-    const state = redisStateConfig(redis.url);
+    const state = redisStateConfig(redis.server.url);
     const first = await createRedisState(gatewayConfig(state), { logger: silentLogger });
     const second = await createRedisState(gatewayConfig(state), { logger: silentLogger });
     try {
@@ -40,7 +32,7 @@ describe('createRedisState', () => {
   });
 
   it('has no cache when the cache is off', async () => {
-    const backend = await createRedisState(gatewayConfig(redisStateConfig(redis.url), false), { logger: silentLogger });
+    const backend = await createRedisState(gatewayConfig(redisStateConfig(redis.server.url), false), { logger: silentLogger });
     await backend.close();
     expect(backend.cache).toBeUndefined();
   });

@@ -36,7 +36,7 @@ export async function createRedisState(config: GatewayConfig, deps: RedisStateDe
     limits: new FallbackLimitStore(new RedisLimitStore(connection), connection, fallback),
     budgets: new FallbackBudgetStore(new RedisBudgetStore(connection), connection, fallback),
     keys,
-    cache: config.cache.enabled ? new RedisCacheStore(connection, { maxBytes: config.cache.max_bytes, logger: deps.logger }) : undefined,
+    cache: config.cache.enabled ? new RedisCacheStore(connection, { maxEntries: config.cache.max_entries, maxBytes: config.cache.max_bytes, logger: deps.logger }) : undefined,
     providerStates,
     health: () => ({ backend: 'redis', reachable: connection.reachable, replicas: replicas.count }),
     async close() {

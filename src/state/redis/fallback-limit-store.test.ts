@@ -69,4 +69,33 @@ describe('FallbackLimitStore', () => {
     link.set(false);
     expect(await granted(store, rpm(4), 5)).toBe(2);
   });
+
+  it('gives Redis nothing back for a draw taken locally during an outage and settled once Redis is back', async () => {
+    const { link, shared, store } = fallbackStore('local', 1);
+    await store.draw([rpm(10)]);
+    link.set(false);
+    const local = rpm(10);
+    await store.draw([local]);
+    link.set(true);
+    await store.adjust([{ ...local, cost: -1 }]);
+    expect(shared.store.drawNow([{ ...rpm(10), cost: 0 }]).levels[0]?.remaining).toBe(9);
+  });
+
+  it('settles a draw Redis took in Redis, and drops it when Redis is away rather than crediting the local buckets', async () => {
+    const { link, shared, store } = fallbackStore('local', 1);
+    const draws = [rpm(10), { ...rpm(10), id: 'key:other:rpm' }];
+    for (const draw of draws) await store.draw([draw]);
+    await store.adjust([{ ...draws[0]!, cost: -1 }]);
+    expect(shared.store.size).toBe(1);
+    link.set(false);
+    await store.adjust([{ ...draws[1]!, cost: 5 }]);
+    expect(await granted(store, { ...rpm(10), id: 'key:other:rpm' }, 20)).toBe(10);
+  });
+
+  it('tells the connection of each failed command, so that a timeout marks Redis stalled', async () => {
+    const { link, shared, store } = fallbackStore('local', 1);
+    shared.failing = true;
+    await store.draw([rpm(10)]);
+    expect(link.noted).toEqual([new Error('Command timed out')]);
+  });
 });

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nextReachability, openConnection, redisStateConfig, silentLogger } from '../../../test/support/redis-state-fixtures.js';
-import { startRedis, type TestRedis } from '../../../test/support/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { nextReachability, silentLogger, useRedisServer } from '../../../test/support/redis-state-fixtures.js';
 import type { StateConfig } from '../../config/tenancy-schema.js';
 import { GatewayError } from '../../core/errors.js';
 import type { BudgetAccount } from '../budget-store.js';
@@ -16,18 +15,13 @@ import { ReplicaRegistry } from './replica-registry.js';
 const rpm10: BucketDraw = { id: 'key:team:rpm', capacity: 10, refillPerMs: 10 / 3_600_000, cost: 1 };
 const total: BudgetAccount = { id: 'day:total', limit: 1, endsAt: Date.now() + 86_400_000 };
 
-let redis: TestRedis;
-const connections: RedisConnection[] = [];
-const registries: ReplicaRegistry[] = [];
+const redis = useRedisServer();
 
 /** This replica and one other, both heartbeating, so that this one last saw two. */
 async function twoReplicas(): Promise<{ connection: RedisConnection; replicas: ReplicaRegistry }> {
-  const config = redisStateConfig(redis.url);
-  const other = await openConnection(config);
-  const connection = await openConnection(config);
-  connections.push(other, connection);
-  const [otherReplica, replicas] = [new ReplicaRegistry(other), new ReplicaRegistry(connection)];
-  registries.push(otherReplica, replicas);
+  const other = await redis.connect();
+  const connection = await redis.connect({ key_prefix: other.config.key_prefix });
+  const [otherReplica, replicas] = [redis.closeAfterwards(new ReplicaRegistry(other)), redis.closeAfterwards(new ReplicaRegistry(connection))];
   await otherReplica.start();
   await replicas.start();
   return { connection, replicas };
@@ -46,16 +40,6 @@ async function grantedOf(limits: FallbackLimitStore, attempts: number): Promise<
   return decisions.filter((decision) => decision.granted).length;
 }
 
-beforeAll(async () => {
-  redis = await startRedis();
-});
-
-afterAll(async () => {
-  for (const registry of registries) await registry.close();
-  for (const connection of connections) await connection.close();
-  await redis.stop();
-});
-
 describe('shared state while Redis is killed', () => {
   it('keeps answering on local state per when_unreachable: its share of the limit, everything, or 503', async () => {
     const { connection, replicas } = await twoReplicas();
@@ -63,7 +47,7 @@ describe('shared state while Redis is killed', () => {
     const open = stores(connection, replicas, 'open');
     const closed = stores(connection, replicas, 'closed');
     const gone = nextReachability(connection, false);
-    await redis.kill();
+    await redis.server.kill();
     await gone;
 
     expect(replicas.count).toBe(2);
@@ -71,11 +55,11 @@ describe('shared state while Redis is killed', () => {
     expect(await grantedOf(open.limits, 20)).toBe(20);
     const refusal = await closed.limits.draw([rpm10]).catch((error: unknown) => error);
     expect(GatewayError.is(refusal) && refusal.status).toBe(503);
-    expect(await local.budgets.reserve(0.5, [total])).toEqual({ granted: true });
+    expect(await local.budgets.reserve(0.5, [total])).toMatchObject({ granted: true });
     expect(await local.budgets.reserve(0.1, [total])).toMatchObject({ granted: false });
 
     const back = nextReachability(connection, true);
-    await redis.restart();
+    await redis.server.restart();
     await back;
   });
 
@@ -84,19 +68,40 @@ describe('shared state while Redis is killed', () => {
     const { limits, budgets } = stores(connection, replicas, 'local');
     await limits.draw([rpm10]);
     const gone = nextReachability(connection, false);
-    await redis.kill();
+    await redis.server.kill();
     await gone;
-    await budgets.reserve(0.3, [total]);
-    await budgets.settle(0.3, 0.25, [total]);
+    const decision = await budgets.reserve(0.3, [total]);
+    await budgets.settle(0.3, 0.25, [total], decision.granted ? decision.holdId : undefined);
     expect(await grantedOf(limits, 20)).toBe(5);
 
     const back = nextReachability(connection, true);
-    await redis.restart();
+    await redis.server.restart();
     await back;
     await budgets.whenResynchronised();
 
     expect(await connection.client.hget(connection.key(`budget:${total.id}`), 's')).toBe('0.25');
     // The restarted Redis is empty: its full bucket, not the local share, answers.
     expect(await limits.draw([rpm10])).toMatchObject({ granted: true, levels: [{ remaining: 9 }] });
+  });
+
+  it('releases a reservation that timed out on a stalled Redis but ran there later, and counts its spend once', async () => {
+    const { connection, replicas } = await twoReplicas();
+    const { budgets } = stores(connection, replicas, 'local');
+    const account = { ...total, id: 'day:stalled' };
+    redis.server.pause();
+    let decision;
+    try {
+      decision = await budgets.reserve(0.4, [account]);
+      const back = nextReachability(connection, true);
+      redis.server.resume();
+      await back;
+    } finally {
+      redis.server.resume();
+    }
+    const key = connection.key(`budget:${account.id}`);
+    expect(await connection.client.hget(key, 'r')).toBe('0.40000000000000002');
+    await budgets.settle(0.4, 0.1, [account], decision.granted ? decision.holdId : undefined);
+    await budgets.whenResynchronised();
+    expect(await connection.client.hmget(key, 's', 'r')).toEqual(['0.10000000000000001', '0']);
   });
 });

@@ -7,6 +7,8 @@ import type { ReachabilityListener } from './redis-connection.js';
 export interface SharedStateLink {
   readonly reachable: boolean;
   onReachability(listener: ReachabilityListener): void;
+  /** Told of every failed Redis command: a timeout marks Redis stalled, so that later calls go local at once. */
+  noteFailure(error: unknown): void;
 }
 
 export interface FallbackOptions {

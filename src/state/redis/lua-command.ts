@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 
 /** A Lua script run with its keys and arguments; its reply as Redis gives it. */
-export type LuaCommand = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
+export type LuaCommand = (keys: readonly string[], args: readonly (string | number | Buffer)[]) => Promise<unknown>;
 
 /**
  * Registers a script with ioredis (`defineCommand`): it is sent once and run
@@ -10,6 +10,6 @@ export type LuaCommand = (keys: readonly string[], args: readonly (string | numb
  */
 export function defineLuaCommand(client: Redis, name: string, lua: string): LuaCommand {
   client.defineCommand(name, { lua });
-  const command = (client as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>)[name] as (...args: (string | number)[]) => Promise<unknown>;
+  const command = (client as unknown as Record<string, (...args: (string | number | Buffer)[]) => Promise<unknown>>)[name] as (...args: (string | number | Buffer)[]) => Promise<unknown>;
   return (keys, args) => command.call(client, keys.length, ...keys, ...args);
 }

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openConnection, redisStateConfig } from '../../../test/support/redis-state-fixtures.js';
-import { startRedis, type TestRedis } from '../../../test/support/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { useRedisServer } from '../../../test/support/redis-state-fixtures.js';
 import type { BudgetAccount } from '../budget-store.js';
 import { MemoryBudgetStore } from '../memory/memory-budget-store.js';
 import { accountRetentionMs, RedisBudgetStore } from './redis-budget-store.js';
@@ -9,23 +8,8 @@ import type { RedisConnection } from './redis-connection.js';
 const endsAt = Date.now() + 24 * 60 * 60 * 1000;
 const account = (id: string, limit?: number): BudgetAccount => ({ id, limit, endsAt });
 
-let redis: TestRedis;
-const connections: RedisConnection[] = [];
-
-async function connect(prefix?: string): Promise<RedisConnection> {
-  const connection = await openConnection(redisStateConfig(redis.url, prefix ? { key_prefix: prefix } : {}));
-  connections.push(connection);
-  return connection;
-}
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-
-afterAll(async () => {
-  for (const connection of connections) await connection.close();
-  await redis.stop();
-});
+const redis = useRedisServer();
+const connect = (prefix?: string): Promise<RedisConnection> => redis.connect(prefix ? { key_prefix: prefix } : {});
 
 describe('RedisBudgetStore', () => {
   it('reserves, refuses and settles as MemoryBudgetStore does, to the same doubles', async () => {
@@ -34,14 +18,14 @@ describe('RedisBudgetStore', () => {
     const accounts = [account('day:total', 1), account('day:key:k', 0.5), account('day:user:u')];
     const amounts = [0.1, 0.2, 0.3, 0.15, 0.7];
     for (const amount of amounts) {
-      expect(await shared.reserve(amount, accounts)).toEqual(reference.reserveNow(amount, accounts));
+      expect(await shared.reserve(amount, accounts)).toMatchObject(reference.reserveNow(amount, accounts));
     }
     await shared.settle(0.1, 0.07, accounts);
     reference.settleNow(0.1, 0.07, accounts);
     // Releasing more than is held leaves nothing held, never less than nothing.
     await shared.settle(5, 0.01, accounts);
     reference.settleNow(5, 0.01, accounts);
-    expect(await shared.reserve(0.3, accounts)).toEqual(reference.reserveNow(0.3, accounts));
+    expect(await shared.reserve(0.3, accounts)).toMatchObject(reference.reserveNow(0.3, accounts));
     for (const each of accounts) expect(shared.level(each)).toEqual(reference.level(each));
   });
 
@@ -62,7 +46,7 @@ describe('RedisBudgetStore', () => {
     await first!.reserve(0.6, accounts);
     await first!.settle(0.6, 0.25, accounts);
     expect(await second!.reserve(0.8, accounts)).toMatchObject({ granted: false, level: { spent: 0.25, reserved: 0 } });
-    expect(await second!.reserve(0.75, accounts)).toEqual({ granted: true });
+    expect(await second!.reserve(0.75, accounts)).toMatchObject({ granted: true });
   });
 
   it('seeds an account only once: a second seed and a seed of an account in use leave it as it is', async () => {
@@ -81,5 +65,30 @@ describe('RedisBudgetStore', () => {
     const connection = await connect();
     await new RedisBudgetStore(connection).reserve(0.1, [account('day:total', 1)]);
     expect(await connection.client.pexpiretime(connection.key('budget:day:total'))).toBe(endsAt + accountRetentionMs);
+  });
+
+  it('settles a hold once: sent again, it releases and charges nothing more, and the hold field is gone', async () => {
+    const connection = await connect();
+    const shared = new RedisBudgetStore(connection);
+    const accounts = [account('day:total', 1), account('day:key:k')];
+    const decision = await shared.reserve(0.4, accounts);
+    const holdId = decision.granted ? decision.holdId : undefined;
+    await shared.reserve(0.2, accounts);
+    expect(await shared.settleHold({ holdId, reserved: 0, actual: 0.1, once: false }, accounts)).toEqual([true, true]);
+    expect(await shared.settleHold({ holdId, reserved: 0, actual: 0.1, once: false }, accounts)).toEqual([false, false]);
+    for (const each of accounts) expect(shared.level(each)).toEqual({ spent: 0.1, reserved: expect.closeTo(0.2, 12) });
+    expect(await connection.client.hexists(connection.key('budget:day:total'), `h:${holdId}`)).toBe(0);
+  });
+
+  it('releases nothing and charges nothing for a hold it never made, unless told to charge once', async () => {
+    const shared = new RedisBudgetStore(await connect());
+    const accounts = [account('day:total', 1)];
+    await shared.reserve(0.5, accounts);
+    expect(await shared.settleHold({ holdId: 'never-held', reserved: 0, actual: 0.3, once: false }, accounts)).toEqual([false]);
+    expect(shared.level(accounts[0]!)).toEqual({ spent: 0, reserved: 0.5 });
+    const push = { holdId: 'a-push', reserved: 0, actual: 0.3, once: true };
+    expect(await shared.settleHold(push, accounts)).toEqual([true]);
+    expect(await shared.settleHold(push, accounts)).toEqual([true]);
+    expect(shared.level(accounts[0]!)).toEqual({ spent: 0.3, reserved: 0.5 });
   });
 });

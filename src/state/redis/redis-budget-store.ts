@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AccountLevel, BudgetAccount, BudgetDecision, BudgetStore } from '../budget-store.js';
 import { defineLuaCommand, type LuaCommand } from './lua-command.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -8,6 +9,16 @@ export const accountRetentionMs = 2 * 24 * 60 * 60 * 1000;
 export const maxSeenAccounts = 10_000;
 
 const nothing: AccountLevel = { spent: 0, reserved: 0 };
+
+/** One settlement of `RedisBudgetStore.settleHold`. */
+export interface HoldSettlement {
+  /** The hold to release; without one, `reserved` is released. A push of spend names an id no hold has, with `once`. */
+  readonly holdId: string | undefined;
+  readonly reserved: number;
+  readonly actual: number;
+  /** Charge `actual` whether or not the hold is found, but only once for this id: for a settlement that may have run already. */
+  readonly once: boolean;
+}
 
 /*
  * Each account is a hash {s: spent, r: reserved}. The scripts compute in
@@ -25,11 +36,15 @@ local function text(number)
 end
 `;
 
-/** KEYS: the accounts; ARGV[1]: amount, then limit ('' when none) and expire-at ms per account. Reply: 1, then spent and reserved per account; or 0, denied index, its spent and reserved. */
+/**
+ * KEYS: the accounts; ARGV[1]: amount, ARGV[2]: hold id, then limit ('' when none) and expire-at ms per account.
+ * Each account records the hold as field `h:<id>` = amount, so that its settlement releases exactly it.
+ * Reply: 1, then spent and reserved per account; or 0, denied index, its spent and reserved.
+ */
 const reserveLua = `${accountLua}
 local amount = tonumber(ARGV[1])
 for i = 1, #KEYS do
-  local limit = ARGV[2 * i]
+  local limit = ARGV[2 * i + 1]
   if limit ~= '' then
     local spent, reserved = level(KEYS[i])
     if spent + reserved + amount > tonumber(limit) then return { 0, i - 1, text(spent), text(reserved) } end
@@ -39,26 +54,46 @@ local reply = { 1 }
 for i = 1, #KEYS do
   local spent, reserved = level(KEYS[i])
   reserved = reserved + amount
-  redis.call('HSET', KEYS[i], 's', text(spent), 'r', text(reserved))
-  redis.call('PEXPIREAT', KEYS[i], ARGV[2 * i + 1])
+  redis.call('HSET', KEYS[i], 's', text(spent), 'r', text(reserved), 'h:' .. ARGV[2], text(amount))
+  redis.call('PEXPIREAT', KEYS[i], ARGV[2 * i + 2])
   reply[2 * i] = text(spent)
   reply[2 * i + 1] = text(reserved)
 end
 return reply
 `;
 
-/** KEYS: the accounts; ARGV[1]: actual cost, then reservation to release and expire-at ms per account. Reply: spent and reserved per account. */
+/**
+ * KEYS: the accounts; ARGV: hold id ('' for none), reservation to release when there is no hold id, actual cost,
+ * once ('1' or '0'), then expire-at ms per account.
+ * With a hold id, each account releases only the hold it finds (a settlement run twice, or one of a
+ * reservation Redis never made, releases nothing) and is charged only where it found it. With `once`, it is
+ * charged whether or not it held it, but only the first time: the marker `p:<id>` (kept as long as the
+ * account) says it was. Reply: spent, reserved and charged (1 or 0) per account.
+ */
 const settleLua = `${accountLua}
-local actual = tonumber(ARGV[1])
+local hold, actual, once = ARGV[1], tonumber(ARGV[3]), ARGV[4] == '1'
 local reply = {}
 for i = 1, #KEYS do
   local spent, reserved = level(KEYS[i])
-  spent = spent + actual
-  reserved = math.max(0, reserved - tonumber(ARGV[2 * i]))
+  local release, charge, took = tonumber(ARGV[2]), true, 1
+  if hold ~= '' then
+    local held = redis.call('HGET', KEYS[i], 'h:' .. hold)
+    release = tonumber(held) or 0
+    if held then redis.call('HDEL', KEYS[i], 'h:' .. hold) end
+    if once then
+      charge = redis.call('HSETNX', KEYS[i], 'p:' .. hold, '1') == 1
+    else
+      charge = held ~= false
+      took = charge and 1 or 0
+    end
+  end
+  if charge then spent = spent + actual end
+  reserved = math.max(0, reserved - release)
   redis.call('HSET', KEYS[i], 's', text(spent), 'r', text(reserved))
-  redis.call('PEXPIREAT', KEYS[i], ARGV[2 * i + 1])
-  reply[2 * i - 1] = text(spent)
-  reply[2 * i] = text(reserved)
+  redis.call('PEXPIREAT', KEYS[i], ARGV[i + 4])
+  reply[3 * i - 2] = text(spent)
+  reply[3 * i - 1] = text(reserved)
+  reply[3 * i] = took
 end
 return reply
 `;
@@ -71,7 +106,13 @@ local spent, reserved = level(KEYS[1])
 return { text(spent), text(reserved) }
 `;
 
-/** Budget accounts shared by every replica: each reservation or settlement is one script, atomic across all its accounts. */
+/**
+ * Budget accounts shared by every replica: each reservation or settlement is
+ * one script, atomic across all its accounts. A reservation is a named hold
+ * on each account, so that a settlement sent again (after a timeout that
+ * Redis did run) cannot release or charge twice; hold fields go at
+ * settlement, `once` markers with the account.
+ */
 export class RedisBudgetStore implements BudgetStore {
   private readonly reserveScript: LuaCommand;
   private readonly settleScript: LuaCommand;
@@ -85,34 +126,35 @@ export class RedisBudgetStore implements BudgetStore {
     this.seedScript = defineLuaCommand(connection.client, 'tokenpakSeedBudget', seedLua);
   }
 
-  async reserve(amount: number, accounts: readonly BudgetAccount[]): Promise<BudgetDecision> {
-    if (accounts.length === 0) return { granted: true };
-    const args: (string | number)[] = [amount];
+  /** Holds `amount` on every account, as the hold `holdId` (a new one when not given), or on none. */
+  async reserve(amount: number, accounts: readonly BudgetAccount[], holdId: string = randomUUID()): Promise<BudgetDecision> {
+    if (accounts.length === 0) return { granted: true, holdId };
+    const args: (string | number)[] = [amount, holdId];
     for (const account of accounts) args.push(account.limit ?? '', expiresAt(account));
     const reply = (await this.reserveScript(this.keys(accounts), args)) as (number | string)[];
     if (reply[0] === 1) {
       accounts.forEach((account, index) => this.remember(account, reply[2 * index + 1], reply[2 * index + 2]));
-      return { granted: true };
+      return { granted: true, holdId };
     }
     const denied = reply[1] as number;
     return { granted: false, denied, level: this.remember(accounts[denied] as BudgetAccount, reply[2], reply[3]) };
   }
 
-  settle(reserved: number, actual: number, accounts: readonly BudgetAccount[]): Promise<void> {
-    return this.settleEach(
-      accounts.map(() => reserved),
-      actual,
-      accounts,
-    );
+  /** With `holdId`, releases that hold where Redis has it and charges only there; without, releases `reserved` and charges everywhere. */
+  async settle(reserved: number, actual: number, accounts: readonly BudgetAccount[], holdId?: string): Promise<void> {
+    await this.settleHold({ holdId, reserved, actual, once: false }, accounts);
   }
 
-  /** `settle`, releasing a different reservation on each account (what this process held there): the fallback's resynchronisation needs it. */
-  async settleEach(releases: readonly number[], actual: number, accounts: readonly BudgetAccount[]): Promise<void> {
-    if (accounts.length === 0) return;
-    const args: (string | number)[] = [actual];
-    accounts.forEach((account, index) => args.push(releases[index] ?? 0, expiresAt(account)));
-    const reply = (await this.settleScript(this.keys(accounts), args)) as string[];
-    accounts.forEach((account, index) => this.remember(account, reply[2 * index], reply[2 * index + 1]));
+  /** Settles as `settle` does (see settleLua for `once`); answers, per account, whether Redis has now been charged `actual`. */
+  async settleHold(settlement: HoldSettlement, accounts: readonly BudgetAccount[]): Promise<boolean[]> {
+    if (accounts.length === 0) return [];
+    const { holdId, reserved, actual, once } = settlement;
+    const args: (string | number)[] = [holdId ?? '', reserved, actual, once ? 1 : 0, ...accounts.map(expiresAt)];
+    const reply = (await this.settleScript(this.keys(accounts), args)) as (string | number)[];
+    return accounts.map((account, index) => {
+      this.remember(account, reply[3 * index], reply[3 * index + 1]);
+      return reply[3 * index + 2] === 1;
+    });
   }
 
   async seed(account: BudgetAccount, spent: number): Promise<void> {

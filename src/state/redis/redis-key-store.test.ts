@@ -1,27 +1,14 @@
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { stateSchema } from '../../config/tenancy-schema.js';
-import { startRedis, type TestRedis } from '../../../test/support/redis-server.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { useRedisServer } from '../../../test/support/redis-state-fixtures.js';
 import type { VirtualKeyRecord } from '../key-store.js';
-import { RedisConnection } from './redis-connection.js';
 import { RedisKeyStore, type RedisKeyStoreOptions } from './redis-key-store.js';
 
-let redis: TestRedis;
+const redis = useRedisServer();
 let raw: Redis;
-const opened: RedisConnection[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  raw = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  raw.on('error', () => undefined);
-  await raw.connect();
-});
-
-afterAll(async () => {
-  await Promise.all(opened.map((connection) => connection.close()));
-  raw.disconnect();
-  await redis.stop();
+  raw = (await redis.connect()).client;
 });
 
 const record = (overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord => ({
@@ -36,8 +23,7 @@ const record = (overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord => 
 });
 
 async function store(prefix: string, options?: RedisKeyStoreOptions) {
-  const connection = await RedisConnection.open(stateSchema.parse({ backend: 'redis', redis_url: redis.url, key_prefix: prefix }), pino({ level: 'silent' }));
-  opened.push(connection);
+  const connection = await redis.connect({ key_prefix: prefix });
   return { keys: new RedisKeyStore(connection, options), connection };
 }
 
@@ -47,6 +33,19 @@ function fakeClock() {
 }
 
 describe('RedisKeyStore', () => {
+  it('reads a damaged or foreign record as no key at all, never as a failure', async () => {
+    const { keys, connection } = await store('damaged:');
+    await keys.put(record());
+    await keys.put(record({ id: 'key_fedcba9876543210', hash: 'b'.repeat(64) }));
+    await raw.hset(connection.key('keys'), 'key_0123456789abcdef', 'not json');
+    await raw.hset(connection.key('keys'), 'key_fedcba9876543210', JSON.stringify({ ...record({ hash: 'b'.repeat(64) }), models: 'gpt-4.1*' }));
+    // Another replica, which has not seen them before.
+    const { keys: other } = await store('damaged:');
+    expect(await other.findByHash('a'.repeat(64))).toBeUndefined();
+    expect(await other.findByHash('b'.repeat(64))).toBeUndefined();
+    expect(await other.list()).toEqual([]);
+  });
+
   it('finds a key put by one replica on another, by hash and by id, and lists it', async () => {
     const { keys: first } = await store('shared:');
     const { keys: second } = await store('shared:');
@@ -116,7 +115,7 @@ describe('RedisKeyStore', () => {
     await writer.put(record({ id: 'key_cccccccccccccccc', hash: 'c'.repeat(64), revoked_at: '2026-02-01T00:00:00.000Z' }));
     for (const letter of ['a', 'b', 'c']) expect(await reader.findByHash(letter.repeat(64))).toBeDefined();
 
-    await redis.kill();
+    await redis.server.kill();
     await vi.waitFor(() => expect(connection.reachable).toBe(false), { timeout: 5_000 });
     clock.advance(60_000);
     expect(await reader.findByHash('a'.repeat(64))).toBeUndefined();
@@ -124,7 +123,7 @@ describe('RedisKeyStore', () => {
     expect((await reader.findByHash('c'.repeat(64)))?.revoked_at).toBe('2026-02-01T00:00:00.000Z');
     expect(await reader.findByHash('d'.repeat(64))).toBeUndefined();
 
-    await redis.restart();
+    await redis.server.restart();
     await vi.waitFor(() => expect(connection.reachable).toBe(true), { timeout: 10_000 });
     clock.advance(500);
     // Redis came back empty (nothing persisted): the keys it no longer has are unknown again.

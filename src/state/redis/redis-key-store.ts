@@ -1,4 +1,4 @@
-import type { KeyStore, VirtualKeyRecord } from '../key-store.js';
+import { virtualKeyRecordSchema, type KeyStore, type VirtualKeyRecord } from '../key-store.js';
 import type { RedisConnection } from './redis-connection.js';
 
 /**
@@ -77,7 +77,7 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async list(): Promise<VirtualKeyRecord[]> {
-    const records = (await this.connection.client.hvals(this.recordsKey)).map(parseRecord);
+    const records = (await this.connection.client.hvals(this.recordsKey)).flatMap((text) => parseRecord(text) ?? []);
     return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
@@ -114,7 +114,8 @@ export class RedisKeyStore implements KeyStore {
     let text: string | null;
     try {
       text = (await this.connection.client.eval(findScript, 2, this.recordsKey, this.indexKey, hash)) as string | null;
-    } catch {
+    } catch (error) {
+      this.connection.noteFailure(error);
       // Redis failed to answer: the last record seen stands in (see the class comment), for `freshMs`, so that a slow Redis is not asked on every request.
       const stale = this.lastKnown.get(hash);
       setNewest(this.recent, hash, { record: stale, freshUntil: this.now() + this.freshMs }, this.recentLimit);
@@ -149,6 +150,12 @@ function setNewest<V>(entries: Map<string, V>, key: string, value: V, limit: num
   if (entries.size > limit) entries.delete(entries.keys().next().value as string);
 }
 
-function parseRecord(text: string): VirtualKeyRecord {
-  return JSON.parse(text) as VirtualKeyRecord;
+/** A record as Redis holds it; one that is not (written by something else, or damaged) is no key at all, never a failed request. */
+function parseRecord(text: string): VirtualKeyRecord | undefined {
+  try {
+    const parsed = virtualKeyRecordSchema.safeParse(JSON.parse(text));
+    return parsed.success ? (parsed.data as VirtualKeyRecord) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openConnection, redisStateConfig } from '../../../test/support/redis-state-fixtures.js';
-import { startRedis, type TestRedis } from '../../../test/support/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { useRedisServer } from '../../../test/support/redis-state-fixtures.js';
 import type { BucketDraw, DrawDecision } from '../limit-store.js';
 import { MemoryLimitStore } from '../memory/memory-limit-store.js';
 import type { RedisConnection } from './redis-connection.js';
@@ -10,24 +9,8 @@ import { RedisLimitStore } from './redis-limit-store.js';
 const slowRefill = 1 / 3_600_000;
 const bucket = (id: string, capacity: number, cost: number, refillPerMs = slowRefill): BucketDraw => ({ id, capacity, refillPerMs, cost });
 
-let redis: TestRedis;
-const connections: RedisConnection[] = [];
-
-async function connect(prefix?: string): Promise<RedisConnection> {
-  const config = redisStateConfig(redis.url, prefix ? { key_prefix: prefix } : {});
-  const connection = await openConnection(config);
-  connections.push(connection);
-  return connection;
-}
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-
-afterAll(async () => {
-  for (const connection of connections) await connection.close();
-  await redis.stop();
-});
+const redis = useRedisServer();
+const connect = (prefix?: string): Promise<RedisConnection> => redis.connect(prefix ? { key_prefix: prefix } : {});
 
 /** Levels' reset and retry times count refill time, which differs between the two clocks by at most the test's run time. */
 function expectSameDecision(actual: DrawDecision, expected: DrawDecision): void {

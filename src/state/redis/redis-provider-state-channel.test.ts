@@ -1,34 +1,20 @@
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { stateSchema } from '../../config/tenancy-schema.js';
-import { startRedis, type TestRedis } from '../../../test/support/redis-server.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { silentLogger, useRedisServer } from '../../../test/support/redis-state-fixtures.js';
 import type { ProviderStateEvent } from '../provider-state-channel.js';
-import { RedisConnection } from './redis-connection.js';
 import { RedisProviderStateChannel } from './redis-provider-state-channel.js';
 
-let redis: TestRedis;
+const redis = useRedisServer();
 let raw: Redis;
-const opened: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-  raw = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
-  raw.on('error', () => undefined);
-  await raw.connect();
-});
-
-afterAll(async () => {
-  for (const resource of opened.reverse()) await resource.close();
-  raw.disconnect();
-  await redis.stop();
+  raw = (await redis.connect()).client;
 });
 
 /** A replica's channel and what its listener has heard (once `listen` is called). */
 async function replica(prefix: string) {
-  const connection = await RedisConnection.open(stateSchema.parse({ backend: 'redis', redis_url: redis.url, key_prefix: prefix }), pino({ level: 'silent' }));
-  const channel = new RedisProviderStateChannel(connection, pino({ level: 'silent' }));
-  opened.push(connection, channel);
+  const connection = await redis.connect({ key_prefix: prefix });
+  const channel = redis.closeAfterwards(new RedisProviderStateChannel(connection, silentLogger));
   const heard: ProviderStateEvent[] = [];
   return { channel, connection, heard, listen: () => channel.subscribe((event) => heard.push(event)) };
 }
@@ -103,10 +89,10 @@ describe('RedisProviderStateChannel', () => {
     await first.channel.publish({ kind: 'forced', provider: 'openai', state: 'down' });
     await vi.waitFor(() => expect(second.heard).toHaveLength(1), { timeout: 5_000 });
 
-    await redis.kill();
+    await redis.server.kill();
     await vi.waitFor(() => expect(first.connection.reachable).toBe(false), { timeout: 5_000 });
     await first.channel.publish({ kind: 'forced', provider: 'gemini', state: 'down' });
-    await redis.restart();
+    await redis.server.restart();
 
     // Redis came back empty: "openai down" is gone, "gemini down" is written again by the replica that set it.
     await vi.waitFor(

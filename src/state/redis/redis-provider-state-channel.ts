@@ -61,7 +61,8 @@ export class RedisProviderStateChannel implements ProviderStateChannel {
       const replies = await transaction.publish(this.channelKey, message).exec();
       if (!replies || replies.some(([error]) => error)) throw new Error('the transaction failed');
       this.believe(event.provider, event.state);
-    } catch {
+    } catch (error) {
+      this.connection.noteFailure(error);
       if (event.kind !== 'forced') return;
       this.unsent.set(event.provider, event.state);
       this.logger.warn({ provider: event.provider, state: event.state }, 'provider states: Redis did not take the forced state; it applies on this replica and is shared when Redis is back');

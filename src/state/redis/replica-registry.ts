@@ -27,10 +27,15 @@ export class ReplicaRegistry {
   /** This process, among the replicas. */
   readonly id = randomUUID();
   private lastCount = 1;
+  /** The counts heard in the last window: a Redis back empty counts only those that have beaten since, so the highest recent one stands. */
+  private readonly recent: Array<{ count: number; at: number }> = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly heartbeatScript: LuaCommand;
 
-  constructor(private readonly connection: RedisConnection) {
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly now: () => number = Date.now,
+  ) {
     this.heartbeatScript = defineLuaCommand(connection.client, 'tokenpakReplicaHeartbeat', heartbeatLua);
   }
 
@@ -51,9 +56,14 @@ export class ReplicaRegistry {
   /** One heartbeat; answers the replica count (the last one known when Redis does not answer). */
   async beat(): Promise<number> {
     try {
-      this.lastCount = Number(await this.heartbeatScript([this.key()], [this.id, replicaWindowMs]));
-    } catch {
-      // Redis is away: the connection says so in the log; the count last seen stands.
+      const counted = Number(await this.heartbeatScript([this.key()], [this.id, replicaWindowMs]));
+      const now = this.now();
+      this.recent.push({ count: counted, at: now });
+      while ((this.recent[0]?.at ?? now) <= now - replicaWindowMs) this.recent.shift();
+      this.lastCount = Math.max(...this.recent.map((heard) => heard.count));
+    } catch (error) {
+      // Redis is away (or stalled, which the connection is told): the connection says so in the log; the count last seen stands.
+      this.connection.noteFailure(error);
     }
     return this.lastCount;
   }
