@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RateLimitConfig, RateLimitsConfig } from '../config/tenancy-schema.js';
 import type { BucketDraw, BucketLevel } from '../state/limit-store.js';
 import type { VirtualKeyRecord } from '../state/key-store.js';
-import { rateLimitHeaders, type LimitStanding } from './rate-limit-headers.js';
+import { rateLimitHeaders, retryAfterSeconds, type LimitStanding } from './rate-limit-headers.js';
 
 export type ClientScope = 'key' | 'user';
 export type LimitUnit = 'rpm' | 'tpm';
@@ -123,6 +123,11 @@ function tightest(plan: ClientDrawPlan, levels: readonly BucketLevel[], unit: Li
 /** A refusal's message: which limit, whose, and when to come back; never the key itself. */
 export function limitReachedMessage(limit: AppliedLimit, retryAfterMs: number): string {
   const whose = limit.scope === 'key' ? "This key's" : "This user's";
-  const amount = limit.unit === 'rpm' ? `${limit.perMinute} ${limit.perMinute === 1 ? 'request' : 'requests'}` : `${limit.perMinute} tokens`;
-  return `${whose} limit of ${amount} a minute (${limit.source}) is reached; retry in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s.`;
+  return `${whose} limit of ${perMinuteAmount(limit.unit, limit.perMinute)} (${limit.source}) is reached; retry in ${retryAfterSeconds(retryAfterMs)} s.`;
+}
+
+/** A limit as a person reads it: "1 request a minute", "40000 tokens a minute". */
+export function perMinuteAmount(unit: LimitUnit, perMinute: number): string {
+  if (unit === 'tpm') return `${perMinute} tokens a minute`;
+  return `${perMinute} ${perMinute === 1 ? 'request' : 'requests'} a minute`;
 }

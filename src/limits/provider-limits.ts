@@ -9,6 +9,7 @@ import type { Candidate } from '../routing/router.js';
 import type { BucketDraw, LimitStore } from '../state/limit-store.js';
 import { providerPauseOf, type ProviderPause } from './provider-rate-headers.js';
 import { retryAfterSeconds } from './rate-limit-headers.js';
+import { perMinuteAmount } from './client-rate-limits.js';
 import type { WaitingRoom } from './waiting-room.js';
 
 /** What an attempt drew on a provider's token limit, settled with the tokens the request used. */
@@ -122,8 +123,7 @@ export class ProviderLimits {
     if (decision.granted) return { granted: true, tokenDraw: limit.tpm === undefined ? undefined : draws[draws.length - 1] };
     const unit = draws[decision.denied]?.id.endsWith(':rpm') ? 'rpm' : 'tpm';
     const perMinute = unit === 'rpm' ? limit.rpm : limit.tpm;
-    const amount = unit === 'rpm' ? `${perMinute} ${perMinute === 1 ? 'request' : 'requests'}` : `${perMinute} tokens`;
-    return { granted: false, retryAfterMs: decision.retryAfterMs, reason: `provider "${provider}" is at its limit of ${amount} a minute (rate_limits.providers.${provider}.${unit})` };
+    return { granted: false, retryAfterMs: decision.retryAfterMs, reason: `provider "${provider}" is at its limit of ${perMinuteAmount(unit, perMinute as number)} (rate_limits.providers.${provider}.${unit})` };
   }
 }
 

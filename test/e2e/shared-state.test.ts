@@ -153,6 +153,14 @@ describe('three replicas sharing one real redis-server', () => {
     // Each replica reconnects on its own schedule: once one has cached the answer through Redis, another finds it there.
     await eventually(async () => (await cacheOf(replicas[0] as GatewayProcess)) === 'hit', 'the cache in Redis again');
     await eventually(async () => (await cacheOf(replicas[2] as GatewayProcess)) === 'hit', 'another replica reading it');
+    // Once every replica is back on Redis, one limit holds across them again.
+    for (const replica of replicas) await eventually(async () => (await (await fetch(`${replica.url}/metrics`)).text()).includes('tokenpak_state_backend_up 1'), 'each replica on Redis again');
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, (_unused, index) =>
+        chat(replicas[index % 3] as GatewayProcess, 'sk-client-rpm-again', { max_tokens: 1 }, { 'x-tokenpak-user': 'rpm-again', 'cache-control': 'no-store' }).then((response) => response.status),
+      ),
+    );
+    expect(statuses.filter((status) => status === 200)).toHaveLength(10);
   });
 
   it('stops a revoked virtual key on every replica within a second', async () => {

@@ -54,6 +54,20 @@ describe("a virtual key's own rate limits and budgets, and a provider's token li
     expect((await ask(other)).status).toBe(200);
   });
 
+  it("holds a key to its own tpm: a request that may use more tokens than are left is refused, with the -tokens headers", async () => {
+    const key = await issue({ name: 'thousand-tokens', rate_limits: { tpm: 1000 } });
+    // About 513 tokens drawn (the prompt and 500 of output), settled to the 379 used: about 621 left.
+    const first = await ask(key, 500);
+    expect(first.status).toBe(200);
+    const refused = await ask(key, 700);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-ratelimit-limit-tokens')).toBe('1000');
+    expect(Number(refused.headers.get('x-ratelimit-remaining-tokens'))).toBeLessThan(700);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('key_tpm_exceeded');
+    expect((await ask(key, 100)).status).toBe(200);
+  });
+
   it("refuses a request that could pass the key's daily budget, with what was spent", async () => {
     const key = await issue({ name: 'daily-half-cent', budget: { daily_usd: 0.0005 } });
     expect((await ask(key, 1000)).status).toBe(200);

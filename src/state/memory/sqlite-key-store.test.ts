@@ -3,19 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { VirtualKeyRecord } from '../key-store.js';
+import { sampleKeyRecord } from '../../../test/support/virtual-key-record.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 
-const record = (overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord => ({
-  id: 'key_0123456789abcdef',
-  name: 'team-a',
-  hash: 'a'.repeat(64),
-  hint: 'tpk_AbCd',
-  models: ['gpt-4.1*'],
-  created_at: '2026-01-01T00:00:00.000Z',
-  source: 'admin',
-  ...overrides,
-});
+const record = sampleKeyRecord;
 
 async function ledgerFile(): Promise<string> {
   return path.join(await mkdtemp(path.join(tmpdir(), 'tokenpak-keys-')), 'usage.db');

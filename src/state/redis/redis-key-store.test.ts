@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { useRedisServer } from '../../../test/support/redis-state-fixtures.js';
-import type { VirtualKeyRecord } from '../key-store.js';
+import { sampleKeyRecord } from '../../../test/support/virtual-key-record.js';
 import { RedisKeyStore, type RedisKeyStoreOptions } from './redis-key-store.js';
 
 const redis = useRedisServer();
@@ -11,16 +11,7 @@ beforeAll(async () => {
   raw = (await redis.connect()).client;
 });
 
-const record = (overrides: Partial<VirtualKeyRecord> = {}): VirtualKeyRecord => ({
-  id: 'key_0123456789abcdef',
-  name: 'team-a',
-  hash: 'a'.repeat(64),
-  hint: 'tpk_AbCd',
-  models: ['gpt-4.1*'],
-  created_at: '2026-01-01T00:00:00.000Z',
-  source: 'admin',
-  ...overrides,
-});
+const record = sampleKeyRecord;
 
 async function store(prefix: string, options?: RedisKeyStoreOptions) {
   const connection = await redis.connect({ key_prefix: prefix });
