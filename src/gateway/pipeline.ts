@@ -62,7 +62,8 @@ export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime):
 
 /** Every stage before the answer: each passes the request on, answers it early, or throws a GatewayError. */
 async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
-  await authenticateKey(ctx, runtime);
+  const authenticating = authenticateKey(ctx, runtime);
+  if (authenticating) await authenticating;
   validateRequest(ctx);
   routeRequest(ctx, runtime);
   authorizeModel(ctx, runtime);

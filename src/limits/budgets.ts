@@ -41,6 +41,8 @@ interface Check {
  * reservation becomes the actual cost.
  */
 export class Budgets {
+  private gatewayDay: { start: number; checks: readonly Check[]; accounts: readonly BudgetAccount[] } | undefined;
+
   constructor(
     private readonly limits: CostControlConfig,
     private readonly store: BudgetStore,
@@ -104,8 +106,7 @@ export class Budgets {
         'per_request_limit_exceeded',
       );
     }
-    const checks = this.checksFor(holder, this.now());
-    const accounts = checks.map((check) => check.account);
+    const { checks, accounts } = this.checksFor(holder, this.now());
     const decision = await this.store.reserve(amount, accounts);
     if (!decision.granted) throw refusal(checks[decision.denied] as Check, decision.level, amount);
     return { amount, accounts, holdId: decision.holdId };
@@ -117,13 +118,13 @@ export class Budgets {
     return this.store.settle(reservation.amount, charged, reservation.accounts, reservation.holdId);
   }
 
-  private checksFor(holder: BudgetHolder, now: number): Check[] {
+  private checksFor(holder: BudgetHolder, now: number): { checks: readonly Check[]; accounts: readonly BudgetAccount[] } {
     const { per_key_daily_limit_usd, per_user_daily_limit_usd } = this.limits;
-    // The gateway's own day is always held, limited or not: the metrics read it.
-    const checks: Check[] = [
-      { account: this.totalAccount(now), name: 'The gateway’s daily budget', setting: 'cost_control.daily_limit_usd', code: 'daily_limit_exceeded', period: 'today' },
-    ];
     const own = holder.virtualKey?.budget;
+    const total = this.totalCheck(now);
+    // Most requests are held to the gateway's day alone: its check is made once a day, not per request.
+    if (per_key_daily_limit_usd === undefined && (per_user_daily_limit_usd === undefined || holder.user === undefined) && own === undefined) return total;
+    const checks: Check[] = [...total.checks];
     const keyName = holder.virtualKey?.name;
     const keyDaily = smaller(per_key_daily_limit_usd, own?.daily_usd);
     if (keyDaily !== undefined) {
@@ -154,7 +155,18 @@ export class Budgets {
         period: 'today',
       });
     }
-    return checks;
+    return { checks, accounts: checks.map((check) => check.account) };
+  }
+
+  /** The gateway's own day, always held, limited or not: the metrics read it. */
+  private totalCheck(now: number): { checks: readonly Check[]; accounts: readonly BudgetAccount[] } {
+    const start = dayStart(now);
+    if (this.gatewayDay?.start !== start) {
+      const account = this.totalAccount(now);
+      const check: Check = { account, name: 'The gateway’s daily budget', setting: 'cost_control.daily_limit_usd', code: 'daily_limit_exceeded', period: 'today' };
+      this.gatewayDay = { start, checks: [check], accounts: [account] };
+    }
+    return this.gatewayDay;
   }
 
   private totalAccount(now: number): BudgetAccount {
@@ -169,7 +181,14 @@ function userAccountName(keyId: string, user: string): string {
 
 function dayAccount(now: number, who: string, limit: number | undefined): BudgetAccount {
   const start = dayStart(now);
-  return { id: `day:${new Date(start).toISOString().slice(0, 10)}:${who}`, limit, endsAt: start + dayMs };
+  return { id: `day:${dayLabel(start)}:${who}`, limit, endsAt: start + dayMs };
+}
+
+/** The day's date as account ids write it, worked out once a day rather than on every request. */
+let labelledDay = { start: Number.NaN, label: '' };
+function dayLabel(start: number): string {
+  if (labelledDay.start !== start) labelledDay = { start, label: new Date(start).toISOString().slice(0, 10) };
+  return labelledDay.label;
 }
 
 function monthAccount(now: number, keyId: string, limit: number | undefined): BudgetAccount {

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { RateLimitConfig, RateLimitsConfig } from '../config/tenancy-schema.js';
 import { GatewayError } from '../core/errors.js';
 import { UpstreamError } from '../core/upstream-error.js';
-import { observeUpstreamResponses } from '../providers/http/upstream-response-observer.js';
+import { observeUpstreamResponses, type UpstreamResponseObserver } from '../providers/http/upstream-response-observer.js';
 import type { AttemptOutcome } from '../routing/attempt-outcome.js';
 import type { AttemptPacing, PaceDecision } from '../routing/failover.js';
 import type { Candidate } from '../routing/router.js';
@@ -137,8 +137,9 @@ interface Hold {
  * others answered, the one that frees soonest gets another turn, waited for
  * within `rate_limits.queue_ms` (in the bounded waiting room).
  */
-class AttemptPacer implements AttemptPacing {
+class AttemptPacer implements AttemptPacing, UpstreamResponseObserver {
   private held: Map<Candidate, Hold> | undefined;
+  private watched: Candidate | undefined;
   private tokenCost: number | undefined;
   private roomWasFull = false;
 
@@ -180,13 +181,18 @@ class AttemptPacer implements AttemptPacing {
   }
 
   watch(candidate: Candidate, signal: AbortSignal): void {
-    observeUpstreamResponses(signal, (status, headers) => {
-      try {
-        this.limits.observe(candidate, status, headers);
-      } catch {
-        // What a provider says of its limits only paces later requests: a header that cannot be read must not fail this one.
-      }
-    });
+    // Attempts are made one after another: the one watched is the one whose responses come.
+    this.watched = candidate;
+    observeUpstreamResponses(signal, this);
+  }
+
+  responded(status: number, headers: IncomingHttpHeaders): void {
+    if (!this.watched) return;
+    try {
+      this.limits.observe(this.watched, status, headers);
+    } catch {
+      // What a provider says of its limits only paces later requests: a header that cannot be read must not fail this one.
+    }
   }
 
   /** When every candidate was held back by a limit or skipped, and none was tried: a 429 naming the limits, with when to retry. */

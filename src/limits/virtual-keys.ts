@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { keyDigestOf } from '../usage/key-id.js';
 import type { ConfiguredKey } from '../config/tenancy-schema.js';
 import { GatewayError } from '../core/errors.js';
 import { compileGlob } from '../routing/router.js';
@@ -109,15 +110,18 @@ export class VirtualKeys {
     return record;
   }
 
-  /** The record of a presented key, revoked or expired ones included (see `statusOf`); undefined for a key the gateway did not issue. */
-  async authenticate(presentedKey: string): Promise<VirtualKeyRecord | undefined> {
-    const digest = createHash('sha256').update(presentedKey).digest();
-    const hex = digest.toString('hex');
+  /**
+   * The record of a presented key, revoked or expired ones included (see
+   * `statusOf`); undefined for a key the gateway did not issue. proxy.yaml's
+   * keys answer at once, without the store.
+   */
+  authenticate(presentedKey: string): VirtualKeyRecord | undefined | Promise<VirtualKeyRecord | undefined> {
+    const digest = keyDigestOf(presentedKey);
+    const configured = this.configuredByHash.get(digest);
+    if (configured) return sameDigest(configured, digest) ? configured : undefined;
     // Keys the admin API issued all start with its prefix: any other is proxy.yaml's or none, and costs the store no lookup.
-    const record = this.configuredByHash.get(hex) ?? (presentedKey.startsWith(keyPrefix) ? await this.store.findByHash(hex) : undefined);
-    if (!record) return undefined;
-    const stored = Buffer.from(record.hash, 'hex');
-    return stored.length === digest.length && timingSafeEqual(stored, digest) ? record : undefined;
+    if (!presentedKey.startsWith(keyPrefix)) return undefined;
+    return this.store.findByHash(digest).then((record) => (record && sameDigest(record, digest) ? record : undefined));
   }
 
   statusOf(record: VirtualKeyRecord, now: number = Date.now()): KeyStatus {
@@ -206,4 +210,11 @@ function newKey(): string {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** A record found by its digest is compared with the presented key's digest in constant time, as the issue of keys requires of every comparison. */
+function sameDigest(record: VirtualKeyRecord, digest: string): boolean {
+  const stored = Buffer.from(record.hash, 'hex');
+  const presented = Buffer.from(digest, 'hex');
+  return stored.length === presented.length && timingSafeEqual(stored, presented);
 }

@@ -80,37 +80,52 @@ export async function dispatchWithFailover<T>(
   call: AdapterCall<T>,
   pacing: AttemptPacing = unpaced,
 ): Promise<{ result: T; deadline: AttemptDeadline }> {
-  const attempt = async (candidate: Candidate) => {
-    const adapter = adapters.get(candidate.provider);
-    if (!adapter) return undefined;
-    const admission = health.admit(candidate.provider);
-    if (!admission.allowed) {
-      ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 503, message: `skipped: ${admission.reason}`, durationMs: 0 });
-      return undefined;
-    }
-    if (!(await paced(ctx, candidate, pacing))) {
-      health.record(candidate.provider, admission.permit, 'skipped', 0);
-      return undefined;
-    }
-    return tryProvider(ctx, candidate, adapter, health, secrets, admission.permit, call, pacing);
-  };
   for (const candidate of ctx.candidates) {
-    const answer = await attempt(candidate);
+    const answer = await attemptCandidate(ctx, candidate, adapters, health, secrets, call, pacing);
     if (answer) return answer;
   }
   // Only a request a rate limit held back waits: the others never enter the (bounded) waiting room.
   if (pacing.holdsBack()) {
     for await (const candidate of pacing.heldTurns()) {
-      const answer = await attempt(candidate);
+      const answer = await attemptCandidate(ctx, candidate, adapters, health, secrets, call, pacing);
       if (answer) return answer;
     }
   }
   throw pacing.refusal(ctx.attempts) ?? allProvidersFailed(ctx.model, ctx.attempts);
 }
 
-/** Draws the attempt on the provider's limits; one they hold back is recorded as skipped, with when it frees. */
-async function paced(ctx: FailoverContext, candidate: Candidate, pacing: AttemptPacing): Promise<boolean> {
-  const decision = await pacing.take(candidate);
+/** One candidate's turn: skipped when its breaker or its limits hold it back, else tried (with its retries). */
+async function attemptCandidate<T>(
+  ctx: FailoverContext,
+  candidate: Candidate,
+  adapters: ReadonlyMap<string, BaseAdapter>,
+  health: ProviderHealth,
+  secrets: SecretRedactor,
+  call: AdapterCall<T>,
+  pacing: AttemptPacing,
+): Promise<{ result: T; deadline: AttemptDeadline } | undefined> {
+  const adapter = adapters.get(candidate.provider);
+  if (!adapter) return undefined;
+  const admission = health.admit(candidate.provider);
+  if (!admission.allowed) {
+    ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 503, message: `skipped: ${admission.reason}`, durationMs: 0 });
+    return undefined;
+  }
+  const granted = paced(ctx, candidate, pacing);
+  if (!(granted === true || (granted !== false && (await granted)))) {
+    health.record(candidate.provider, admission.permit, 'skipped', 0);
+    return undefined;
+  }
+  return tryProvider(ctx, candidate, adapter, health, secrets, admission.permit, call, pacing);
+}
+
+/** Draws the attempt on the provider's limits (at once when the store answers at once); one they hold back is recorded as skipped, with when it frees. */
+function paced(ctx: FailoverContext, candidate: Candidate, pacing: AttemptPacing): boolean | Promise<boolean> {
+  const decision = pacing.take(candidate);
+  return decision instanceof Promise ? decision.then((taken) => noted(ctx, candidate, taken)) : noted(ctx, candidate, decision);
+}
+
+function noted(ctx: FailoverContext, candidate: Candidate, decision: PaceDecision): boolean {
   if (decision.granted) return true;
   ctx.attempts.push({ ...candidate, outcome: 'skipped', status: 429, message: `skipped: ${decision.reason}`, retryAfter: retryAfterSeconds(decision.retryAfterMs), durationMs: 0 });
   return false;

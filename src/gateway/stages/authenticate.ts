@@ -9,8 +9,15 @@ import type { GatewayRuntime } from '../runtime.js';
  * request without one. A virtual key becomes the request's identity (its id
  * scopes the ledger, limits, budgets and cache) and is never sent upstream.
  */
-export async function authenticateKey(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
-  const record = await authenticatedKey(runtime, ctx.clientApiKey);
+export function authenticateKey(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> | void {
+  const found = ctx.clientApiKey ? runtime.keys.authenticate(ctx.clientApiKey) : undefined;
+  // proxy.yaml's keys (and requests without one) are answered without waiting: no tick spent on the way.
+  if (found instanceof Promise) return found.then((record) => admit(ctx, runtime, record));
+  admit(ctx, runtime, found);
+}
+
+function admit(ctx: RequestContext, runtime: GatewayRuntime, found: VirtualKeyRecord | undefined): void {
+  const record = checkedKey(runtime, found, ctx.clientApiKey !== undefined);
   if (!record) return;
   ctx.virtualKey = record;
   ctx.keyId = record.id;
@@ -27,9 +34,13 @@ export function authorizeModel(ctx: RequestContext, runtime: GatewayRuntime): vo
  * a key that is not a virtual key, when keys are not required.
  */
 export async function authenticatedKey(runtime: GatewayRuntime, presentedKey: string | undefined): Promise<VirtualKeyRecord | undefined> {
-  const record = presentedKey ? await runtime.keys.authenticate(presentedKey) : undefined;
+  return checkedKey(runtime, presentedKey ? await runtime.keys.authenticate(presentedKey) : undefined, presentedKey !== undefined);
+}
+
+/** A key found (or not) as the gateway answers it: refused when revoked, expired, or missing while keys are required. */
+function checkedKey(runtime: GatewayRuntime, record: VirtualKeyRecord | undefined, presented: boolean): VirtualKeyRecord | undefined {
   if (!record) {
-    if (runtime.config.auth.require_keys) throw invalidKey(presentedKey !== undefined);
+    if (runtime.config.auth.require_keys) throw invalidKey(presented);
     return undefined;
   }
   const status = runtime.keys.statusOf(record);
