@@ -73,7 +73,8 @@ async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<
     routeRequest(ctx, runtime);
     authorizeModel(ctx, runtime);
   }
-  await limitRate(ctx, runtime);
+  const limiting = limitRate(ctx, runtime);
+  if (limiting) await limiting;
   const cached = await lookUpCache(ctx, runtime);
   if (cached) return cached;
   await reserveBudget(ctx, runtime);

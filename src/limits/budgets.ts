@@ -1,6 +1,6 @@
 import type { CostControlConfig } from '../config/schema.js';
 import { GatewayError } from '../core/errors.js';
-import type { AccountLevel, BudgetAccount, BudgetStore } from '../state/budget-store.js';
+import type { AccountLevel, BudgetAccount, BudgetDecision, BudgetStore } from '../state/budget-store.js';
 import type { VirtualKeyRecord } from '../state/key-store.js';
 import type { LedgerSpend } from '../usage/ledger.js';
 import { userBucketName } from './client-rate-limits.js';
@@ -95,8 +95,8 @@ export class Budgets {
     await Promise.all(seeds);
   }
 
-  /** Reserves `amount` against every budget that applies, or throws a 429 naming the one it would pass. */
-  async reserve(amount: number, holder: BudgetHolder): Promise<Reservation> {
+  /** Reserves `amount` against every budget that applies, or throws a 429 naming the one it would pass; at once with a store in this process. */
+  reserve(amount: number, holder: BudgetHolder): Reservation | Promise<Reservation> {
     // The amount comes from client-sized numbers: one that is not a finite cost is a bug upstream of here, and must not switch budgets off.
     if (!Number.isFinite(amount) || amount < 0) throw new Error(`a budget reservation must be a finite, non-negative cost, not ${amount}`);
     const { per_request_limit_usd: perRequest } = this.limits;
@@ -107,13 +107,16 @@ export class Budgets {
       );
     }
     const { checks, accounts } = this.checksFor(holder, this.now());
-    const decision = await this.store.reserve(amount, accounts);
-    if (!decision.granted) throw refusal(checks[decision.denied] as Check, decision.level, amount);
-    return { amount, accounts, holdId: decision.holdId };
+    const decided = this.store.reserve(amount, accounts);
+    const held = (decision: BudgetDecision): Reservation => {
+      if (!decision.granted) throw refusal(checks[decision.denied] as Check, decision.level, amount);
+      return { amount, accounts, holdId: decision.holdId };
+    };
+    return decided instanceof Promise ? decided.then(held) : held(decided);
   }
 
   /** Turns a reservation into what the request cost (0 when it failed or its price is unknown); a cost that is no number charges the whole reservation. */
-  settle(reservation: Reservation, actual: number): Promise<void> {
+  settle(reservation: Reservation, actual: number): void | Promise<void> {
     const charged = Number.isFinite(actual) && actual >= 0 ? actual : reservation.amount;
     return this.store.settle(reservation.amount, charged, reservation.accounts, reservation.holdId);
   }

@@ -70,6 +70,15 @@ describe('userBucketName', () => {
     expect(userBucketName(digest)).toBe(`=${digest}`);
   });
 
+  it("gives each request its own token cost, though the key's plan is worked out once", () => {
+    const limits = new ClientRateLimits({ keys: { default: { rpm: 10, tpm: 1_000 } }, users: {} });
+    const who = { keyId: 'k', virtualKey: undefined, user: undefined };
+    const first = limits.plan(who, () => 100);
+    const second = limits.plan(who, () => 300);
+    expect(first?.draws.map((draw) => draw.cost)).toEqual([1, 100]);
+    expect(second?.draws.map((draw) => draw.cost)).toEqual([1, 300]);
+  });
+
   it('caps a token draw at the whole bucket, so that one large request cannot put it deep in debt', () => {
     const plan = new ClientRateLimits({ keys: { default: { tpm: 1_000 } }, users: {} }).plan({ keyId: 'k', virtualKey: undefined, user: undefined }, () => 4_200_000);
     expect(plan?.draws[0]?.cost).toBe(1_000);

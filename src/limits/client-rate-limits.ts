@@ -35,6 +35,13 @@ interface SourcedLimit {
 }
 
 const msPerMinute = 60_000;
+/** Keys and users whose plans are kept: a few hundred clients in practice. */
+const maxKnownPlans = 4096;
+
+/** A plan as kept: the request-limit draws are shared by every request (they cost 1); the token draws are copied with each request's cost. */
+interface StaticPlan extends ClientDrawPlan {
+  readonly hasTokenLimit: boolean;
+}
 /** Users named by longer ids (or ids with the bucket separator) get their bucket under a digest, so that bucket ids stay short and unambiguous. */
 const maxPlainUserLength = 64;
 
@@ -46,6 +53,8 @@ const maxPlainUserLength = 64;
 export class ClientRateLimits {
   private readonly keyLimits: ReadonlyMap<string, SourcedLimit>;
   private readonly userLimits: ReadonlyMap<string, SourcedLimit>;
+  /** By key and user; null where no limit applies. Cleared when full, so it stays bounded. */
+  private readonly plans = new Map<string, StaticPlan | null>();
 
   constructor(config: Pick<RateLimitsConfig, 'keys' | 'users'>) {
     this.keyLimits = sourcedLimits(config.keys, 'rate_limits.keys');
@@ -58,26 +67,40 @@ export class ClientRateLimits {
    * `tokens` is asked only when a token limit applies.
    */
   plan(who: ClientIdentity, tokens: () => number): ClientDrawPlan | undefined {
+    const cacheKey = who.user === undefined ? who.keyId : `${who.keyId}\n${who.user}`;
+    let known = this.plans.get(cacheKey);
+    if (known === undefined) {
+      if (this.plans.size >= maxKnownPlans) this.plans.clear();
+      known = this.planFor(who) ?? null;
+      this.plans.set(cacheKey, known);
+    }
+    if (known === null || !known.hasTokenLimit) return known ?? undefined;
+    // A request larger than the whole bucket takes it all, not more: its debt would hold others back for as long as it runs.
+    const cost = tokens();
+    const draws = known.draws.map((draw, index) => (known.limits[index]?.unit === 'tpm' ? { ...draw, cost: Math.min(draw.capacity, cost) } : draw));
+    return { draws, limits: known.limits };
+  }
+
+  /** Which limits apply to a key (and user), and their buckets: the same for every request of theirs, so worked out once. */
+  private planFor(who: ClientIdentity): StaticPlan | undefined {
     const keyLimit = this.keyLimitOf(who.virtualKey);
     const userLimit = who.user === undefined ? undefined : (this.userLimits.get(who.user) ?? this.userLimits.get('default'));
     if (!keyLimit && !userLimit) return undefined;
     const draws: BucketDraw[] = [];
     const limits: AppliedLimit[] = [];
-    let tokenCost: number | undefined;
     const add = (scope: ClientScope, bucket: string, limit: SourcedLimit) => {
       for (const unit of ['rpm', 'tpm'] as const) {
         const perMinute = limit.config[unit];
         if (perMinute === undefined) continue;
-        // A request larger than the whole bucket takes it all, not more: its debt would hold others back for as long as it runs.
-        const cost = unit === 'rpm' ? 1 : Math.min(perMinute, (tokenCost ??= tokens()));
-        draws.push({ id: `${scope}:${bucket}:${unit}`, capacity: perMinute, refillPerMs: perMinute / msPerMinute, cost });
+        // A token draw's cost is the request's own: 0 here, filled in per request.
+        draws.push({ id: `${scope}:${bucket}:${unit}`, capacity: perMinute, refillPerMs: perMinute / msPerMinute, cost: unit === 'rpm' ? 1 : 0 });
         limits.push({ scope, unit, perMinute, source: limit.source });
       }
     };
     if (keyLimit) add('key', who.keyId, keyLimit);
     // A user is one of its key's users: another tenant naming the same user cannot use up its limit.
     if (userLimit) add('user', `${who.keyId}:${userBucketName(who.user as string)}`, userLimit);
-    return draws.length === 0 ? undefined : { draws, limits };
+    return draws.length === 0 ? undefined : { draws, limits, hasTokenLimit: limits.some((limit) => limit.unit === 'tpm') };
   }
 
   /** A virtual key's own limits, else those named for it in `rate_limits.keys`, else `rate_limits.keys.default`. */

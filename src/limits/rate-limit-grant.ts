@@ -4,6 +4,6 @@ import type { BucketDraw } from '../state/limit-store.js';
 export interface RateLimitGrant {
   /** The token (TPM) buckets drawn from, each with the tokens reserved. */
   readonly tokenDraws: readonly BucketDraw[];
-  /** The `x-ratelimit-*` headers for the client, as OpenAI sends them. */
+  /** The `x-ratelimit-*` headers for the client, as OpenAI sends them: worked out when an HTTP answer asks for them (the SDK never does). */
   readonly headers: Readonly<Record<string, string>>;
 }

@@ -24,15 +24,15 @@ export type BudgetDecision =
   | { readonly granted: false; readonly denied: number; readonly level: AccountLevel };
 
 /**
- * Spend and reservations against budgets: in this process (memory) or shared
- * by every replica (Redis). `reserve` checks and holds in one atomic step
+ * Spend and reservations against budgets: in this process (memory, which
+ * answers at once: no promise on the request path) or shared by every replica (Redis). `reserve` checks and holds in one atomic step
  * across all its accounts, so concurrent requests cannot together pass a limit.
  */
 export interface BudgetStore {
   /** Holds `amount` on every account, or on none when it would take one past its limit. */
-  reserve(amount: number, accounts: readonly BudgetAccount[]): Promise<BudgetDecision>;
+  reserve(amount: number, accounts: readonly BudgetAccount[]): BudgetDecision | Promise<BudgetDecision>;
   /** Releases what a request held and charges what it cost instead; `holdId` is the one its reservation was granted with, if any. */
-  settle(reserved: number, actual: number, accounts: readonly BudgetAccount[], holdId?: string): Promise<void>;
+  settle(reserved: number, actual: number, accounts: readonly BudgetAccount[], holdId?: string): void | Promise<void>;
   /** Adds spend made elsewhere (the ledger's, at start-up) to an account the store does not hold yet; an account it holds is left as it is. */
   seed(account: BudgetAccount, spent: number): Promise<void>;
   /** The account as last seen by this process, without waiting (for the metrics, never for a decision). */

@@ -31,12 +31,12 @@ export type DrawDecision =
  * on any number of replicas can never together pass a limit.
  */
 export interface LimitStore {
-  /** Takes every draw's cost from its bucket, or none of them when one does not fit. */
-  draw(draws: readonly BucketDraw[]): Promise<DrawDecision>;
+  /** Takes every draw's cost from its bucket, or none of them when one does not fit. A store in this process answers at once. */
+  draw(draws: readonly BucketDraw[]): DrawDecision | Promise<DrawDecision>;
   /**
    * Settles a draw with what was used: a positive cost takes more (a bucket
    * may go into debt, which later draws wait out), a negative one gives back
    * (never past full).
    */
-  adjust(draws: readonly BucketDraw[]): Promise<void>;
+  adjust(draws: readonly BucketDraw[]): void | Promise<void>;
 }

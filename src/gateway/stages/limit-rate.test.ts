@@ -47,7 +47,7 @@ describe('limitRate', () => {
   it('refuses past the limit with 429 rate_limit_exceeded, Retry-After and the headers', async () => {
     const runtime = runtimeWith({ keys: { default: { rpm: 1 } } });
     await limitRate(chat(), runtime);
-    const refusal = await limitRate(chat(), runtime).catch((error: unknown) => error);
+    const refusal = await (async () => limitRate(chat(), runtime))().catch((error: unknown) => error);
     expect(GatewayError.is(refusal)).toBe(true);
     expect(refusal).toMatchObject({
       status: 429,

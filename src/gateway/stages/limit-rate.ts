@@ -1,8 +1,9 @@
 import type { ChatRequest, EmbeddingRequest } from '../../core/types.js';
 import { GatewayError } from '../../core/errors.js';
-import { clientLimitHeaders, limitReachedMessage } from '../../limits/client-rate-limits.js';
+import { clientLimitHeaders, limitReachedMessage, type ClientDrawPlan } from '../../limits/client-rate-limits.js';
+import type { RateLimitGrant } from '../../limits/rate-limit-grant.js';
 import { retryAfterSeconds } from '../../limits/rate-limit-headers.js';
-import type { BucketDraw } from '../../state/limit-store.js';
+import type { BucketDraw, BucketLevel, DrawDecision } from '../../state/limit-store.js';
 import type { RequestContext } from '../context.js';
 import { promptTokensKnown } from '../prompt-tokens.js';
 import type { GatewayRuntime } from '../runtime.js';
@@ -15,22 +16,51 @@ import { embeddingInputBound } from './reserve-budget.js';
  * it gets a 429 naming the limit, with Retry-After; let through, it carries the
  * `x-ratelimit-*` headers of its tightest limits to every answer.
  */
-export async function limitRate(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
+export function limitRate(ctx: RequestContext, runtime: GatewayRuntime): void | Promise<void> {
   const { rateLimits } = runtime;
   const plan = rateLimits.clients.plan(ctx, () => reservedTokensOf(ctx, runtime));
   if (!plan) return;
-  const decision = await rateLimits.store.draw(plan.draws);
-  const headers = clientLimitHeaders(plan, decision.levels);
+  const decision = rateLimits.store.draw(plan.draws);
+  // A store in this process answers at once: no promise, no tick.
+  if (decision instanceof Promise) return decision.then((drawn) => granted(ctx, plan, drawn));
+  granted(ctx, plan, decision);
+}
+
+function granted(ctx: RequestContext, plan: ClientDrawPlan, decision: DrawDecision): void {
   if (!decision.granted) {
     const limit = plan.limits[decision.denied];
     if (!limit) throw new Error(`the limit store denied draw ${decision.denied} of ${plan.draws.length}`);
     throw new GatewayError(429, limitReachedMessage(limit, decision.retryAfterMs), {
       type: 'rate_limit_exceeded',
       code: `${limit.scope}_${limit.unit}_exceeded`,
-      headers: { ...headers, 'retry-after': retryAfterSeconds(decision.retryAfterMs) },
+      headers: { ...clientLimitHeaders(plan, decision.levels), 'retry-after': retryAfterSeconds(decision.retryAfterMs) },
     });
   }
-  ctx.rateLimit = { tokenDraws: plan.draws.filter((_, index) => plan.limits[index]?.unit === 'tpm'), headers };
+  ctx.rateLimit = new DrawnLimits(plan, decision.levels);
+}
+
+/** A granted draw: its token draws for settling, and its headers, formatted only when an answer asks for them. */
+class DrawnLimits implements RateLimitGrant {
+  readonly tokenDraws: readonly BucketDraw[];
+  private formatted: Readonly<Record<string, string>> | undefined;
+
+  constructor(
+    private readonly plan: ClientDrawPlan,
+    private readonly levels: readonly BucketLevel[],
+    tokenDraws?: readonly BucketDraw[],
+  ) {
+    this.tokenDraws = tokenDraws ?? plan.draws.filter((_, index) => plan.limits[index]?.unit === 'tpm');
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    this.formatted ??= clientLimitHeaders(this.plan, this.levels);
+    return this.formatted;
+  }
+
+  /** The same grant once settled: its headers stay, its token draws are gone. */
+  settled(): DrawnLimits {
+    return new DrawnLimits(this.plan, this.levels, []);
+  }
 }
 
 /**
@@ -58,7 +88,7 @@ export function settleRateLimit(ctx: RequestContext, runtime: GatewayRuntime): v
   const clientDraws = grant?.tokenDraws ?? [];
   const providerDraws = ctx.providerTokenDraws;
   if (clientDraws.length === 0 && providerDraws.length === 0) return;
-  if (grant) ctx.rateLimit = { ...grant, tokenDraws: [] };
+  if (grant instanceof DrawnLimits) ctx.rateLimit = grant.settled();
   ctx.providerTokenDraws = [];
   const used = usedTokens(ctx);
   const adjustments: BucketDraw[] = [];
@@ -69,7 +99,8 @@ export function settleRateLimit(ctx: RequestContext, runtime: GatewayRuntime): v
   const answering = ctx.usage ? providerDraws.findLastIndex((drawn) => drawn.provider === ctx.provider) : -1;
   providerDraws.forEach((drawn, index) => settle(drawn.draw, index === answering ? (used ?? drawn.draw.cost) : 0));
   if (adjustments.length === 0) return;
-  runtime.rateLimits.store.adjust(adjustments).catch((error: unknown) => {
+  const adjusted = runtime.rateLimits.store.adjust(adjustments);
+  adjusted?.catch((error: unknown) => {
     const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
     runtime.logger.warn({ requestId: ctx.id, error: { name, code } }, 'settling the token rate limits failed; the reservation stands');
   });

@@ -145,9 +145,9 @@ function pricedCandidates(ctx: RequestContext, runtime: GatewayRuntime): PricedC
 }
 
 /** Turns the reservation into the actual cost: what a failed request cost (nothing) or what the provider reported. */
-export async function settleBudget(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
+export function settleBudget(ctx: RequestContext, runtime: GatewayRuntime): void | Promise<void> {
   const reservation = ctx.reservation;
   if (!reservation) return;
   ctx.reservation = undefined;
-  await runtime.budgets.settle(reservation, ctx.cost ?? 0);
+  return runtime.budgets.settle(reservation, ctx.cost ?? 0);
 }

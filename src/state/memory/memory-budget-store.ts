@@ -30,8 +30,8 @@ export class MemoryBudgetStore implements BudgetStore {
     private readonly capacityLimit = maxAccounts,
   ) {}
 
-  reserve(amount: number, accounts: readonly BudgetAccount[]): Promise<BudgetDecision> {
-    return Promise.resolve(this.reserveNow(amount, accounts));
+  reserve(amount: number, accounts: readonly BudgetAccount[]): BudgetDecision {
+    return this.reserveNow(amount, accounts);
   }
 
   /** The same as `reserve`, without waiting: a store that stands in for Redis while it is away answers at once. */
@@ -46,9 +46,8 @@ export class MemoryBudgetStore implements BudgetStore {
     return { granted: true };
   }
 
-  settle(reserved: number, actual: number, accounts: readonly BudgetAccount[]): Promise<void> {
+  settle(reserved: number, actual: number, accounts: readonly BudgetAccount[]): void {
     this.settleNow(reserved, actual, accounts);
-    return Promise.resolve();
   }
 
   settleNow(reserved: number, actual: number, accounts: readonly BudgetAccount[]): void {

@@ -21,8 +21,8 @@ export class MemoryLimitStore implements LimitStore {
     private readonly capacityLimit = maxBuckets,
   ) {}
 
-  draw(draws: readonly BucketDraw[]): Promise<DrawDecision> {
-    return Promise.resolve(this.drawNow(draws));
+  draw(draws: readonly BucketDraw[]): DrawDecision {
+    return this.drawNow(draws);
   }
 
   /** The same as `draw`, without waiting: a store that stands in for Redis while it is away answers at once. */
@@ -42,9 +42,8 @@ export class MemoryLimitStore implements LimitStore {
     return { granted: true, levels };
   }
 
-  adjust(draws: readonly BucketDraw[]): Promise<void> {
+  adjust(draws: readonly BucketDraw[]): void {
     this.adjustNow(draws);
-    return Promise.resolve();
   }
 
   adjustNow(draws: readonly BucketDraw[]): void {
