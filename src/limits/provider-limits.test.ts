@@ -140,6 +140,15 @@ describe('provider pacing', () => {
     expect(await firstSent(limits.pacing(pacedRequest(), () => 10), [primary, fallback])).toBe(primary);
   });
 
+  it('makes no pacing of its own for a request while no provider is limited or paused, and holds back a model once it is paused', async () => {
+    const { limits } = setUp({ providers: {} });
+    const first = limits.pacing(pacedRequest(), () => 10);
+    expect(limits.pacing(pacedRequest(), () => 10)).toBe(first);
+    limits.observe(primary, 429, { 'retry-after': '60' });
+    expect(first.take(primary)).toMatchObject({ granted: false });
+    expect(limits.pacing(pacedRequest(), () => 10)).not.toBe(first);
+  });
+
   it("takes no pause from a provider sent the client's own key: its limits are that client's, not everyone's", async () => {
     const { limits } = setUp({ providers: {}, clientKeyed: ['openai'] });
     limits.observe(primary, 429, { 'retry-after': '3600' });

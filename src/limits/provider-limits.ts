@@ -63,7 +63,25 @@ export class ProviderLimits {
 
   /** A request's pacing across its candidates; `tokens` (its prompt and most output) is asked only when a provider has a token limit. */
   pacing(request: PacedRequest, tokens: () => number): AttemptPacing {
+    // With no provider limit configured and no provider paused, there is nothing to draw or wait for: only the answers are heard.
+    if (this.limits.size === 0 && this.pauses.size === 0) return this.listening;
     return new AttemptPacer(this, request, tokens);
+  }
+
+  /** The pacing of every request while no provider is limited or paused: shared, so a request makes none of its own. */
+  private readonly listening: AttemptPacing = {
+    holdsBack: () => false,
+    async *heldTurns() {},
+    // A pause one of this request's own attempts just learned holds its retries back too.
+    take: (candidate) => this.pausedFor(candidate) ?? granted,
+    watch: (candidate, signal) => observeUpstreamResponses(signal, new AttemptListener(this, candidate)),
+    refusal: () => undefined,
+  };
+
+  private pausedFor(candidate: Candidate): PaceDecision | undefined {
+    if (this.pauses.size === 0) return undefined;
+    const taken = this.take(candidate, () => 0);
+    return taken instanceof Promise || taken.granted ? undefined : taken;
   }
 
   /** Learns from a provider's response whether it is out of requests or tokens for this model until some time. */
@@ -127,6 +145,24 @@ export class ProviderLimits {
   }
 }
 
+const granted: PaceDecision = { granted: true };
+
+/** Hears one attempt's answers for the provider's limits. */
+class AttemptListener implements UpstreamResponseObserver {
+  constructor(
+    private readonly limits: ProviderLimits,
+    private readonly candidate: Candidate,
+  ) {}
+
+  responded(status: number, headers: IncomingHttpHeaders): void {
+    try {
+      this.limits.observe(this.candidate, status, headers);
+    } catch {
+      // What a provider says of its limits only paces later requests: a header that cannot be read must not fail this one.
+    }
+  }
+}
+
 interface Hold {
   readonly retryAt: number;
   readonly reason: string;
@@ -137,9 +173,8 @@ interface Hold {
  * others answered, the one that frees soonest gets another turn, waited for
  * within `rate_limits.queue_ms` (in the bounded waiting room).
  */
-class AttemptPacer implements AttemptPacing, UpstreamResponseObserver {
+class AttemptPacer implements AttemptPacing {
   private held: Map<Candidate, Hold> | undefined;
-  private watched: Candidate | undefined;
   private tokenCost: number | undefined;
   private roomWasFull = false;
 
@@ -181,18 +216,7 @@ class AttemptPacer implements AttemptPacing, UpstreamResponseObserver {
   }
 
   watch(candidate: Candidate, signal: AbortSignal): void {
-    // Attempts are made one after another: the one watched is the one whose responses come.
-    this.watched = candidate;
-    observeUpstreamResponses(signal, this);
-  }
-
-  responded(status: number, headers: IncomingHttpHeaders): void {
-    if (!this.watched) return;
-    try {
-      this.limits.observe(this.watched, status, headers);
-    } catch {
-      // What a provider says of its limits only paces later requests: a header that cannot be read must not fail this one.
-    }
+    observeUpstreamResponses(signal, new AttemptListener(this.limits, candidate));
   }
 
   /** When every candidate was held back by a limit or skipped, and none was tried: a 429 naming the limits, with when to retry. */
