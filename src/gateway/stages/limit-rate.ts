@@ -7,7 +7,7 @@ import type { BucketDraw, BucketLevel, DrawDecision } from '../../state/limit-st
 import type { RequestContext } from '../context.js';
 import { promptTokensKnown } from '../prompt-tokens.js';
 import type { GatewayRuntime } from '../runtime.js';
-import { embeddingInputBound } from './reserve-budget.js';
+import { embeddingInputBound, requestedOutputLimit } from './reserve-budget.js';
 
 /**
  * Draws the request on its key's and its user's limits (`rate_limits.keys`,
@@ -72,7 +72,7 @@ class DrawnLimits implements RateLimitGrant {
 export function reservedTokensOf(ctx: RequestContext, runtime: GatewayRuntime): number {
   if (ctx.operation === 'embeddings') return embeddingInputBound(ctx.request as EmbeddingRequest);
   const request = ctx.request as ChatRequest;
-  const maxOutput = largerLimit(request.max_completion_tokens, request.max_tokens) ?? runtime.config.cost_control.default_max_output_tokens;
+  const maxOutput = requestedOutputLimit(request) ?? runtime.config.cost_control.default_max_output_tokens;
   return promptTokensKnown(ctx, runtime) + maxOutput * (request.n ?? 1);
 }
 
@@ -111,9 +111,4 @@ function usedTokens(ctx: RequestContext): number | undefined {
   if (ctx.cacheStatus === 'hit' || !ctx.usage) return 0;
   const total = ctx.usage.total_tokens;
   return Number.isFinite(total) && total >= 0 ? total : undefined;
-}
-
-function largerLimit(a: number | null | undefined, b: number | null | undefined): number | undefined {
-  if (typeof a !== 'number') return typeof b === 'number' ? b : undefined;
-  return typeof b === 'number' && b > a ? b : a;
 }

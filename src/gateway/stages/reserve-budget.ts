@@ -28,8 +28,7 @@ export async function reserveBudget(ctx: RequestContext, runtime: GatewayRuntime
   }
   refuseProviderRunTools(ctx, runtime);
   let request = ctx.request as ChatRequest;
-  // An upstream may honour either limit when a client sends both: the larger one is what it could spend.
-  let maxOutput = largerLimit(request.max_completion_tokens, request.max_tokens);
+  let maxOutput = requestedOutputLimit(request);
   if (maxOutput === undefined) {
     maxOutput = runtime.config.cost_control.default_max_output_tokens;
     request = { ...request, max_completion_tokens: maxOutput };
@@ -87,6 +86,11 @@ function uncountable(ctx: RequestContext, unboundedAt: string): GatewayError {
     `With a budget on (cost_control), content the provider fetches itself (at ${unboundedAt}: a file id, a URL or an MCP server) must be counted before the request is sent, and provider "${ctx.provider}" could not count it: send the content inline instead.`,
     { param: unboundedAt, code: 'uncountable_request' },
   );
+}
+
+/** The output limit a request sets: the larger of `max_completion_tokens` and `max_tokens` when both are sent (an upstream may honour either). */
+export function requestedOutputLimit(request: ChatRequest): number | undefined {
+  return largerLimit(request.max_completion_tokens, request.max_tokens);
 }
 
 function largerLimit(a: number | null | undefined, b: number | null | undefined): number | undefined {
