@@ -25,7 +25,9 @@ export async function runWorkerPool(options: WorkerPoolOptions): Promise<number>
   let stopping = false;
   let failures = 0;
   const fork = () => cluster.fork();
+  const listening = new Set<Worker>();
   cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {
+    listening.delete(worker);
     if (stopping) return;
     failures++;
     const delayMs = Math.min(maxRestartDelayMs, 250 * 2 ** Math.min(failures, 7));
@@ -34,9 +36,11 @@ export async function runWorkerPool(options: WorkerPoolOptions): Promise<number>
       if (!stopping) fork();
     }, delayMs).unref();
   });
-  cluster.on('listening', () => {
+  cluster.on('listening', (worker: Worker) => {
     // A worker that got as far as listening is healthy: the next failure starts the backoff again.
     failures = 0;
+    listening.add(worker);
+    options.say({ worker: worker.id, pid: worker.process.pid, listening: listening.size, of: options.workers }, 'a worker is serving');
   });
   answerWorkerScrapes();
   for (let index = 0; index < options.workers; index++) fork();

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeServer } from '../fakes/fake-server.js';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { eventually, startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 
 const cli = path.resolve(import.meta.dirname, '../../dist/cli/main.js');
@@ -58,6 +58,8 @@ describe('server.workers', () => {
       routing: { primary: 'openai' },
     });
     gateway = await startGatewayProcess(file);
+    // /health answers once one worker serves: wait for the other, so that both take a share of the load.
+    await eventually(async () => gateway?.output().includes('"listening":2') ?? false, 'both workers serving');
     const statuses = await Promise.all(
       Array.from({ length: 40 }, async () => {
         const response = await fetch(`${gateway?.url}/v1/chat/completions`, {
@@ -91,6 +93,18 @@ describe('server.workers', () => {
     } finally {
       process.kill(stoppedWorker as number, 'SIGCONT');
     }
+    // A worker that dies is replaced; until its replacement can answer, scrapes report the workers that can, never a 503.
+    process.kill(stoppedWorker as number, 'SIGKILL');
+    const scrapeStatuses: number[] = [];
+    await eventually(async () => {
+      const fresh = new Agent();
+      const scrape = await fetchWith(`${gateway?.url}/metrics`, { dispatcher: fresh });
+      await scrape.arrayBuffer();
+      await fresh.close();
+      scrapeStatuses.push(scrape.status);
+      return (gateway?.output().match(/a worker is serving/g) ?? []).length === 3;
+    }, 'a replacement worker serving', 30_000);
+    expect(new Set(scrapeStatuses)).toEqual(new Set([200]));
     await gateway.stop();
     gateway = undefined;
     const ledger = new Database(path.join(dir, 'usage.db'), { readonly: true });

@@ -2,30 +2,69 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 
-/** prom-client's primary waits 5 s for its workers; a primary that has not answered by then is taken as gone. */
-const scrapeTimeoutMs = 6_000;
+/** How long the primary waits for its workers' metrics. */
+const gatherTimeoutMs = 5_000;
+/** A little longer than the primary gives its workers, so that its answer (or its refusal) comes first. */
+const scrapeTimeoutMs = gatherTimeoutMs + 1_000;
 
+/** Worker → primary: this worker answers metrics requests from now on. */
+interface MetricsReady {
+  type: 'tokenpak:metrics-ready';
+}
+/** Worker → primary: a scrape reached this worker; it wants the whole gateway's metrics. */
 interface ScrapeRequest {
   type: 'tokenpak:scrape';
   id: string;
 }
-
+/** Primary → worker: the answer to a `ScrapeRequest`; no text when some worker did not answer. */
 interface ScrapeAnswer {
   type: 'tokenpak:scraped';
   id: string;
   text: string | undefined;
 }
+/** Primary → worker: send your own metrics. */
+interface MetricsWanted {
+  type: 'tokenpak:metrics-wanted';
+  id: string;
+}
+/** Worker → primary: the answer to `MetricsWanted`; no metrics when a registry failed to collect. */
+interface OwnMetrics {
+  type: 'tokenpak:metrics';
+  id: string;
+  metrics: MetricJson[][] | undefined;
+}
+
+/** A registry's metrics as `getMetricsAsJSON` gives them, which is what prom-client aggregates. */
+type MetricJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>[number];
+/** Whatever arrives over IPC: other code (prom-client included) sends messages of its own. */
+type Message<T> = Partial<T> | null | undefined;
+
+let sharedRegistries: Registry[] = [];
+let answeringPrimary = false;
 
 /**
  * With `server.workers`, a scrape reaches one worker: it asks the primary,
- * which gathers every worker's registries (prom-client's AggregatorRegistry)
- * and answers with their sum, so that Prometheus sees the whole gateway.
+ * which gathers every ready worker's registries and answers with their sum
+ * (prom-client's aggregation), so that Prometheus sees the whole gateway.
+ * Called by each gateway; in a worker the last call's registries are the ones
+ * reported.
  */
 export function shareRegistriesWithPrimary(registries: Registry[]): void {
-  if (!cluster.isWorker) return;
-  AggregatorRegistry.setRegistries(registries);
-  // Making one is what makes prom-client answer the primary's requests in this worker.
-  new AggregatorRegistry();
+  const send = process.send?.bind(process);
+  if (!cluster.isWorker || !send) return;
+  sharedRegistries = registries;
+  if (answeringPrimary) return;
+  answeringPrimary = true;
+  process.on('message', (message: Message<MetricsWanted>) => {
+    if (message?.type !== 'tokenpak:metrics-wanted' || typeof message.id !== 'string') return;
+    const id = message.id;
+    Promise.all(sharedRegistries.map((registry) => registry.getMetricsAsJSON())).then(
+      (metrics) => send({ type: 'tokenpak:metrics', id, metrics } satisfies OwnMetrics),
+      () => send({ type: 'tokenpak:metrics', id, metrics: undefined } satisfies OwnMetrics),
+    );
+  });
+  // Only now: a request sent before this listener existed would be lost, and the scrape would wait it out.
+  send({ type: 'tokenpak:metrics-ready' } satisfies MetricsReady);
 }
 
 /** A scrape that could not gather every worker's metrics: better no answer than a partial one, which Prometheus would read as counters reset. */
@@ -47,27 +86,77 @@ export function clusterMetrics(): Promise<string | undefined> {
       if (text === undefined) reject(new WorkersUnansweredError());
       else resolve(text);
     };
-    const listen = (message: unknown) => {
-      const answer = message as Partial<ScrapeAnswer>;
-      if (answer?.type === 'tokenpak:scraped' && answer.id === id) done(answer.text);
+    const listen = (message: Message<ScrapeAnswer>) => {
+      if (message?.type === 'tokenpak:scraped' && message.id === id) done(message.text);
     };
-    // A little longer than the primary gives its workers, so that its answer (or its refusal) comes first.
     const timer = setTimeout(() => done(undefined), scrapeTimeoutMs);
     process.on('message', listen);
     send({ type: 'tokenpak:scrape', id } satisfies ScrapeRequest);
   });
 }
 
-/** In the primary: answers each worker's scrape with every worker's metrics, aggregated. */
+/** One scrape being gathered in the primary: the workers it still waits for, and what the others sent. */
+interface Gathering {
+  awaited: Set<Worker>;
+  metrics: MetricJson[][];
+  finish(text: string | undefined): void;
+}
+
+/**
+ * In the primary: answers each worker's scrape with the metrics of every
+ * worker that is ready (a worker still starting has served nothing, and could
+ * not answer yet), aggregated.
+ */
 export function answerWorkerScrapes(): void {
-  const aggregator = new AggregatorRegistry();
-  cluster.on('message', (worker: Worker, message: unknown) => {
-    const request = message as Partial<ScrapeRequest>;
-    if (request?.type !== 'tokenpak:scrape' || typeof request.id !== 'string') return;
-    const id = request.id;
-    aggregator.clusterMetrics().then(
-      (text) => worker.send({ type: 'tokenpak:scraped', id, text } satisfies ScrapeAnswer),
-      () => worker.send({ type: 'tokenpak:scraped', id, text: undefined } satisfies ScrapeAnswer),
-    );
+  const ready = new Set<Worker>();
+  const gatherings = new Map<string, Gathering>();
+
+  const gather = (asking: Worker, scrapeId: string) => {
+    const id = randomUUID();
+    const awaited = new Set([...ready].filter((worker) => worker.isConnected()));
+    const gathering: Gathering = {
+      awaited,
+      metrics: [],
+      finish: (text) => {
+        clearTimeout(timer);
+        if (!gatherings.delete(id)) return;
+        if (asking.isConnected()) asking.send({ type: 'tokenpak:scraped', id: scrapeId, text } satisfies ScrapeAnswer);
+      },
+    };
+    const timer = setTimeout(() => gathering.finish(undefined), gatherTimeoutMs);
+    gatherings.set(id, gathering);
+    for (const worker of awaited) worker.send({ type: 'tokenpak:metrics-wanted', id } satisfies MetricsWanted);
+    if (awaited.size === 0) aggregate(gathering);
+  };
+
+  const received = (worker: Worker, answer: Message<OwnMetrics>) => {
+    const gathering = typeof answer?.id === 'string' ? gatherings.get(answer.id) : undefined;
+    if (!gathering || !gathering.awaited.delete(worker)) return;
+    if (!Array.isArray(answer?.metrics)) return gathering.finish(undefined);
+    gathering.metrics.push(...answer.metrics);
+    if (gathering.awaited.size === 0) aggregate(gathering);
+  };
+
+  const aggregate = (gathering: Gathering) => {
+    let aggregated: Promise<string>;
+    try {
+      aggregated = AggregatorRegistry.aggregate(gathering.metrics).metrics();
+    } catch {
+      return gathering.finish(undefined);
+    }
+    aggregated.then(gathering.finish, () => gathering.finish(undefined));
+  };
+
+  cluster.on('message', (worker: Worker, message: Message<MetricsReady | ScrapeRequest | OwnMetrics>) => {
+    if (message?.type === 'tokenpak:metrics-ready') ready.add(worker);
+    else if (message?.type === 'tokenpak:scrape' && typeof message.id === 'string') gather(worker, message.id);
+    else if (message?.type === 'tokenpak:metrics') received(worker, message as Message<OwnMetrics>);
+  });
+  cluster.on('exit', (worker: Worker) => {
+    ready.delete(worker);
+    // Its counters are gone with it, whatever this scrape answers: the others' are the gateway's now.
+    for (const gathering of gatherings.values()) {
+      if (gathering.awaited.delete(worker) && gathering.awaited.size === 0) aggregate(gathering);
+    }
   });
 }
