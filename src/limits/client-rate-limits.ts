@@ -20,6 +20,8 @@ export interface AppliedLimit {
 export interface ClientDrawPlan {
   readonly draws: readonly BucketDraw[];
   readonly limits: readonly AppliedLimit[];
+  /** The token (TPM) draws among `draws`: what the request settles when it ends. */
+  readonly tokenDraws: readonly BucketDraw[];
 }
 
 /** Who a request is, as the client limits see it. */
@@ -77,8 +79,19 @@ export class ClientRateLimits {
     if (known === null || !known.hasTokenLimit) return known ?? undefined;
     // A request larger than the whole bucket takes it all, not more: its debt would hold others back for as long as it runs.
     const cost = tokens();
-    const draws = known.draws.map((draw, index) => (known.limits[index]?.unit === 'tpm' ? { ...draw, cost: Math.min(draw.capacity, cost) } : draw));
-    return { draws, limits: known.limits };
+    const draws: BucketDraw[] = [];
+    const tokenDraws: BucketDraw[] = [];
+    for (let index = 0; index < known.draws.length; index++) {
+      const draw = known.draws[index] as BucketDraw;
+      if (known.limits[index]?.unit !== 'tpm') {
+        draws.push(draw);
+        continue;
+      }
+      const drawn = { id: draw.id, capacity: draw.capacity, refillPerMs: draw.refillPerMs, cost: Math.min(draw.capacity, cost) };
+      draws.push(drawn);
+      tokenDraws.push(drawn);
+    }
+    return { draws, limits: known.limits, tokenDraws };
   }
 
   /** Which limits apply to a key (and user), and their buckets: the same for every request of theirs, so worked out once. */
@@ -100,7 +113,7 @@ export class ClientRateLimits {
     if (keyLimit) add('key', who.keyId, keyLimit);
     // A user is one of its key's users: another tenant naming the same user cannot use up its limit.
     if (userLimit) add('user', `${who.keyId}:${userBucketName(who.user as string)}`, userLimit);
-    return draws.length === 0 ? undefined : { draws, limits, hasTokenLimit: limits.some((limit) => limit.unit === 'tpm') };
+    return draws.length === 0 ? undefined : { draws, limits, tokenDraws: [], hasTokenLimit: limits.some((limit) => limit.unit === 'tpm') };
   }
 
   /** A virtual key's own limits, else those named for it in `rate_limits.keys`, else `rate_limits.keys.default`. */

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { keyDigestOf } from '../usage/key-id.js';
+import { keyHashesOf } from '../usage/key-id.js';
 import type { ConfiguredKey } from '../config/tenancy-schema.js';
 import { GatewayError } from '../core/errors.js';
 import { compileGlob } from '../routing/router.js';
@@ -20,8 +20,6 @@ interface CompiledKey {
   expiresAtMs: number;
 }
 
-/** Keys in use at once; past this the compiled forms are dropped and compiled again as keys come back. */
-const maxCompiledKeys = 4096;
 const keyPrefix = 'tpk_';
 const hintLength = 8;
 
@@ -32,15 +30,16 @@ const hintLength = 8;
  * constant time.
  */
 export class VirtualKeys {
-  private readonly compiled = new Map<string, CompiledKey>();
+  /** By record: a record read again (a changed key) is compiled again, and one no longer held is forgotten with it. */
+  private readonly compiled = new WeakMap<VirtualKeyRecord, CompiledKey>();
   /** proxy.yaml's keys, by hash: known without the store, so that they work while a shared store cannot be reached. */
-  private readonly configuredByHash: ReadonlyMap<string, VirtualKeyRecord>;
+  private readonly configuredByHash: ReadonlyMap<string, { record: VirtualKeyRecord; hashBytes: Buffer }>;
 
   private constructor(
     private readonly store: KeyStore,
     configured: readonly VirtualKeyRecord[],
   ) {
-    this.configuredByHash = new Map(configured.map((record) => [record.hash, record]));
+    this.configuredByHash = new Map(configured.map((record) => [record.hash, { record, hashBytes: Buffer.from(record.hash, 'hex') }]));
   }
 
   /**
@@ -116,9 +115,9 @@ export class VirtualKeys {
    * keys answer at once, without the store.
    */
   authenticate(presentedKey: string): VirtualKeyRecord | undefined | Promise<VirtualKeyRecord | undefined> {
-    const digest = keyDigestOf(presentedKey);
+    const { digest, digestBytes } = keyHashesOf(presentedKey);
     const configured = this.configuredByHash.get(digest);
-    if (configured) return sameDigest(configured, digest) ? configured : undefined;
+    if (configured) return timingSafeEqual(configured.hashBytes, digestBytes) ? configured.record : undefined;
     // Keys the admin API issued all start with its prefix: any other is proxy.yaml's or none, and costs the store no lookup.
     if (!presentedKey.startsWith(keyPrefix)) return undefined;
     return this.store.findByHash(digest).then((record) => (record && sameDigest(record, digest) ? record : undefined));
@@ -140,15 +139,13 @@ export class VirtualKeys {
   }
 
   private compiledOf(record: VirtualKeyRecord): CompiledKey {
-    const cacheKey = `${record.id}:${record.hash}`;
-    let compiled = this.compiled.get(cacheKey);
+    let compiled = this.compiled.get(record);
     if (!compiled) {
-      if (this.compiled.size >= maxCompiledKeys) this.compiled.clear();
       compiled = {
         patterns: record.models?.map(compileGlob),
         expiresAtMs: record.expires_at === undefined ? Number.POSITIVE_INFINITY : Date.parse(record.expires_at),
       };
-      this.compiled.set(cacheKey, compiled);
+      this.compiled.set(record, compiled);
     }
     return compiled;
   }

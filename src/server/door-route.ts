@@ -31,14 +31,14 @@ export async function serveDoor(door: Door, req: IncomingMessage, res: ServerRes
       signal: clientGone,
       requestId,
     });
-    const headers = answerHeaders(outcome.ctx);
+    const headers = answerHeaders(outcome.ctx, requestId);
     if ('frames' in outcome) await sendSse(res, outcome.frames, headers, outcome.errorFrame);
     else sendJson(res, 200, outcome.json, headers);
   } catch (error) {
     if (clientGone.aborted) return;
     // The pipeline logs its own failures; one after it (writing the answer) is logged here, so that no 500 goes unexplained.
     if (!GatewayError.is(error)) gateway.runtime.logger.error({ requestId, cause: withoutMessage(error) }, 'the gateway failed to answer a request');
-    sendError(res, error, (shown) => door.errorBody(shown, requestId));
+    sendError(res, error, (shown) => door.errorBody(shown, requestId), { 'x-request-id': requestId });
   }
 }
 
@@ -71,8 +71,8 @@ function abortedWhenClientLeaves(res: ServerResponse): AbortSignal {
   return clientGone.signal;
 }
 
-function answerHeaders(ctx: RequestContext): Record<string, string> {
-  const headers: Record<string, string> = { ...ctx.rateLimit?.headers, 'x-tokenpak-cache': ctx.cacheStatus ?? 'bypass', 'server-timing': `tokenpak;dur=${ownTimeMs(ctx).toFixed(3)}` };
+function answerHeaders(ctx: RequestContext, requestId: string): Record<string, string> {
+  const headers: Record<string, string> = { 'x-request-id': requestId, ...ctx.rateLimit?.headers, 'x-tokenpak-cache': ctx.cacheStatus ?? 'bypass', 'server-timing': `tokenpak;dur=${ownTimeMs(ctx).toFixed(3)}` };
   if (ctx.provider) headers['x-tokenpak-provider'] = ctx.provider;
   if (typeof ctx.cost === 'number') headers['x-tokenpak-cost-usd'] = formatCost(ctx.cost);
   return headers;

@@ -70,9 +70,11 @@ export function createHttpServer(gateway: Gateway, options: HttpServerOptions = 
     },
     (req, res) => {
       responses.set(req.socket, res);
-      handleRequest(req, res, gateway, routes, adminThrottle).catch((error: unknown) => {
+      // Every response names its request, so that a client's report can be found in the log.
+      const requestId = requestIdOf(req);
+      handleRequest(req, res, gateway, routes, adminThrottle, requestId).catch((error: unknown) => {
         gateway.runtime.logger.error({ err: error }, 'unhandled error in the HTTP handler');
-        sendError(res, error);
+        sendError(res, error, undefined, { 'x-request-id': requestId });
       });
     },
   );
@@ -112,18 +114,18 @@ async function handleRequest(
   gateway: Gateway,
   routes: Map<string, Map<string, RouteHandler>>,
   adminThrottle: AdminThrottle,
+  requestId: string,
 ): Promise<void> {
-  // Every response names its request, so that a client's report can be found in the log.
-  const requestId = requestIdOf(req);
-  res.setHeader('x-request-id', requestId);
-  if (req.httpVersionMajor === 0) {
-    return sendError(res, new GatewayError(400, 'HTTP/0.9 is not supported; send HTTP/1.1.', { code: 'unsupported_http_version', headers: { connection: 'close' } }));
-  }
   const rawPath = pathOf(req.url ?? '/');
   const path = rawPath.startsWith('/admin/') ? rawPath : routePath(rawPath, routes);
   const methods = routes.get(path);
   const handler = methods?.get(req.method ?? 'GET');
-  if (handler && doorRoutes.has(path)) return handler(req, res, gateway, requestId);
+  // A door writes the id with the rest of its answer's headers: one set at once costs node:http a fifth of what setHeader first does.
+  if (handler && doorRoutes.has(path) && req.httpVersionMajor !== 0) return handler(req, res, gateway, requestId);
+  res.setHeader('x-request-id', requestId);
+  if (req.httpVersionMajor === 0) {
+    return sendError(res, new GatewayError(400, 'HTTP/0.9 is not supported; send HTTP/1.1.', { code: 'unsupported_http_version', headers: { connection: 'close' } }));
+  }
   logAccess(req, res, gateway, requestId, rawPath);
   if (rawPath.startsWith('/admin/')) return handleAdmin(req, res, gateway, rawPath, adminThrottle);
   if (handler) return handler(req, res, gateway, requestId);

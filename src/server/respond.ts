@@ -10,17 +10,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 /** An error as the API the client called answers it; OpenAI's shape (with the response's request id) unless a door renders its own. */
 export type ErrorRenderer = (error: GatewayError) => unknown;
 
-export function sendError(res: ServerResponse, thrown: unknown, render: ErrorRenderer = (error) => error.toJSON(requestIdOf(res))): void {
+/** `headers` go with the error's own (which win): a door's answer carries its request id this way. */
+export function sendError(
+  res: ServerResponse,
+  thrown: unknown,
+  render: ErrorRenderer = (error) => error.toJSON(requestIdOf(res, headers)),
+  headers?: Readonly<Record<string, string>>,
+): void {
   const error = toGatewayError(thrown);
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
     return;
   }
-  sendJson(res, error.status, render(error), error.headers);
+  sendJson(res, error.status, render(error), headers ? { ...headers, ...error.headers } : error.headers);
 }
 
-function requestIdOf(res: ServerResponse): string | undefined {
-  const id = res.getHeader('x-request-id');
+function requestIdOf(res: ServerResponse, headers?: Readonly<Record<string, string>>): string | undefined {
+  const id = headers?.['x-request-id'] ?? res.getHeader('x-request-id');
   return typeof id === 'string' ? id : undefined;
 }
 

@@ -49,7 +49,7 @@ class DrawnLimits implements RateLimitGrant {
     private readonly levels: readonly BucketLevel[],
     tokenDraws?: readonly BucketDraw[],
   ) {
-    this.tokenDraws = tokenDraws ?? plan.draws.filter((_, index) => plan.limits[index]?.unit === 'tpm');
+    this.tokenDraws = tokenDraws ?? plan.tokenDraws;
   }
 
   get headers(): Readonly<Record<string, string>> {

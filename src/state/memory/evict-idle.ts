@@ -1,9 +1,9 @@
-/** How many of the entries used least recently are looked at for one to drop. */
+/** How many of the entries at the front are looked at for one to drop. */
 const scanLimit = 16;
 
 /**
- * Drops one idle entry of a Map kept in least-recently-used order (the front
- * is the oldest): the first of the oldest few that `isIdle` lets go. Those it
+ * Drops one idle entry of a Map: the first of the few at its front (the
+ * oldest, or the least recently used) that `isIdle` lets go. Those it
  * passes over move to the back, so that the next call looks at others.
  * Returns false when none of them could go: the caller then keeps the new entry
  * anyway, since dropping a live one would forget what it holds (a budget's

@@ -1,5 +1,5 @@
 import { fits, isFull, levelOf, refilled, retryAfterMs, taken, type BucketState } from '../../limits/token-bucket.js';
-import type { BucketDraw, DrawDecision, LimitStore } from '../limit-store.js';
+import type { BucketDraw, BucketLevel, DrawDecision, LimitStore } from '../limit-store.js';
 import { evictIdle } from './evict-idle.js';
 
 /**
@@ -10,7 +10,10 @@ import { evictIdle } from './evict-idle.js';
 export const maxBuckets = 100_000;
 
 /** A bucket's state with its size, so that an idle one can be found full without its draw. */
-interface Bucket extends BucketState, Pick<BucketDraw, 'capacity' | 'refillPerMs'> {}
+interface Bucket extends BucketState {
+  capacity: number;
+  refillPerMs: number;
+}
 
 /** Token buckets in this process (see token-bucket.ts), bounded in number. */
 export class MemoryLimitStore implements LimitStore {
@@ -28,17 +31,24 @@ export class MemoryLimitStore implements LimitStore {
   /** The same as `draw`, without waiting: a store that stands in for Redis while it is away answers at once. */
   drawNow(draws: readonly BucketDraw[]): DrawDecision {
     const now = this.now();
-    const states = draws.map((draw) => refilled(this.buckets.get(draw.id), draw, now));
-    const denied = draws.findIndex((draw, index) => !fits(states[index] as BucketState, draw));
+    const states: BucketState[] = [];
+    let denied = -1;
+    for (const draw of draws) {
+      const state = refilled(this.buckets.get(draw.id), draw, now);
+      if (denied < 0 && !fits(state, draw)) denied = states.length;
+      states.push(state);
+    }
+    const levels: BucketLevel[] = [];
     if (denied >= 0) {
-      const levels = draws.map((draw, index) => levelOf(states[index] as BucketState, draw));
+      for (let index = 0; index < draws.length; index++) levels.push(levelOf(states[index] as BucketState, draws[index] as BucketDraw));
       return { granted: false, denied, retryAfterMs: retryAfterMs(states[denied] as BucketState, draws[denied] as BucketDraw), levels };
     }
-    const levels = draws.map((draw, index) => {
+    for (let index = 0; index < draws.length; index++) {
+      const draw = draws[index] as BucketDraw;
       const after = taken(states[index] as BucketState, draw);
       this.keep(draw, after);
-      return levelOf(after, draw);
-    });
+      levels.push(levelOf(after, draw));
+    }
     return { granted: true, levels };
   }
 
@@ -55,12 +65,23 @@ export class MemoryLimitStore implements LimitStore {
     return this.buckets.size;
   }
 
+  /** A bucket drawn from again is changed where it is: the Map's order is only where eviction starts looking. */
   private keep(draw: BucketDraw, state: BucketState): void {
-    this.buckets.delete(draw.id);
-    if (isFull(state, draw)) return;
+    const bucket = this.buckets.get(draw.id);
+    if (isFull(state, draw)) {
+      if (bucket) this.buckets.delete(draw.id);
+      return;
+    }
+    if (bucket) {
+      bucket.tokens = state.tokens;
+      bucket.at = state.at;
+      bucket.capacity = draw.capacity;
+      bucket.refillPerMs = draw.refillPerMs;
+      return;
+    }
     if (this.buckets.size >= this.capacityLimit) {
       const now = this.now();
-      evictIdle(this.buckets, (bucket) => isFull(refilled(bucket, bucket, now), bucket));
+      evictIdle(this.buckets, (kept) => isFull(refilled(kept, kept, now), kept));
     }
     this.buckets.set(draw.id, { tokens: state.tokens, at: state.at, capacity: draw.capacity, refillPerMs: draw.refillPerMs });
   }
