@@ -58,6 +58,10 @@ describe('rate limits', () => {
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(20);
       expect(refused.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+      // The refusal's own headers and the request id travel together; the body names the same id.
+      const requestId = refused.headers.get('x-request-id');
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(JSON.stringify(refusal)).toContain(requestId as string);
       expect(openai.requests.length).toBe(upstreamBefore);
       if (door === 'messages') {
         expect(refusal).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });

@@ -47,7 +47,7 @@ describe('server.workers', () => {
     expect(stderr).toContain('server.workers: 2 workers need shared state: set state.backend: redis');
   });
 
-  it('two workers enforce one limit (exactly 10 of 40), write every row to one SQLite ledger, and answer a scrape for both (503 when one cannot)', { timeout: 60_000 }, async () => {
+  it('two workers enforce one limit (exactly 10 of 40), write every row to one SQLite ledger, and answer a scrape for both (503 when one cannot)', { timeout: 90_000 }, async () => {
     const { file, dir } = await configFile({
       logging: { level: 'warn' },
       server: { workers: 2 },
@@ -102,7 +102,7 @@ describe('server.workers', () => {
       await scrape.arrayBuffer();
       await fresh.close();
       scrapeStatuses.push(scrape.status);
-      return (gateway?.output().match(/a worker is serving/g) ?? []).length === 3;
+      return (gateway?.output().match(/a worker is serving/g) ?? []).length >= 3;
     }, 'a replacement worker serving', 30_000);
     expect(new Set(scrapeStatuses)).toEqual(new Set([200]));
     await gateway.stop();

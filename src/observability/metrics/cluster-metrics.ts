@@ -120,13 +120,28 @@ export function answerWorkerScrapes(): void {
       finish: (text) => {
         clearTimeout(timer);
         if (!gatherings.delete(id)) return;
-        if (asking.isConnected()) asking.send({ type: 'tokenpak:scraped', id: scrapeId, text } satisfies ScrapeAnswer);
+        // A worker gone since it asked: the callback takes the failed write, which would otherwise be an 'error' nothing listens for.
+        if (asking.isConnected()) asking.send({ type: 'tokenpak:scraped', id: scrapeId, text } satisfies ScrapeAnswer, undefined, ignoreSendFailure);
       },
     };
     const timer = setTimeout(() => gathering.finish(undefined), gatherTimeoutMs);
+    timer.unref();
     gatherings.set(id, gathering);
-    for (const worker of awaited) worker.send({ type: 'tokenpak:metrics-wanted', id } satisfies MetricsWanted);
+    for (const worker of awaited) {
+      // A worker that died before the primary saw its channel close cannot be asked: the others answer for the gateway.
+      worker.send({ type: 'tokenpak:metrics-wanted', id } satisfies MetricsWanted, undefined, (error) => {
+        if (error) leftOut(worker);
+      });
+    }
     if (awaited.size === 0) aggregate(gathering);
+  };
+
+  /** A worker that can no longer answer: gatherings waiting for it go on without it (its counters are gone with it). */
+  const leftOut = (worker: Worker) => {
+    ready.delete(worker);
+    for (const gathering of gatherings.values()) {
+      if (gathering.awaited.delete(worker) && gathering.awaited.size === 0) aggregate(gathering);
+    }
   };
 
   const received = (worker: Worker, answer: Message<OwnMetrics>) => {
@@ -152,11 +167,8 @@ export function answerWorkerScrapes(): void {
     else if (message?.type === 'tokenpak:scrape' && typeof message.id === 'string') gather(worker, message.id);
     else if (message?.type === 'tokenpak:metrics') received(worker, message as Message<OwnMetrics>);
   });
-  cluster.on('exit', (worker: Worker) => {
-    ready.delete(worker);
-    // Its counters are gone with it, whatever this scrape answers: the others' are the gateway's now.
-    for (const gathering of gatherings.values()) {
-      if (gathering.awaited.delete(worker) && gathering.awaited.size === 0) aggregate(gathering);
-    }
-  });
+  cluster.on('disconnect', leftOut);
+  cluster.on('exit', leftOut);
 }
+
+function ignoreSendFailure(): void {}
