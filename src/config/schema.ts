@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { loggingSchema, metricsSchema, tracingSchema, webhookSchema } from './observability-schema.js';
 import { modelRatesSchema } from '../usage/price-schema.js';
 import { authSchema, configuredKeySchema, rateLimitsSchema, stateSchema } from './tenancy-schema.js';
+import { savingsSchema } from './savings-schema.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -64,6 +65,8 @@ export const providerSchema = z.looseObject({
 const strategySchema = z.strictObject({
   provider: z.string().min(1),
   models: z.array(z.string().min(1)).min(1),
+  /** This route's own `savings:` settings, over the global ones. */
+  savings: savingsSchema.optional(),
 });
 
 const routingSchema = z.strictObject({
@@ -149,6 +152,7 @@ export const configSchema = z.strictObject({
   usage: usageSchema.default(() => usageSchema.parse({})),
   cost_control: costControlSchema.default(() => costControlSchema.parse({})),
   cache: cacheSchema.default(() => cacheSchema.parse({})),
+  savings: savingsSchema.default({}),
   responses: responsesSchema.default(() => responsesSchema.parse({})),
   providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, "_", "-" and "."'), providerSchema),
   routing: routingSchema.default(() => routingSchema.parse({})),

@@ -37,4 +37,30 @@ export interface AdapterContext {
    * that ends early is charged for its prompt.
    */
   reportPromptTokens(tokens: number): void;
+  /**
+   * The prompt-cache breakpoints the gateway wants on this attempt
+   * (`savings.anthropic_cache`, docs/savings.md); undefined when it wants none.
+   * An adapter for a provider whose prompt cache needs explicit marks places
+   * them on the body it sends (the Anthropic adapter uses
+   * `placeCacheBreakpoints`): on a request it translates, and on one it passes
+   * through as the client sent it only when `passThrough` is set; then it says
+   * how many it placed with `reportCacheBreakpoints`.
+   */
+  readonly promptCache: PromptCachePlan | undefined;
+  /** Tells the gateway how many cache breakpoints the adapter placed: what the request's savings are counted against. */
+  reportCacheBreakpoints(placed: number): void;
+  /**
+   * A stable id of the conversation, for a provider whose prompt cache is
+   * routed by one (OpenAI's `prompt_cache_key`); undefined when the client
+   * sent its own or `savings.openai_prompt_cache_key` is off.
+   */
+  readonly promptCacheKey: string | undefined;
+}
+
+/** See `AdapterContext.promptCache`. */
+export interface PromptCachePlan {
+  /** How long what is marked stays cached: `5m` (Anthropic's default) or `1h` (its writes billed at 2× input). */
+  readonly ttl: '5m' | '1h';
+  /** Whether to mark a request passed through in the client's own API too (`savings.anthropic_cache: auto` set explicitly). */
+  readonly passThrough: boolean;
 }

@@ -1,4 +1,6 @@
-import type { AdapterContext } from '../core/adapter-context.js';
+import type { AdapterContext, PromptCachePlan } from '../core/adapter-context.js';
+import type { ChatRequest } from '../core/types.js';
+import { promptCacheKeyOf } from '../savings/prompt-cache-key.js';
 import type { RequestContext } from './context.js';
 
 /**
@@ -7,6 +9,9 @@ import type { RequestContext } from './context.js';
  * that its getters live on the prototype rather than in every view.
  */
 export class AdapterView implements AdapterContext {
+  /** Made once the first adapter asks, for the request as it was then. */
+  private cacheKey: { for: RequestContext['request']; key: string | undefined } | undefined;
+
   constructor(private readonly ctx: RequestContext) {}
 
   get id(): string {
@@ -45,4 +50,31 @@ export class AdapterView implements AdapterContext {
   reportPromptTokens(tokens: number): void {
     if (Number.isFinite(tokens) && tokens >= 0) this.ctx.estimatedPromptTokens = tokens;
   }
+
+  get promptCache(): PromptCachePlan | undefined {
+    const settings = this.ctx.savingsSettings;
+    if (!settings || settings.anthropicCache === 'off' || this.ctx.operation !== 'chat') return undefined;
+    return settings.anthropicCacheTtl === '1h' ? (settings.anthropicCache === 'auto' ? hourThroughout : hourTranslated) : settings.anthropicCache === 'auto' ? defaultThroughout : defaultTranslated;
+  }
+
+  reportCacheBreakpoints(placed: number): void {
+    if (Number.isInteger(placed) && placed >= 0) this.ctx.appliedSavings.cacheBreakpoints = placed;
+  }
+
+  get promptCacheKey(): string | undefined {
+    const request = this.ctx.request;
+    if (this.cacheKey?.for !== request) this.cacheKey = { for: request, key: this.cacheKeyFor(request) };
+    return this.cacheKey.key;
+  }
+
+  private cacheKeyFor(request: RequestContext['request']): string | undefined {
+    if (this.ctx.operation !== 'chat' || !this.ctx.savingsSettings?.openaiPromptCacheKey) return undefined;
+    const chat = request as ChatRequest;
+    return chat.prompt_cache_key === undefined ? promptCacheKeyOf(this.ctx.keyId, chat) : undefined;
+  }
 }
+
+const defaultTranslated: PromptCachePlan = { ttl: '5m', passThrough: false };
+const defaultThroughout: PromptCachePlan = { ttl: '5m', passThrough: true };
+const hourTranslated: PromptCachePlan = { ttl: '1h', passThrough: false };
+const hourThroughout: PromptCachePlan = { ttl: '1h', passThrough: true };

@@ -9,6 +9,8 @@ import type { DoorApi } from '../core/door-api.js';
 import type { RateLimitGrant } from '../limits/rate-limit-grant.js';
 import type { ProviderTokenDraw } from '../limits/provider-limits.js';
 import type { VirtualKeyRecord } from '../state/key-store.js';
+import type { SavingsSettings } from '../config/savings-schema.js';
+import { noSavingsApplied, type AppliedSavings } from '../savings/applied-savings.js';
 
 export type Operation = 'chat' | 'embeddings';
 
@@ -67,6 +69,19 @@ export interface RequestContext {
   usage: Usage | undefined;
   /** In USD; null when the model's price is unknown, undefined until settled. */
   cost: number | null | undefined;
+  /** The savings settings of the request's route; undefined until routed. */
+  savingsSettings: SavingsSettings | undefined;
+  /** What the gateway's rewrites did to the request the answering attempt sent. */
+  appliedSavings: AppliedSavings;
+  /**
+   * What the gateway saved the client, in USD, against the same request without
+   * its rewrites at list price (cache reads and writes counted; negative on a
+   * turn that only wrote a cache); null when the model's price is unknown,
+   * undefined until settled (see savings/settle-savings.ts).
+   */
+  savedUsd: number | null | undefined;
+  /** Prompt tokens the gateway kept from being billed at the full input rate: compacted away, or read from a cache it placed. */
+  savedTokens: number;
   /** The request's key in the response cache, when the cache was asked. */
   cacheKey: string | undefined;
   /** What the request holds against the budgets until it is settled. */
@@ -132,6 +147,10 @@ export function createContext(init: ContextInit): RequestContext {
     latencyMs: undefined,
     usage: undefined,
     cost: undefined,
+    savingsSettings: undefined,
+    appliedSavings: noSavingsApplied(),
+    savedUsd: undefined,
+    savedTokens: 0,
     cacheStatus: undefined,
     reservation: undefined,
     cacheKey: undefined,

@@ -10,6 +10,7 @@ import { builtinTypes, createAdapters, healthCheckEnabled } from '../providers/r
 import { HealthChecker } from '../routing/health-checker.js';
 import { ProviderHealth, type ForcedState } from '../routing/provider-health.js';
 import { Router } from '../routing/router.js';
+import { SavingsPolicy } from '../savings/savings-policy.js';
 import { Budgets } from '../limits/budgets.js';
 import { VirtualKeys } from '../limits/virtual-keys.js';
 import { RateLimits } from '../limits/rate-limits.js';
@@ -340,6 +341,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const hooks = await loadHooks(loaded);
   const adapters = await createAdapters(loaded, logger);
   const router = new Router(config.routing, new Set(adapters.keys()));
+  const savings = new SavingsPolicy(config);
   const dbPath = config.usage.db_path;
   const ledgerPath = sideEffectFree || dbPath === ':memory:' ? ':memory:' : path.resolve(loaded.baseDir, dbPath);
   const state = await openState(config, { logger, ledgerPath, sideEffectFree });
@@ -371,7 +373,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const webhooks = sideEffectFree ? [] : config.webhooks.map((webhook) => new WebhookSender(webhook, { logger, onDropped: (count) => metrics?.webhookRecordsDropped(count) }));
   const telemetry = await telemetryFor(config, logger, metrics, webhooks, sideEffectFree);
   return new Gateway(
-    { config, adapters, router, health, healthChecker, hooks, pricing, ledger, budgets, rateLimits, keys, state, cache, logger, secrets, responseStore, metrics, telemetry },
+    { config, adapters, router, savings, health, healthChecker, hooks, pricing, ledger, budgets, rateLimits, keys, state, cache, logger, secrets, responseStore, metrics, telemetry },
     { file: loaded.file },
     closeLogger,
     async () => {

@@ -22,6 +22,7 @@ import { embeddingInputBound, reserveBudget, settleBudget } from './stages/reser
 import { lookUpCache, storeInCache, storeStreamInCache } from './stages/response-cache.js';
 import { routeRequest } from './stages/route-request.js';
 import { priceOf, settleCost } from './stages/settle-cost.js';
+import { settleSavings } from '../savings/settle-savings.js';
 import type { StageAnswer } from './stages/stage.js';
 import { validateRequest } from './stages/validate-request.js';
 
@@ -97,6 +98,7 @@ async function answered(ctx: RequestContext, runtime: GatewayRuntime, answer: Ch
     else chargeEmbeddingInput(ctx);
   }
   settleCost(ctx, runtime);
+  settleSavings(ctx, runtime);
   await settleBudget(ctx, runtime);
   settleRateLimit(ctx, runtime);
   storeInCache(ctx, runtime, answer);
@@ -125,6 +127,7 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
       noteAnswer(ctx, end.response);
       if (!ctx.usage) chargeProducedOutput(ctx, runtime, output);
       settleCost(ctx, runtime);
+      settleSavings(ctx, runtime);
       await settleBudget(ctx, runtime);
       settleRateLimit(ctx, runtime);
       if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse, end.nativeApi);
@@ -141,6 +144,7 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
   noteAnswer(ctx, undefined);
   chargeProducedOutput(ctx, runtime, output);
   settleCost(ctx, runtime);
+  settleSavings(ctx, runtime);
   await settleBudget(ctx, runtime);
   settleRateLimit(ctx, runtime);
   ctx.responseChars = output.characterCountIfRead() ?? null;

@@ -17,6 +17,7 @@ import type { ResponseStore } from '../state/response-store.js';
 import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js';
 import type { RequestObserver } from '../observability/request-record.js';
 import type { RequestTracer } from '../observability/request-trace.js';
+import type { SavingsPolicy } from '../savings/savings-policy.js';
 
 /** Who hears of each request: built once from `metrics`, `logging`, `webhooks` and `tracing`. */
 export interface Telemetry {
@@ -35,6 +36,8 @@ export interface GatewayRuntime {
   readonly config: GatewayConfig;
   readonly adapters: ReadonlyMap<string, BaseAdapter>;
   readonly router: Router;
+  /** Each route's `savings:` settings. */
+  readonly savings: SavingsPolicy;
   readonly health: ProviderHealth;
   readonly healthChecker: HealthChecker;
   readonly hooks: Hooks;

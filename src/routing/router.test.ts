@@ -18,7 +18,7 @@ const router = new Router(
 describe('Router', () => {
   it('takes the first strategy whose glob matches, then the fallbacks in order', () => {
     expect(router.candidatesFor('gpt-4o')).toEqual([
-      { provider: 'openai', model: 'gpt-4o', reason: 'strategy' },
+      { provider: 'openai', model: 'gpt-4o', reason: 'strategy', strategy: 0 },
       { provider: 'local', model: 'gpt-4o', reason: 'fallback' },
       { provider: 'groq', model: 'llama-3.3-70b', reason: 'fallback' },
     ]);
@@ -42,7 +42,7 @@ describe('Router', () => {
 
   it('routes an alias as the name it stands for: a provider/model, or a model routed as usual', () => {
     expect(router.candidatesFor('claude-opus-5-5')[0]).toEqual({ provider: 'groq', model: 'llama-3.3-70b', reason: 'explicit' });
-    expect(router.candidatesFor('gpt-5')[0]).toEqual({ provider: 'openai', model: 'gpt-4.1', reason: 'strategy' });
+    expect(router.candidatesFor('gpt-5')[0]).toEqual({ provider: 'openai', model: 'gpt-4.1', reason: 'strategy', strategy: 0 });
   });
 
   it('routes nothing without a strategy match or a primary', () => {

@@ -7,6 +7,8 @@ export interface Candidate {
   model: string;
   /** `strategy`, `primary`, `explicit` (`provider/model`) or `fallback`. */
   reason: 'explicit' | 'strategy' | 'primary' | 'fallback';
+  /** For `reason: 'strategy'`: the index of the strategy in `routing.strategies` (whose own settings, such as `savings:`, apply). */
+  strategy?: number;
 }
 
 interface CompiledStrategy {
@@ -63,9 +65,9 @@ export class Router {
     if (explicit.model !== undefined && this.providerNames.has(explicit.provider)) {
       return { provider: explicit.provider, model: explicit.model, reason: 'explicit' };
     }
-    for (const strategy of this.strategies) {
+    for (const [index, strategy] of this.strategies.entries()) {
       if (strategy.patterns.some((pattern) => pattern.test(requestedModel))) {
-        return { provider: strategy.provider, model: requestedModel, reason: 'strategy' };
+        return { provider: strategy.provider, model: requestedModel, reason: 'strategy', strategy: index };
       }
     }
     return this.routing.primary ? { provider: this.routing.primary, model: requestedModel, reason: 'primary' } : undefined;

@@ -144,7 +144,12 @@ describe('Anthropic behind the OpenAI endpoint, replaying every capture', () => 
     });
     const sent = anthropic.requests.at(-1)?.body;
     expect(sent.system).toEqual([{ type: 'text', text: 'You are terse.' }]);
-    expect(sent.messages).toEqual([
+    // The gateway's prompt-cache breakpoints (savings.anthropic_cache, tested in savings.test.ts): the previous turn's end (the image, counted as ~1,600 tokens) and this one's.
+    const cacheMarks = sent.messages.flatMap((message: { content: Array<{ cache_control?: unknown }> }, position: number) =>
+      message.content.flatMap((block, index) => (block.cache_control ? [[position, index]] : [])),
+    );
+    expect(cacheMarks).toEqual([[0, 1], [2, 2]]);
+    expect(JSON.parse(JSON.stringify(sent.messages, (key, value) => (key === 'cache_control' ? undefined : value)))).toEqual([
       {
         role: 'user',
         content: [

@@ -57,14 +57,23 @@ describe('OpenAI-format providers, through the gateway with the official openai 
     expect(openai.requests[before]?.body.stream_options).toEqual({ include_usage: true });
   });
 
-  it('forwards the request bytes untouched, unknown fields and formatting included', async () => {
+  it('forwards the request bytes untouched, unknown fields and formatting included, with only the prompt_cache_key added before them', async () => {
     const sent = '{"model":"gpt-4.1-nano",  "messages":[{"role":"user","content":"hi"}],"x_vendor_flag":{"keep":true}}';
     const before = openai.requests.length;
     const response = await postJson(`${gw.baseURL}/chat/completions`, sent, { authorization: `Bearer ${clientKey}` });
     expect(response.status).toBe(200);
     const received = openai.requests[before];
-    expect(received?.raw.toString()).toBe(sent);
+    const cacheKeyField = /^\{"prompt_cache_key":"tokenpak-[\w-]{32}",/;
+    expect(received?.raw.toString()).toMatch(cacheKeyField);
+    expect(received?.raw.toString().replace(cacheKeyField, '{')).toBe(sent);
     expect(received?.headers.authorization).toBe(`Bearer ${clientKey}`);
+  });
+
+  it("forwards a request that sets its own prompt_cache_key byte for byte", async () => {
+    const sent = '{"model":"gpt-4.1-nano","prompt_cache_key":"mine",  "messages":[{"role":"user","content":"hi"}]}';
+    const before = openai.requests.length;
+    await postJson(`${gw.baseURL}/chat/completions`, sent, { authorization: `Bearer ${clientKey}` });
+    expect(openai.requests[before]?.raw.toString()).toBe(sent);
   });
 
   it('sends the configured key, not the client key, to a provider that has one', async () => {

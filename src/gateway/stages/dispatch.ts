@@ -10,6 +10,9 @@ import { withoutMessage } from '../../observability/error-trace.js';
 import { boundedClientText, loggableIdentifier } from '../../observability/loggable.js';
 import { lazyPromptJson } from '../prompt-json.js';
 import { reservedTokensOf } from './limit-rate.js';
+import type { BaseAdapter } from '../../providers/base-adapter.js';
+import { compactChatRequest } from '../../savings/compact-chat-request.js';
+import { noSavingsApplied } from '../../savings/applied-savings.js';
 
 /** Sends the request to the first candidate that answers, failing over on retryable failures. */
 export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
@@ -20,11 +23,15 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
       runtime.adapters,
       runtime.health,
       runtime.secrets,
-      async (adapter, request) =>
-        requireAnswer(
+      async (adapter, request) => {
+        ctx.appliedSavings = noSavingsApplied();
+        return requireAnswer(
           adapter.name,
-          ctx.operation === 'chat' ? await adapter.sendRequest(request as ChatRequest, view) : await adapter.createEmbeddings(request as EmbeddingRequest, view),
-        ),
+          ctx.operation === 'chat'
+            ? await adapter.sendRequest(compactedFor(ctx, adapter, request as ChatRequest), view)
+            : await adapter.createEmbeddings(request as EmbeddingRequest, view),
+        );
+      },
       runtime.rateLimits.providers.pacing(ctx, () => reservedTokensOf(ctx, runtime)),
     );
     if (isStream(result)) return { stream: result, release: () => deadline.clear() };
@@ -33,6 +40,18 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
   } finally {
     logFailedAttempts(ctx, runtime);
   }
+}
+
+/**
+ * The attempt's request with the route's compaction applied (savings/), unless
+ * the adapter passes the client's own body through: then it goes as sent.
+ */
+function compactedFor(ctx: RequestContext, adapter: BaseAdapter, request: ChatRequest): ChatRequest {
+  const settings = ctx.savingsSettings?.compaction;
+  if (!settings || (ctx.native && adapter.speaksNatively(ctx.native.api))) return request;
+  const compacted = compactChatRequest(request, settings);
+  ctx.appliedSavings.compactedTokens = compacted.savedTokens;
+  return compacted.request;
 }
 
 /** A custom adapter that resolves with nothing has a bug; treat it as that provider failing rather than as a gateway error. */

@@ -7,6 +7,7 @@ export function routeRequest(ctx: RequestContext, runtime: GatewayRuntime): void
   ctx.candidates = runtime.router.candidatesFor(ctx.request.model);
   if (ctx.native?.onlyNative) keepNativeCandidates(ctx, runtime);
   const chosen = ctx.candidates[0];
+  ctx.savingsSettings = runtime.savings.settingsFor(chosen);
   if (chosen) {
     ctx.provider = chosen.provider;
     ctx.upstreamModel = chosen.model;

@@ -79,6 +79,9 @@ describe('AnthropicAdapter passthrough of the Messages door', () => {
       request: req,
       native,
       reportPromptTokens: () => undefined,
+      promptCache: undefined,
+      reportCacheBreakpoints: () => undefined,
+      promptCacheKey: undefined,
     };
     return { req, ctx };
   }

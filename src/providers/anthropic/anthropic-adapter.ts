@@ -19,6 +19,7 @@ import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
 import { longContextBeta } from './default-max-tokens.js';
 import { mapAnthropicErrorBody } from './map-anthropic-error.js';
 import type { AnthropicStreamEvent } from './wire-types.js';
+import { placeCacheBreakpoints } from '../../savings/anthropic-cache-breakpoints.js';
 
 export const anthropicDefaultBaseUrl = 'https://api.anthropic.com/v1';
 const defaultApiVersion = '2023-06-01';
@@ -51,7 +52,7 @@ export class AnthropicAdapter extends BaseAdapter {
       method: 'POST',
       path: '/messages',
       headers,
-      body: JSON.stringify(body),
+      body: JSON.stringify(ctx.promptCache ? this.withCacheBreakpoints(body, ctx.promptCache.ttl, ctx) : body),
       signal: ctx.signal,
     } as const;
     const identity = newIdentity(ctx.id, req.model);
@@ -112,11 +113,20 @@ export class AnthropicAdapter extends BaseAdapter {
 
   /** The client's Messages request as it sent it, with only the model set; its answer or stream as Anthropic sent it. */
   private async sendNative(req: ChatRequest, native: NativeRequest, ctx: AdapterContext): Promise<NativeResponse | NativeStream> {
-    const request = passThroughRequest('/messages', this.nativeHeaders(ctx), native, req.model, ctx.signal);
+    const plan = ctx.promptCache?.passThrough ? ctx.promptCache : undefined;
+    const amend = plan && ((body: Record<string, unknown>) => this.withCacheBreakpoints(body, plan.ttl, ctx));
+    const request = passThroughRequest('/messages', this.nativeHeaders(ctx), native, req.model, ctx.signal, amend);
     const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) return new AnthropicNativeStream(await this.client.requestEventStream(request, mapAnthropicErrorBody), identity, this.name);
     const body = checkedAnthropicMessage(await this.client.requestJson<unknown>(request, mapAnthropicErrorBody), this.name);
     return { nativeApi: 'messages', body, chat: convertAnthropicResponse(body, identity, { jsonTool: false }) };
+  }
+
+  /** The body with the gateway's prompt-cache breakpoints (none when the client placed its own), and how many it has told the gateway. */
+  private withCacheBreakpoints<T extends object>(body: T, ttl: '5m' | '1h', ctx: AdapterContext): T {
+    const placed = placeCacheBreakpoints(body, ttl);
+    ctx.reportCacheBreakpoints(placed.placed);
+    return placed.body;
   }
 
   private async countRemotely(req: ChatRequest, signal: AbortSignal): Promise<number> {

@@ -60,6 +60,9 @@ describe('OpenAIAdapter and the Responses door', () => {
       request: req,
       native: { api: 'responses', body: { ...nativeBody, stream } },
       reportPromptTokens: () => undefined,
+      promptCache: undefined,
+      reportCacheBreakpoints: () => undefined,
+      promptCacheKey: undefined,
     };
     return { req, ctx };
   }
@@ -154,7 +157,7 @@ describe('OpenAIAdapter and top_k', () => {
   async function sentBody(type: 'openai' | 'openai-compatible', req: ChatRequest, rawBody?: Buffer): Promise<Record<string, unknown>> {
     const adapter = new OpenAIAdapter('p', providerSchema.parse({ type, base_url: `${upstream.url}/v1`, api_key: 'sk-test' }));
     try {
-      await adapter.sendRequest(req, { id: 'req-1', signal: new AbortController().signal, upstreamHeaders: {}, clientApiKey: undefined, headers: {}, rawBody, request: req, native: undefined, reportPromptTokens: () => undefined });
+      await adapter.sendRequest(req, { id: 'req-1', signal: new AbortController().signal, upstreamHeaders: {}, clientApiKey: undefined, headers: {}, rawBody, request: req, native: undefined, reportPromptTokens: () => undefined, promptCache: undefined, reportCacheBreakpoints: () => undefined, promptCacheKey: undefined });
     } finally {
       await adapter.close();
     }

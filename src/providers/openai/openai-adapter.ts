@@ -9,6 +9,7 @@ import { UpstreamClient } from '../http/upstream-client.js';
 import { newIdentity } from '../shared/chunk-factory.js';
 import { passThroughRequest } from '../shared/pass-through-request.js';
 import { checkedChatCompletion, checkedEmbeddings } from './checked-openai-answer.js';
+import { withLeadingField } from './with-leading-field.js';
 import { withoutCacheControl } from './without-cache-control.js';
 import { checkedResponsesObject } from './checked-responses-object.js';
 import { convertResponsesToChat } from './convert-responses-to-chat.js';
@@ -55,13 +56,25 @@ export class OpenAIAdapter extends BaseAdapter {
     return { nativeApi: 'responses', body, chat: convertResponsesToChat(body, identity) };
   }
 
-  /** The client's own bytes when nothing changed the request; a stream also asks for usage, so that its cost is known. */
+  /**
+   * The client's own bytes when nothing changed the request; a stream also asks
+   * for usage, so that its cost is known. OpenAI itself is given the
+   * conversation's `prompt_cache_key` when the client sent none (see
+   * AdapterContext.promptCacheKey), spliced into the client's bytes rather than
+   * re-serialising them.
+   */
   private chatBody(req: ChatRequest, ctx: AdapterContext): Buffer | string {
     const sent = this.withoutRefusedFields(req, ctx.rawBody === undefined);
+    const cacheKey = this.options.type === 'openai' && sent.prompt_cache_key === undefined ? ctx.promptCacheKey : undefined;
+    const keyed = cacheKey === undefined ? undefined : { prompt_cache_key: cacheKey };
     if (sent.stream === true && this.options.stream_usage && sent.stream_options?.include_usage !== true) {
-      return JSON.stringify({ ...sent, stream_options: { ...sent.stream_options, include_usage: true } });
+      return JSON.stringify({ ...keyed, ...sent, stream_options: { ...sent.stream_options, include_usage: true } });
     }
-    return ctx.rawBody !== undefined && sent === ctx.request ? ctx.rawBody : JSON.stringify(sent);
+    if (ctx.rawBody !== undefined && sent === ctx.request) {
+      const spliced = cacheKey === undefined ? ctx.rawBody : withLeadingField(ctx.rawBody, 'prompt_cache_key', cacheKey);
+      if (spliced) return spliced;
+    }
+    return JSON.stringify(keyed ? { ...keyed, ...sent } : sent);
   }
 
   /**

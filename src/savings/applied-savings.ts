@@ -1,0 +1,11 @@
+/** What the gateway's rewrites did to the request its answering attempt sent: what its savings are counted from. */
+export interface AppliedSavings {
+  /** Prompt-cache breakpoints the gateway placed (0: none placed, or the client placed its own). */
+  cacheBreakpoints: number;
+  /** Prompt tokens the compaction took out (counted with the o200k tokenizer: an estimate for other providers' tokenizers). */
+  compactedTokens: number;
+}
+
+export function noSavingsApplied(): AppliedSavings {
+  return { cacheBreakpoints: 0, compactedTokens: 0 };
+}
