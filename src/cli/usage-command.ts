@@ -3,12 +3,13 @@ import { loadConfigFromSource } from '../config/resolve-source.js';
 import { builtinTypes } from '../providers/registry.js';
 import { LedgerNotFoundError, UsageLedger } from '../usage/ledger.js';
 import { groupings, parseUsageQuery, usageReport } from '../usage/usage-report.js';
-
-const columns = ['group', 'requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd'] as const;
+import { usageTableLines } from './usage-table.js';
 
 export const usageHelp = `Usage: tokenpak usage [options]
 
-Prints requests, tokens and cost from the usage ledger (usage.db_path): the figures of GET /admin/usage.
+Prints requests, tokens, cost and savings from the usage ledger (usage.db_path): the figures of GET /admin/usage.
+saved_usd is what the gateway's rewrites (prompt-cache breakpoints, compaction) saved; cache_read_share is the
+share of prompt tokens read from the provider's prompt cache.
 
 Options:
   --since <when>    A duration (30m, 24h, 7d) or an ISO date (default 24h)
@@ -40,25 +41,9 @@ export async function usageCommand(options: { configPath?: string; since?: strin
     return 1;
   }
   try {
-    const report = usageReport(ledger, query);
-    const rows = [...report.data, { ...report.totals, group: 'total' }].map((row) =>
-      columns.map((column) => formatCell(column === 'group' ? (row.group ?? '(none)') : row[column])),
-    );
-    const header = columns.map((column) => (column === 'group' ? query.groupBy : column));
-    const widths = header.map((title, index) => Math.max(title.length, ...rows.map((row) => (row[index] as string).length)));
-    const line = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index] as number) : cell.padStart(widths[index] as number))).join('  ');
-    console.log(`Usage since ${report.since}, by ${query.groupBy}`);
-    console.log(line(header));
-    for (const row of rows) console.log(line(row));
-    if (report.totals.unpriced_requests > 0) console.log(`(${report.totals.unpriced_requests} request(s) of models with no known price are not in cost_usd)`);
+    for (const line of usageTableLines(usageReport(ledger, query))) console.log(line);
     return 0;
   } finally {
     await ledger.close();
   }
-}
-
-function formatCell(value: unknown): string {
-  if (value === null || value === undefined) return '-';
-  if (typeof value === 'number' && !Number.isInteger(value)) return value.toFixed(6);
-  return String(value);
 }

@@ -6,6 +6,7 @@ import { lazyPromptJson, promptOf } from './prompt-json.js';
 import { attemptRecordOf } from '../observability/attempt-record.js';
 import type { RecordContent, RequestRecord } from '../observability/request-record.js';
 import type { RequestContext } from './context.js';
+import { reportedSavings } from './reported-savings.js';
 import type { GatewayRuntime } from './runtime.js';
 
 /**
@@ -22,6 +23,7 @@ export function requestRecordOf(ctx: RequestContext, runtime: GatewayRuntime, st
   const upstreamMs = upstreamTimeMs(ctx);
   const clean = (text: string) => runtime.secrets.clean(text, ctx.clientApiKey);
   const prompt = lazyPromptJson(ctx);
+  const saved = reportedSavings(ctx);
   return {
     time: new Date().toISOString(),
     request_id: ctx.id,
@@ -42,6 +44,8 @@ export function requestRecordOf(ctx: RequestContext, runtime: GatewayRuntime, st
     cached_write_tokens: count(details?.cache_write_tokens),
     response_chars: ctx.responseChars,
     cost_usd: ctx.cacheStatus === 'hit' ? 0 : (ctx.cost ?? (usage ? null : 0)),
+    saved_usd: saved.usd ?? (usage ? null : 0),
+    saved_tokens: saved.tokens,
     latency_ms: round(now - ctx.startedAt),
     ttft_ms: ctx.firstOutputAt === undefined ? null : round(ctx.firstOutputAt - ctx.startedAt),
     upstream_ms: round(upstreamMs),

@@ -30,6 +30,8 @@ const record: RequestRecord = {
   cached_write_tokens: 0,
   response_chars: 140,
   cost_usd: 0.00123,
+  saved_usd: 0.00405,
+  saved_tokens: 1500,
   latency_ms: 812,
   ttft_ms: 240,
   upstream_ms: 790,

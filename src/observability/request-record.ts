@@ -54,6 +54,16 @@ export interface RequestRecord {
   response_chars: number | null;
   /** In USD; null when the model's price is unknown. */
   cost_usd: number | null;
+  /**
+   * What the gateway's rewrites (prompt-cache breakpoints, compaction) saved, in
+   * USD, against the same request without them at list price; negative when a
+   * turn only wrote a prompt cache (it paid the write premium); null when the
+   * model's price is unknown; 0 for a response-cache hit. Always set by the
+   * gateway (optional only for records made elsewhere).
+   */
+  saved_usd?: number | null;
+  /** Prompt tokens the gateway kept from being billed at the full input rate: compacted away, or read from a cache it placed. Always set by the gateway. */
+  saved_tokens?: number;
   /** From the request's arrival to its end (a stream's last byte). */
   latency_ms: number;
   /** A stream's first generated text (content, reasoning or tool call arguments), from the request's arrival; null for answers that are not streamed, or that streamed none. */

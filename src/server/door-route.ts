@@ -5,6 +5,7 @@ import { messagesDoor } from '../doors/messages/messages-door.js';
 import type { Gateway } from '../gateway/create-gateway.js';
 import type { RequestContext } from '../gateway/context.js';
 import { upstreamTimeMs } from '../gateway/request-record-of.js';
+import { reportedSavings } from '../gateway/reported-savings.js';
 import { withoutMessage } from '../observability/error-trace.js';
 import { clientApiKey } from './client-api-key.js';
 import { parseJsonBody, readBody } from './read-body.js';
@@ -75,6 +76,10 @@ function answerHeaders(ctx: RequestContext, requestId: string): Record<string, s
   const headers: Record<string, string> = { 'x-request-id': requestId, ...ctx.rateLimit?.headers, 'x-tokenpak-cache': ctx.cacheStatus ?? 'bypass', 'server-timing': `tokenpak;dur=${ownTimeMs(ctx).toFixed(3)}` };
   if (ctx.provider) headers['x-tokenpak-provider'] = ctx.provider;
   if (typeof ctx.cost === 'number') headers['x-tokenpak-cost-usd'] = formatCost(ctx.cost);
+  const saved = reportedSavings(ctx);
+  if (typeof saved.usd === 'number') headers['x-tokenpak-saved-usd'] = formatCost(saved.usd);
+  // Tokens are counted whether or not the model has a price.
+  if (saved.usd !== undefined) headers['x-tokenpak-saved-tokens'] = String(Math.round(saved.tokens));
   return headers;
 }
 

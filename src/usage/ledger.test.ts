@@ -17,7 +17,10 @@ const row = (index: number): LedgerRow => ({
   promptTokens: 10,
   completionTokens: 20,
   cachedTokens: 0,
+  cacheWriteTokens: 0,
   costUsd: 0.0001,
+  savedUsd: 0,
+  savedTokens: 0,
   latencyMs: 1,
   status: 200,
   cache: 'miss',
@@ -96,6 +99,23 @@ describe('UsageLedger rows', () => {
   });
 });
 
+describe('UsageLedger.usage', () => {
+  it('sums savings (negative ones included) and cache writes per group, the saving null only where no row knew it', async () => {
+    const ledger = UsageLedger.open(':memory:');
+    await Promise.all([
+      ledger.record({ ...row(0), model: 'claude', promptTokens: 1000, cachedTokens: 900, savedUsd: 0.0027, savedTokens: 900 }),
+      ledger.record({ ...row(1), model: 'claude', promptTokens: 1000, cacheWriteTokens: 1000, savedUsd: -0.00075 }),
+      ledger.record({ ...row(2), model: 'claude', savedUsd: null }),
+      ledger.record({ ...row(3), model: 'unpriced', costUsd: null, savedUsd: null, savedTokens: 7 }),
+    ]);
+    expect(ledger.usage(0, 'model')).toEqual([
+      expect.objectContaining({ group: 'claude', prompt_tokens: 2010, cached_tokens: 900, cache_write_tokens: 1000, saved_usd: expect.closeTo(0.00195, 12), saved_tokens: 900 }),
+      expect.objectContaining({ group: 'unpriced', cache_write_tokens: 0, saved_usd: null, saved_tokens: 7 }),
+    ]);
+    await ledger.close();
+  });
+});
+
 describe('UsageLedger.openExisting', () => {
   it('refuses a missing file, naming it, and creates nothing', async () => {
     const file = await ledgerFile();
@@ -168,6 +188,23 @@ describe('WalCheckpointer', () => {
     expect(ledger.usage(0, 'key').map((group) => [group.group, group.requests])).toEqual([
       ['abc123', 1],
       ['team-a', 2],
+    ]);
+    await ledger.close();
+  });
+
+  it('adds the savings columns to a ledger written before them, its rows\' savings unknown and cache writes 0', async () => {
+    const file = await ledgerFile();
+    const old = new Database(file);
+    old.exec(`CREATE TABLE requests (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, request_id TEXT NOT NULL, key_id TEXT NOT NULL, user TEXT,
+      provider TEXT, model TEXT NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+      cost_usd REAL, latency_ms REAL NOT NULL, status INTEGER NOT NULL, cache TEXT, api TEXT, key_name TEXT)`);
+    old.prepare("INSERT INTO requests (time, request_id, key_id, model, prompt_tokens, completion_tokens, cached_tokens, latency_ms, status) VALUES (?, 'old', 'k', 'old-model', 1, 1, 0, 1, 200)").run(Date.now());
+    old.close();
+    const ledger = UsageLedger.open(file);
+    await ledger.record({ ...row(1), cacheWriteTokens: 4, savedUsd: 0.002, savedTokens: 300 });
+    expect(ledger.usage(0, 'model').map(({ group, cache_write_tokens, saved_usd, saved_tokens }) => ({ group, cache_write_tokens, saved_usd, saved_tokens }))).toEqual([
+      { group: 'gpt-4.1-nano', cache_write_tokens: 4, saved_usd: 0.002, saved_tokens: 300 },
+      { group: 'old-model', cache_write_tokens: 0, saved_usd: null, saved_tokens: 0 },
     ]);
     await ledger.close();
   });

@@ -22,10 +22,14 @@ export interface UsageGroup {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
+  cache_write_tokens: number;
   /** Null only when no row of the group had a known cost. */
   cost_usd: number | null;
   /** Rows whose cost is unknown: the group's cost leaves them out. */
   unpriced_requests: number;
+  /** What the gateway's rewrites saved; null only when no row of the group had a known saving. */
+  saved_usd: number | null;
+  saved_tokens: number;
 }
 
 /** SQLite's own `wal_autocheckpoint`, restored if the checkpoint thread fails. */
@@ -48,7 +52,10 @@ CREATE TABLE IF NOT EXISTS requests (
   status INTEGER NOT NULL,
   cache TEXT,
   api TEXT,
-  key_name TEXT
+  key_name TEXT,
+  saved_usd REAL,
+  saved_tokens INTEGER NOT NULL DEFAULT 0,
+  cache_write_tokens INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS requests_by_time ON requests (time);`;
 
@@ -95,12 +102,12 @@ export class UsageLedger {
     db.exec(schema);
     addMissingColumns(db);
     this.insertRow = db.prepare(`INSERT INTO requests
-      (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache, api, key_name)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache, api, key_name, saved_usd, saved_tokens, cache_write_tokens)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.writeBatch = db.transaction((rows: LedgerRow[]) => {
       // Positional parameters: binding by name looks each one up, and measured ~30% dearer per row.
       for (const row of rows) {
-        this.insertRow.run(row.time, row.requestId, row.keyId, row.user, row.provider, row.model, row.promptTokens, row.completionTokens, row.cachedTokens, row.costUsd, row.latencyMs, row.status, row.cache, row.api, row.keyName);
+        this.insertRow.run(row.time, row.requestId, row.keyId, row.user, row.provider, row.model, row.promptTokens, row.completionTokens, row.cachedTokens, row.costUsd, row.latencyMs, row.status, row.cache, row.api, row.keyName, row.savedUsd, row.savedTokens, row.cacheWriteTokens);
       }
     });
   }
@@ -140,7 +147,8 @@ export class UsageLedger {
     return this.db
       .prepare(
         `SELECT ${group} AS "group", count(*) AS requests, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
-           sum(cached_tokens) AS cached_tokens, sum(cost_usd) AS cost_usd, sum(cost_usd IS NULL) AS unpriced_requests
+           sum(cached_tokens) AS cached_tokens, sum(cache_write_tokens) AS cache_write_tokens, sum(cost_usd) AS cost_usd,
+           sum(cost_usd IS NULL) AS unpriced_requests, sum(saved_usd) AS saved_usd, sum(saved_tokens) AS saved_tokens
          FROM requests WHERE time >= ? GROUP BY 1 ORDER BY 1`,
       )
       .all(since) as UsageGroup[];
@@ -201,13 +209,18 @@ export class UsageLedger {
 
 /**
  * Columns older ledgers lack: `api` (before the doors existed; their rows were
- * all chat or embeddings, which the column leaves unknown) and `key_name`
- * (before virtual keys; their rows had none).
+ * all chat or embeddings, which the column leaves unknown), `key_name`
+ * (before virtual keys; their rows had none), and the savings columns (before
+ * the gateway saved anything: their rows' savings are unknown, their cache
+ * writes uncounted).
  */
 function addMissingColumns(db: SqliteDatabase): void {
   const columns = new Set((db.prepare('PRAGMA table_info(requests)').all() as Array<{ name: string }>).map((column) => column.name));
   if (!columns.has('api')) db.exec('ALTER TABLE requests ADD COLUMN api TEXT');
   if (!columns.has('key_name')) db.exec('ALTER TABLE requests ADD COLUMN key_name TEXT');
+  if (!columns.has('saved_usd')) db.exec('ALTER TABLE requests ADD COLUMN saved_usd REAL');
+  if (!columns.has('saved_tokens')) db.exec('ALTER TABLE requests ADD COLUMN saved_tokens INTEGER NOT NULL DEFAULT 0');
+  if (!columns.has('cache_write_tokens')) db.exec('ALTER TABLE requests ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0');
 }
 
 /** A row the database refused; the message carries the request id and SQLite's reason, never the row's values. */

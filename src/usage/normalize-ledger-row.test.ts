@@ -12,7 +12,10 @@ const valid: LedgerRow = {
   promptTokens: 10,
   completionTokens: 20,
   cachedTokens: 5,
+  cacheWriteTokens: 3,
   costUsd: 0.0001,
+  savedUsd: -0.00002,
+  savedTokens: 40,
   latencyMs: 12.5,
   status: 200,
   cache: 'miss',
@@ -26,7 +29,20 @@ describe('normalizeLedgerRow', () => {
   });
 
   it('records an unnamed model as "unknown", unreadable counts as 0 and an unreadable cost as unknown', () => {
-    const broken = { ...valid, model: 42, user: 7, promptTokens: 'abc', completionTokens: Number.NaN, cachedTokens: -3, costUsd: -1, latencyMs: Infinity, cache: 'yes' };
+    const broken = {
+      ...valid,
+      model: 42,
+      user: 7,
+      promptTokens: 'abc',
+      completionTokens: Number.NaN,
+      cachedTokens: -3,
+      cacheWriteTokens: '12',
+      costUsd: -1,
+      savedUsd: Number.NaN,
+      savedTokens: undefined,
+      latencyMs: Infinity,
+      cache: 'yes',
+    };
     expect(normalizeLedgerRow(broken as unknown as LedgerRow)).toEqual({
       ...valid,
       model: 'unknown',
@@ -34,10 +50,18 @@ describe('normalizeLedgerRow', () => {
       promptTokens: 0,
       completionTokens: 0,
       cachedTokens: 0,
+      cacheWriteTokens: 0,
       costUsd: null,
+      savedUsd: null,
+      savedTokens: 0,
       latencyMs: 0,
       cache: null,
     });
+  });
+
+  it('keeps a negative saving (a turn that only paid the cache-write premium), and an infinite one as unknown', () => {
+    expect(normalizeLedgerRow({ ...valid, savedUsd: -0.5 }).savedUsd).toBe(-0.5);
+    expect(normalizeLedgerRow({ ...valid, savedUsd: Number.NEGATIVE_INFINITY }).savedUsd).toBeNull();
   });
 
   it('rounds fractional token counts to whole tokens', () => {

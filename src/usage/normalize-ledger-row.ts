@@ -11,8 +11,14 @@ export interface LedgerRow {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  /** Prompt tokens written to the provider's prompt cache (part of `promptTokens`). */
+  cacheWriteTokens: number;
   /** USD; null when the model's price is unknown. */
   costUsd: number | null;
+  /** What the gateway's rewrites saved, in USD (negative when a cache write cost more than it saved); null when unknown. */
+  savedUsd: number | null;
+  /** Prompt tokens the gateway kept from being billed at the full input rate. */
+  savedTokens: number;
   latencyMs: number;
   status: number;
   cache: 'hit' | 'miss' | 'bypass' | null;
@@ -28,8 +34,8 @@ const cacheStatuses = new Set(['hit', 'miss', 'bypass']);
  * The row as SQLite will take it. Its numbers come partly from upstream usage,
  * which a provider (or a custom adapter) may send as strings, NaN or not at all;
  * one such value would fail the transaction that holds the whole tick's rows.
- * A count the gateway cannot read is recorded as 0, a cost it cannot read as
- * unknown (null), a model it cannot name as "unknown".
+ * A count the gateway cannot read is recorded as 0, a cost or saving it cannot
+ * read as unknown (null), a model it cannot name as "unknown".
  */
 export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
   return {
@@ -42,7 +48,10 @@ export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
     promptTokens: tokenCount(row.promptTokens),
     completionTokens: tokenCount(row.completionTokens),
     cachedTokens: tokenCount(row.cachedTokens),
+    cacheWriteTokens: tokenCount(row.cacheWriteTokens),
     costUsd: isNonNegativeNumber(row.costUsd) ? row.costUsd : null,
+    savedUsd: typeof row.savedUsd === 'number' && Number.isFinite(row.savedUsd) ? row.savedUsd : null,
+    savedTokens: tokenCount(row.savedTokens),
     latencyMs: isNonNegativeNumber(row.latencyMs) ? row.latencyMs : 0,
     status: Number.isInteger(row.status) ? row.status : 500,
     cache: cacheStatuses.has(row.cache as string) ? row.cache : null,

@@ -41,21 +41,42 @@ export function sinceMs(since: string, now: number = Date.now()): number {
 export function usageReport(ledger: UsageLedger, query: UsageQuery) {
   const from = sinceMs(query.since);
   const groups = ledger.usage(from, query.groupBy);
-  return { object: 'usage_report', since: new Date(from).toISOString(), group_by: query.groupBy, data: groups, totals: totals(groups) };
+  return {
+    object: 'usage_report',
+    since: new Date(from).toISOString(),
+    group_by: query.groupBy,
+    data: groups.map(withCacheReadShare),
+    totals: withCacheReadShare(totals(groups)),
+  };
 }
 
-function totals(groups: UsageGroup[]) {
-  const priced = groups.filter((group) => group.cost_usd !== null);
+/** Adds `cache_read_share`: the share of prompt tokens read from the provider's prompt cache (`cached_tokens / prompt_tokens`); null without prompt tokens. */
+function withCacheReadShare<Group extends Omit<UsageGroup, 'group'>>(group: Group): Group & { cache_read_share: number | null } {
+  return { ...group, cache_read_share: group.prompt_tokens > 0 ? group.cached_tokens / group.prompt_tokens : null };
+}
+
+function totals(groups: UsageGroup[]): Omit<UsageGroup, 'group'> {
   return {
     requests: sum(groups, 'requests'),
     prompt_tokens: sum(groups, 'prompt_tokens'),
     completion_tokens: sum(groups, 'completion_tokens'),
     cached_tokens: sum(groups, 'cached_tokens'),
-    cost_usd: priced.length === 0 ? null : priced.reduce((total, group) => total + (group.cost_usd ?? 0), 0),
+    cache_write_tokens: sum(groups, 'cache_write_tokens'),
+    cost_usd: knownSum(groups, 'cost_usd'),
     unpriced_requests: sum(groups, 'unpriced_requests'),
+    saved_usd: knownSum(groups, 'saved_usd'),
+    saved_tokens: sum(groups, 'saved_tokens'),
   };
 }
 
-function sum(groups: UsageGroup[], field: 'requests' | 'prompt_tokens' | 'completion_tokens' | 'cached_tokens' | 'unpriced_requests'): number {
+type CountField = 'requests' | 'prompt_tokens' | 'completion_tokens' | 'cached_tokens' | 'cache_write_tokens' | 'unpriced_requests' | 'saved_tokens';
+
+function sum(groups: UsageGroup[], field: CountField): number {
   return groups.reduce((total, group) => total + group[field], 0);
+}
+
+/** The sum of the groups that know the amount; null when none does. */
+function knownSum(groups: UsageGroup[], field: 'cost_usd' | 'saved_usd'): number | null {
+  const known = groups.filter((group) => group[field] !== null);
+  return known.length === 0 ? null : known.reduce((total, group) => total + (group[field] ?? 0), 0);
 }

@@ -54,9 +54,11 @@ describe('the usage ledger', () => {
   });
 
   it('holds a row per request, errors included, grouped by model', async () => {
+    // Nothing here is rewritten or cached by the provider; a saving the pipeline left unsettled is unknown (null).
+    const noSavings = { cache_write_tokens: 0, saved_usd: expect.toSatisfy((saved: unknown) => saved === 0 || saved === null), saved_tokens: 0 };
     const report = (await (await usage('since=1h&group_by=model')).json()) as { data: Array<Record<string, unknown>>; totals: Record<string, unknown> };
     expect(report.data).toEqual([
-      { group: 'claude-x', requests: 1, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cost_usd: 0, unpriced_requests: 0 },
+      { group: 'claude-x', requests: 1, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, cost_usd: 0, unpriced_requests: 0, ...noSavings, cache_read_share: null },
       // The non-stream capture: 16 + 363 tokens; the stream capture: 16 + 300.
       {
         group: 'gpt-4.1-nano-2025-04-14',
@@ -66,8 +68,10 @@ describe('the usage ledger', () => {
         cached_tokens: 0,
         cost_usd: expect.closeTo((32 * 0.1 + 663 * 0.4) / 1e6, 12),
         unpriced_requests: 0,
+        ...noSavings,
+        cache_read_share: 0,
       },
-      { group: 'llama3.2', requests: 1, prompt_tokens: 10, completion_tokens: 5, cached_tokens: 0, cost_usd: 0, unpriced_requests: 0 },
+      { group: 'llama3.2', requests: 1, prompt_tokens: 10, completion_tokens: 5, cached_tokens: 0, cost_usd: 0, unpriced_requests: 0, ...noSavings, cache_read_share: 0 },
     ]);
     expect(report.totals.requests).toBe(4);
   });
@@ -96,8 +100,8 @@ describe('the usage ledger', () => {
     const { code, output } = await runCli(['usage', '--config', path.join(dir, 'proxy.yaml'), '--since', '1h', '--by', 'model']);
     expect(code).toBe(0);
     const lines = output.trim().split('\n');
-    expect(lines[1]?.split(/\s+/)).toEqual(['model', 'requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cost_usd']);
-    expect(lines.find((line) => line.startsWith('gpt-4.1-nano'))?.split(/\s+/)).toEqual(['gpt-4.1-nano-2025-04-14', '2', '32', '663', '0', ((32 * 0.1 + 663 * 0.4) / 1e6).toFixed(6)]);
+    expect(lines[1]?.split(/\s+/)).toEqual(['model', 'requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd', 'saved_usd', 'cache_read_share']);
+    expect(lines.find((line) => line.startsWith('gpt-4.1-nano'))?.split(/\s+/).slice(0, 7)).toEqual(['gpt-4.1-nano-2025-04-14', '2', '32', '663', '0', '0', ((32 * 0.1 + 663 * 0.4) / 1e6).toFixed(6)]);
     expect(lines.at(-1)?.split(/\s+/).slice(0, 4)).toEqual(['total', '4', '42', '668']);
   });
 

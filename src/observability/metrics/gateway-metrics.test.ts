@@ -26,6 +26,8 @@ function record(overrides: Partial<RequestRecord> = {}): RequestRecord {
     cached_write_tokens: 0,
     response_chars: 80,
     cost_usd: 0.01,
+    saved_usd: 0,
+    saved_tokens: 0,
     latency_ms: 1500,
     ttft_ms: null,
     upstream_ms: 1490,
@@ -155,6 +157,22 @@ describe('GatewayMetrics', () => {
     expect([tokens('prompt'), tokens('completion'), tokens('cached_read'), tokens('cached_write')]).toEqual([1010, 50, 800, 5]);
     expect(samples(families, 'tokenpak_cost_usd_total')).toHaveLength(1);
     expect(value(families, 'tokenpak_cost_usd_total', { provider: 'anthropic', model: 'claude-sonnet-4-5' })).toBe(0.25);
+  });
+
+  it('counts savings and the savings that cost, apart, so that their difference is the exact net saving', async () => {
+    const { metrics } = gatewayMetrics();
+    metrics.requestEnded(record({ saved_usd: 0.5, saved_tokens: 9000 }), undefined);
+    metrics.requestEnded(record({ saved_usd: 0.25, saved_tokens: 4000 }), undefined);
+    // A turn that only wrote the prompt cache paid the write premium.
+    metrics.requestEnded(record({ saved_usd: -0.125, saved_tokens: 0 }), undefined);
+    metrics.requestEnded(record({ provider: 'openai', model_served: 'gpt-4.1', saved_usd: null }), undefined);
+    metrics.requestEnded(record({ provider: 'openai', model_served: 'gpt-4.1', saved_usd: 0 }), undefined);
+
+    const families = await scrape(metrics);
+    const labels = { provider: 'anthropic', model: 'claude-sonnet-4-5' };
+    expect([value(families, 'tokenpak_saved_usd_total', labels), value(families, 'tokenpak_savings_cost_usd_total', labels)]).toEqual([0.75, 0.125]);
+    expect(samples(families, 'tokenpak_saved_usd_total')).toHaveLength(1);
+    expect(samples(families, 'tokenpak_savings_cost_usd_total')).toHaveLength(1);
   });
 
   it('counts response-cache verdicts, and nothing when the cache is off', async () => {

@@ -78,6 +78,8 @@ export class GatewayMetrics implements RequestObserver {
   private readonly overhead: Histogram;
   private readonly tokens: Counter<'provider' | 'model' | 'type'>;
   private readonly cost: Counter<'provider' | 'model'>;
+  private readonly saved: Counter<'provider' | 'model'>;
+  private readonly savingsCost: Counter<'provider' | 'model'>;
   private readonly cacheRequests: Counter<'result'>;
   private readonly budgetRejections: Counter<'scope'>;
   private readonly rateLimited: Counter<'scope'>;
@@ -135,6 +137,19 @@ export class GatewayMetrics implements RequestObserver {
     this.cost = new Counter({
       name: 'tokenpak_cost_usd_total',
       help: 'What requests cost, in USD (requests to models without a known price add nothing).',
+      labelNames: ['provider', 'model'],
+      registers,
+    });
+    // A counter cannot go down, so a request whose rewrites cost more than they saved (a turn that only wrote a prompt cache) counts apart: net savings = saved − savings cost.
+    this.saved = new Counter({
+      name: 'tokenpak_saved_usd_total',
+      help: 'What the gateway’s rewrites (prompt-cache breakpoints, compaction) saved requests that gained by them, in USD, against the same requests without them at list price.',
+      labelNames: ['provider', 'model'],
+      registers,
+    });
+    this.savingsCost = new Counter({
+      name: 'tokenpak_savings_cost_usd_total',
+      help: 'What the gateway’s rewrites cost requests that lost by them (a prompt-cache write premium not yet read back), in USD; net savings are tokenpak_saved_usd_total minus this.',
       labelNames: ['provider', 'model'],
       registers,
     });
@@ -230,6 +245,9 @@ export class GatewayMetrics implements RequestObserver {
     if (record.cached_read_tokens > 0) this.tokens.inc({ provider, model, type: 'cached_read' }, record.cached_read_tokens);
     if (record.cached_write_tokens > 0) this.tokens.inc({ provider, model, type: 'cached_write' }, record.cached_write_tokens);
     if (record.cost_usd !== null && record.cost_usd > 0) this.cost.inc({ provider, model }, record.cost_usd);
+    const savedUsd = record.saved_usd ?? 0;
+    if (savedUsd > 0) this.saved.inc({ provider, model }, savedUsd);
+    else if (savedUsd < 0) this.savingsCost.inc({ provider, model }, -savedUsd);
     if (record.cache !== null) this.cacheRequests.inc({ result: record.cache });
     if (record.error_type === 'budget_exceeded') this.budgetRejections.inc({ scope: budgetScopes.get(record.error_code ?? '') ?? 'other' });
     if (record.error_type === 'rate_limit_exceeded') this.rateLimited.inc({ scope: rateLimitScopes.get(record.error_code ?? '') ?? 'other' });
