@@ -2,7 +2,6 @@ import cluster from 'node:cluster';
 import { pino, stdTimeFunctions } from 'pino';
 import { loadConfigFromSource } from '../config/resolve-source.js';
 import { createGateway } from '../gateway/create-gateway.js';
-import { loadCompactionTokenizer } from '../savings/compacted-token-count.js';
 import { builtinTypes } from '../providers/registry.js';
 import { startHttpServer } from '../server/http-server.js';
 import { runWorkerPool } from './serve-workers.js';
@@ -22,8 +21,6 @@ export async function serveCommand(options: { configPath?: string; port?: number
     }
   }
   const gateway = await createGateway({ configPath: options.configPath });
-  // Loaded before the first request rather than in the middle of traffic: loading holds the event loop for half a second.
-  if (gateway.runtime.savings.compacts) await loadCompactionTokenizer();
   const { server: serverConfig } = gateway.config;
   const running = await startHttpServer(gateway, { host: options.host ?? serverConfig.host, port: options.port ?? serverConfig.port });
   const { logger, router, adapters } = gateway.runtime;

@@ -4,10 +4,10 @@ let loading: Promise<void> | undefined;
 
 /**
  * Loads the tokenizer compaction counts its savings with, once (later calls
- * return the same promise). `tokenpak serve` starts it at start-up when a
- * route compacts; elsewhere the first text worth compacting starts it, and
- * texts are left as they are until it has loaded: a rewrite is never applied
- * without its saving counted.
+ * return the same promise). The first text worth compacting starts it, so a
+ * gateway whose traffic has none never holds it; texts are left as they are
+ * until it has loaded, so that a rewrite is never applied without its saving
+ * counted.
  */
 export function loadCompactionTokenizer(): Promise<void> {
   loading ??= import('gpt-tokenizer/encoding/o200k_base').then((module) => {

@@ -6,13 +6,10 @@ import type { Candidate } from '../routing/router.js';
 export class SavingsPolicy {
   private readonly global: SavingsSettings;
   private readonly byStrategy: readonly SavingsSettings[];
-  /** Whether any route compacts requests (then its savings are counted with a tokenizer: see loadCompactionTokenizer). */
-  readonly compacts: boolean;
 
   constructor(config: Pick<GatewayConfig, 'savings' | 'routing'>) {
     this.global = resolveSavings(config.savings, undefined);
     this.byStrategy = config.routing.strategies.map((strategy) => (strategy.savings ? resolveSavings(config.savings, strategy.savings) : this.global));
-    this.compacts = [this.global, ...this.byStrategy].some(({ compaction }) => compaction.json || compaction.whitespace || compaction.elideToolOutputsAfterTurns !== undefined || compaction.truncateToolOutputsOverChars !== undefined);
   }
 
   /** The settings of the route a request took: its first candidate's strategy, else the global ones. */

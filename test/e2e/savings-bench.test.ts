@@ -5,6 +5,7 @@ import { benchModes, loadCorpus, runSavingsBench, type Conversation, type TurnRe
 import { savingsPercent, totalsOf } from '../../bench/savings/summarise.mjs';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startTestGateway } from '../support/harness.js';
+import { loadCompactionTokenizer } from '../../src/savings/compacted-token-count.js';
 
 const minute = 60_000;
 /** About 1,500 o200k tokens: above Sonnet 4.5's 1,024-token minimum, below Opus 4.5's 4,096. */
@@ -160,6 +161,8 @@ describe('the savings benchmark, routed to Anthropic from OpenAI-format requests
   let withDefaults: TurnRecord[];
 
   beforeAll(async () => {
+    // Compaction leaves texts as they are until its tokenizer has loaded: loaded first, so that every turn is measured the same.
+    await loadCompactionTokenizer();
     const conversations = replayedInTest(await loadCorpus());
     const modes = benchModes.filter((mode) => mode.id === 'a' || mode.id === 'e');
     // A 400 from the fake (more than 4 breakpoints, a malformed cache_control) fails the replay here.
