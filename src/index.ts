@@ -6,7 +6,6 @@ export type { NativeApi, NativeRequest, NativeResponse, NativeStream } from './c
 export { rawSse, type SseObserver } from './core/raw-sse.js';
 export type { AdapterContext, PromptCachePlan } from './core/adapter-context.js';
 export { placeCacheBreakpoints, type PlacedBreakpoints } from './savings/anthropic-cache-breakpoints.js';
-export { loadCompactionTokenizer } from './savings/compacted-token-count.js';
 export { UpstreamError, type FailureKind } from './core/upstream-error.js';
 export { estimatePromptTokens } from './providers/estimate-tokens.js';
 export { startHttpServer, createHttpServer, type RunningServer } from './server/http-server.js';

@@ -12,8 +12,9 @@ const ttlMs = { '5m': 5 * 60_000, '1h': 60 * 60_000 };
 
 /** The shortest cacheable prefix per model (Anthropic's prompt-caching documentation). */
 export function minimumCacheableTokens(model) {
-  if (/^claude-(opus-4-[5-9]|haiku-4-5)/.test(model)) return 4096;
-  if (/^claude-sonnet-4-6/.test(model) || /^claude-(3-5-haiku|3-haiku)/.test(model)) return 2048;
+  if (/^claude-(opus-4-[56]|haiku-4-5)/.test(model)) return 4096;
+  if (/^claude-opus-4-7/.test(model) || /^claude-(3-5-haiku|3-haiku)/.test(model)) return 2048;
+  if (/^claude-opus-5/.test(model)) return 512;
   return 1024;
 }
 
@@ -31,14 +32,19 @@ export function promptBlocks(body) {
   for (const block of system) units.push({ unit: ['system', withoutCacheControl(block)], tokens: tokensOfAnthropicBlock(block), cacheControl: block.cache_control });
   for (const message of body.messages ?? []) {
     const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
-    for (const block of content) units.push({ unit: [message.role, withoutCacheControl(block)], tokens: tokensOfAnthropicBlock(block), cacheControl: block.cache_control });
+    for (const block of content) {
+      // A tool result's own blocks may carry a mark too: it counts toward the 4, and (as the result's last block) ends the same prefix.
+      const nested = Array.isArray(block.content) ? block.content.filter((inner) => inner?.cache_control !== undefined) : [];
+      const cacheControl = block.cache_control ?? nested.at(-1)?.cache_control;
+      units.push({ unit: [message.role, withoutCacheControl(block)], tokens: tokensOfAnthropicBlock(block), cacheControl, marks: nested.length + (block.cache_control === undefined ? 0 : 1) });
+    }
   }
   let hash = String(body.model);
   let prefixTokens = 0;
-  return units.map(({ unit, tokens, cacheControl }) => {
+  return units.map(({ unit, tokens, cacheControl, marks }) => {
     hash = extendPrefixHash(hash, unit);
     prefixTokens += tokens;
-    return { hash, tokens, prefixTokens, cacheControl };
+    return { hash, tokens, prefixTokens, cacheControl, marks: marks ?? (cacheControl === undefined ? 0 : 1) };
   });
 }
 
@@ -52,7 +58,8 @@ function checkedBreakpoints(blocks) {
     }
     breakpoints.push({ index, ttl: ttl ?? '5m' });
   });
-  if (breakpoints.length > maxBreakpoints) throw new BillingRefusal(`A maximum of ${maxBreakpoints} blocks with cache_control may be provided. Found ${breakpoints.length}.`);
+  const marks = blocks.reduce((sum, block) => sum + block.marks, 0);
+  if (marks > maxBreakpoints) throw new BillingRefusal(`A maximum of ${maxBreakpoints} blocks with cache_control may be provided. Found ${marks}.`);
   for (let i = 1; i < breakpoints.length; i++) {
     if (breakpoints[i].ttl === '1h' && breakpoints[i - 1].ttl === '5m') throw new BillingRefusal('a ttl="1h" cache_control block must not come after a ttl="5m" cache_control block');
   }

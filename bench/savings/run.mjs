@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { createGateway, loadCompactionTokenizer, startHttpServer } from '../../dist/index.js';
+import { createGateway, startHttpServer } from '../../dist/index.js';
 import { benchModes, loadCorpus, runSavingsBench } from './replay.mjs';
 import { resultsMarkdown } from './results-markdown.mjs';
 
@@ -25,8 +25,6 @@ async function startGateway(config) {
 
 const started = Date.now();
 const conversations = await loadCorpus();
-// Compaction leaves texts as they are until its tokenizer has loaded: loaded first, so that every turn is measured the same.
-await loadCompactionTokenizer();
 const results = await runSavingsBench({ conversations, modes: benchModes, startGateway });
 const markdown = resultsMarkdown({ conversations, results, date: new Date().toISOString().slice(0, 10) });
 await writeFile(path.join(here, 'results.md'), markdown);

@@ -1,5 +1,5 @@
 import type { NativeRequest } from './native.js';
-import type { ChatRequest, EmbeddingRequest } from './types.js';
+import type { ChatRequest, EmbeddingRequest, Usage } from './types.js';
 
 /**
  * What an adapter sees of the request it sends: read-only, and the same from
@@ -34,9 +34,11 @@ export interface AdapterContext {
   /**
    * Tells the gateway the provider's count of the prompt's tokens when a stream
    * says it before its final usage (Anthropic's `message_start`): what a stream
-   * that ends early is charged for its prompt.
+   * that ends early is charged for its prompt. `cache` (the shape of
+   * `usage.prompt_tokens_details`) says how much of it the provider's prompt
+   * cache read and wrote, so that it is priced as billed.
    */
-  reportPromptTokens(tokens: number): void;
+  reportPromptTokens(tokens: number, cache?: Usage['prompt_tokens_details']): void;
   /**
    * The prompt-cache breakpoints the gateway wants on this attempt
    * (`savings.anthropic_cache`, docs/savings.md); undefined when it wants none.

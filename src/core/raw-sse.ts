@@ -1,4 +1,4 @@
-import type { ChatChunk } from './types.js';
+import type { ChatChunk, Usage } from './types.js';
 
 /**
  * A stream from an OpenAI-format upstream can hand the HTTP door its bytes as
@@ -17,9 +17,10 @@ export interface SseObserver {
   /**
    * The provider's count of the prompt's tokens, when its stream says it
    * before its final usage (Anthropic's `message_start`): what a stream that
-   * ends early is charged for its prompt.
+   * ends early is charged for its prompt; `cache`, how much of it the
+   * provider's prompt cache read and wrote, prices it as the provider bills it.
    */
-  prompt(tokens: number): void;
+  prompt(tokens: number, cache?: Usage['prompt_tokens_details']): void;
 }
 
 export interface RawSseSource {

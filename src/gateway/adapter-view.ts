@@ -1,5 +1,6 @@
 import type { AdapterContext, PromptCachePlan } from '../core/adapter-context.js';
-import type { ChatRequest } from '../core/types.js';
+import type { ChatRequest, Usage } from '../core/types.js';
+import { notePromptTokens } from './prompt-tokens.js';
 import { promptCacheKeyOf } from '../savings/prompt-cache-key.js';
 import type { RequestContext } from './context.js';
 
@@ -47,8 +48,8 @@ export class AdapterView implements AdapterContext {
     return this.ctx.native;
   }
 
-  reportPromptTokens(tokens: number): void {
-    if (Number.isFinite(tokens) && tokens >= 0) this.ctx.estimatedPromptTokens = tokens;
+  reportPromptTokens(tokens: number, cache?: Usage['prompt_tokens_details']): void {
+    notePromptTokens(this.ctx, tokens, cache);
   }
 
   get promptCache(): PromptCachePlan | undefined {

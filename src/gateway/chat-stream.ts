@@ -5,6 +5,7 @@ import { ChunkAssembler } from './chunk-assembler.js';
 import type { RequestContext } from './context.js';
 import type { GatewayError } from '../core/errors.js';
 import { OutputTally } from './output-tally.js';
+import { notePromptTokens } from './prompt-tokens.js';
 
 /** How a stream ended, for the stages that run after it. */
 export type StreamEnd =
@@ -111,9 +112,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     const observer: SseObserver = {
       wantsChunks: this.assembler !== undefined,
       see: (chunk) => this.see(chunk),
-      prompt: (tokens) => {
-        if (Number.isFinite(tokens) && tokens >= 0) this.ctx.estimatedPromptTokens = tokens;
-      },
+      prompt: (tokens, cache) => notePromptTokens(this.ctx, tokens, cache),
       events: (events) => {
         this.output.addSse(events);
         this.noteFirstOutput();

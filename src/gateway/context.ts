@@ -62,6 +62,8 @@ export interface RequestContext {
   servedModel: string | undefined;
   /** The chosen provider's count of the prompt's tokens, once one was made. */
   estimatedPromptTokens: number | undefined;
+  /** What of `estimatedPromptTokens` the provider's prompt cache read and wrote, when its stream said so before its final usage. */
+  reportedPromptCache: Usage['prompt_tokens_details'];
   /** The count in progress or made, so that a request is counted once (see prompt-tokens.ts). */
   promptTokenCount: Promise<number | undefined> | undefined;
   attempts: AttemptOutcome[];
@@ -142,6 +144,7 @@ export function createContext(init: ContextInit): RequestContext {
     upstreamModel: undefined,
     servedModel: undefined,
     estimatedPromptTokens: undefined,
+    reportedPromptCache: undefined,
     promptTokenCount: undefined,
     attempts: [],
     latencyMs: undefined,

@@ -98,7 +98,7 @@ async function answered(ctx: RequestContext, runtime: GatewayRuntime, answer: Ch
     else chargeEmbeddingInput(ctx);
   }
   settleCost(ctx, runtime);
-  settleSavings(ctx, runtime);
+  await settleSavings(ctx, runtime);
   await settleBudget(ctx, runtime);
   settleRateLimit(ctx, runtime);
   storeInCache(ctx, runtime, answer);
@@ -127,7 +127,7 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
       noteAnswer(ctx, end.response);
       if (!ctx.usage) chargeProducedOutput(ctx, runtime, output);
       settleCost(ctx, runtime);
-      settleSavings(ctx, runtime);
+      await settleSavings(ctx, runtime);
       await settleBudget(ctx, runtime);
       settleRateLimit(ctx, runtime);
       if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse, end.nativeApi);
@@ -144,7 +144,7 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
   noteAnswer(ctx, undefined);
   chargeProducedOutput(ctx, runtime, output);
   settleCost(ctx, runtime);
-  settleSavings(ctx, runtime);
+  await settleSavings(ctx, runtime);
   await settleBudget(ctx, runtime);
   settleRateLimit(ctx, runtime);
   ctx.responseChars = output.characterCountIfRead() ?? null;
@@ -201,4 +201,6 @@ function chargeProducedOutput(ctx: RequestContext, runtime: GatewayRuntime, outp
   const promptTokens = promptTokensKnown(ctx, runtime);
   const completionTokens = output.tokens(runtime.adapters.get(ctx.provider)?.options.chars_per_token ?? 4);
   ctx.usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  // The provider's own count came with what its cache read and wrote: priced as billed.
+  if (ctx.reportedPromptCache && promptTokens === ctx.estimatedPromptTokens) ctx.usage.prompt_tokens_details = ctx.reportedPromptCache;
 }

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { estimatePromptTokens } from '../providers/estimate-tokens.js';
-import type { ChatRequest } from '../core/types.js';
+import type { ChatRequest, Usage } from '../core/types.js';
 import type { RequestContext } from './context.js';
 import type { GatewayRuntime } from './runtime.js';
 
@@ -17,6 +17,13 @@ export async function countPromptTokens(ctx: RequestContext, runtime: GatewayRun
   if (ctx.operation !== 'chat') return 0;
   await exactPromptTokens(ctx, runtime);
   return promptTokensKnown(ctx, runtime);
+}
+
+/** The provider's count of the prompt, told by its stream before its final usage (see AdapterContext.reportPromptTokens). */
+export function notePromptTokens(ctx: RequestContext, tokens: number, cache: Usage['prompt_tokens_details']): void {
+  if (!Number.isFinite(tokens) || tokens < 0) return;
+  ctx.estimatedPromptTokens = tokens;
+  ctx.reportedPromptCache = cache;
 }
 
 /** Without waiting: the provider's count once one was made, else the local estimate (characters over the provider's `chars_per_token`). */

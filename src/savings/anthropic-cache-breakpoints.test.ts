@@ -60,11 +60,9 @@ describe('placeCacheBreakpoints', () => {
     expect(placeCacheBreakpoints(request, '5m')).toEqual({ body: request, placed: 0 });
   });
 
-  it("marks a first request's long system prompt, which the agent's next requests share, but not its lone message", () => {
+  it('gives a one-shot request (one exchange, no tools) none, however long its system prompt: nothing says it will be sent again', () => {
     const request = { model: 'claude-sonnet-4-5', max_tokens: 10, system: long('Rules'), messages: [{ role: 'user', content: long('A long task') }] };
-    const { body } = placeCacheBreakpoints(request, '5m');
-    expect(body.system).toEqual([{ type: 'text', text: request.system, cache_control: ephemeral }]);
-    expect(body.messages).toBe(request.messages);
+    expect(placeCacheBreakpoints(request, '5m')).toEqual({ body: request, placed: 0 });
   });
 
   it("marks the end of an agent's first request too: it declares tools, so its next turn repeats it", () => {
@@ -81,12 +79,30 @@ describe('placeCacheBreakpoints', () => {
     expect(marks(body).map(([where]) => where)).toEqual(['messages[4][0]']);
   });
 
+  it("knows each model's minimum by its name and dated snapshots, and gives any other the lowest", () => {
+    const models = ['claude-haiku-4-5-20251001', 'claude-opus-4-7', 'claude-3-5-haiku-latest', 'claude-sonnet-4-6', 'claude-sonnet-4-5-20250929', 'claude-opus-5', 'claude-sonnet-4-5-extra'];
+    expect(models.map(anthropicCacheMinimumTokens)).toEqual([4096, 2048, 2048, 1024, 1024, 512, 512]);
+  });
+
   it("never touches a request that carries the client's own breakpoints", () => {
     const turn = agentTurn();
     const mine = { ...turn, messages: [{ role: 'user', content: [{ type: 'text', text: long('doc'), cache_control: { type: 'ephemeral', ttl: '1h' } }] }, ...turn.messages.slice(1)] };
     expect(placeCacheBreakpoints(mine, '5m')).toEqual({ body: mine, placed: 0 });
     const automatic = { ...turn, cache_control: { type: 'ephemeral' } };
     expect(placeCacheBreakpoints(automatic, '5m').placed).toBe(0);
+  });
+
+  it("counts a mark inside a tool result's own blocks as the client's, and adds none", () => {
+    const turn = agentTurn();
+    const messages = turn.messages.slice();
+    messages[4] = { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't2', content: [{ type: 'text', text: 'source', cache_control: { type: 'ephemeral' } }] }] } as never;
+    expect(placeCacheBreakpoints({ ...turn, messages }, '5m').placed).toBe(0);
+  });
+
+  it('marks the last block that is not blank', () => {
+    const turn = agentTurn();
+    const messages = [...turn.messages.slice(0, 4), { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't2', content: long('source') }, { type: 'text', text: ' \n' }] }];
+    expect(marks(placeCacheBreakpoints({ ...turn, messages }, '5m').body).map(([where]) => where)).toContain('messages[4][0]');
   });
 
   it('marks with the 1-hour TTL when asked', () => {

@@ -49,7 +49,8 @@ interface Spot {
  *   from a breakpoint for an earlier entry);
  * - the end of the system prompt, and the end of the tools: shared by every
  *   conversation of the same agent, so worth writing even on a first request.
- * A lone short exchange gets none, so it never pays the write premium.
+ * A lone exchange without tools gets none: nothing says it will be sent again,
+ * and a one-shot request must not pay the write premium for nothing.
  */
 export function placeCacheBreakpoints<T extends object>(request: T, ttl: CacheTtl): PlacedBreakpoints<T> {
   const body = request as Body;
@@ -57,14 +58,16 @@ export function placeCacheBreakpoints<T extends object>(request: T, ttl: CacheTt
   const minimumChars = anthropicCacheMinimumTokens(String(body.model)) * charsPerTokenForMinimum;
   const tools = Array.isArray(body.tools) ? (body.tools as Block[]) : [];
   const messages = Array.isArray(body.messages) ? (body.messages as Block[]) : [];
-  const toolChars = tools.reduce((sum, tool) => sum + JSON.stringify(tool).length, 0);
+  const toolChars = sizeUpTo(minimumChars, tools, (tool) => JSON.stringify(tool).length);
   const systemChars = toolChars + systemLength(body.system);
 
   const spots: Spot[] = [];
-  const messageEnds = messageEndSpots(messages, systemChars);
+  const messageEnds = messageEndSpots(messages, systemChars, minimumChars);
   const lastAssistant = lastIndexOf(messages, (message) => message.role === 'assistant');
+  // A lone exchange without tools is a one-shot: nothing says it will be sent again.
+  if (lastAssistant < 0 && tools.length === 0) return { body: request, placed: 0 };
   const requestEnd = messageEnds[messages.length - 1];
-  if (requestEnd && (lastAssistant >= 0 || tools.length > 0)) spots.push(requestEnd);
+  if (requestEnd) spots.push(requestEnd);
   const previousEnd = lastAssistant > 0 ? messageEnds[lastAssistant - 1] : undefined;
   if (previousEnd && previousEnd !== requestEnd) spots.push(previousEnd);
   const systemEnd = systemSpot(body.system, systemChars);
@@ -76,17 +79,23 @@ export function placeCacheBreakpoints<T extends object>(request: T, ttl: CacheTt
   return { body: marked(body, chosen, ttl === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' }) as T, placed: chosen.length };
 }
 
-/** Whether the client marked anything: a block, a tool, a system block, or the whole request (Anthropic's automatic caching). */
+/** Whether the client marked anything: a block (a tool result's own blocks too), a tool, a system block, or the whole request (Anthropic's automatic caching). */
 function hasCacheControl(body: Body): boolean {
-  if (body.cache_control !== undefined) return true;
+  if (body.cache_control != null) return true;
   if (Array.isArray(body.tools) && body.tools.some(isMarked)) return true;
   if (Array.isArray(body.system) && body.system.some(isMarked)) return true;
   if (!Array.isArray(body.messages)) return false;
-  return body.messages.some((message: Block) => Array.isArray(message?.content) && message.content.some(isMarked));
+  return body.messages.some((message: Block) => Array.isArray(message?.content) && message.content.some(isMarkedOrHoldsMark));
 }
 
 function isMarked(block: unknown): boolean {
   return typeof block === 'object' && block !== null && (block as Block).cache_control != null;
+}
+
+function isMarkedOrHoldsMark(block: unknown): boolean {
+  if (isMarked(block)) return true;
+  const content = (block as Block | null)?.content;
+  return Array.isArray(content) && content.some(isMarked);
 }
 
 function systemLength(system: unknown): number {
@@ -97,27 +106,41 @@ function systemLength(system: unknown): number {
 
 /** The end of the system prompt, when it has a block that can carry a breakpoint. */
 function systemSpot(system: unknown, prefixChars: number): Spot | undefined {
-  if (typeof system === 'string') return system === '' ? undefined : { where: 'system', index: 0, prefixChars };
+  if (typeof system === 'string') return nonWhitespace.test(system) ? { where: 'system', index: 0, prefixChars } : undefined;
   if (!Array.isArray(system)) return undefined;
   const index = lastIndexOf(system as Block[], canCarryBreakpoint);
   return index >= 0 ? { where: 'system', index, prefixChars } : undefined;
 }
 
-/** For each message, its last block that can carry a breakpoint and the prompt's size up to it (undefined where none can). */
-function messageEndSpots(messages: Block[], startChars: number): Array<Spot | undefined> {
+/**
+ * The items' size, counted only until it reaches `enough`: past a model's
+ * minimum, every later place qualifies, and sizing a long history (stringifying
+ * each tool call's input) would be work for nothing.
+ */
+function sizeUpTo<T>(enough: number, items: readonly T[], size: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) {
+    if (total >= enough) break;
+    total += size(item);
+  }
+  return total;
+}
+
+/** For each message, its last block that can carry a breakpoint and the prompt's size up to it, counted up to `enough` (undefined where none can). */
+function messageEndSpots(messages: Block[], startChars: number, enough: number): Array<Spot | undefined> {
   const spots: Array<Spot | undefined> = [];
   let chars = startChars;
   messages.forEach((message, position) => {
     const content = message.content;
     if (typeof content === 'string') {
-      chars += content.length;
-      spots.push(content === '' ? undefined : { where: position, index: 0, prefixChars: chars });
+      if (chars < enough) chars += content.length;
+      spots.push(nonWhitespace.test(content) ? { where: position, index: 0, prefixChars: chars } : undefined);
       return;
     }
     const blocks = Array.isArray(content) ? (content as Block[]) : [];
     let spot: Spot | undefined;
     blocks.forEach((block, index) => {
-      chars += blockLength(block);
+      if (chars < enough) chars += blockLength(block);
       if (canCarryBreakpoint(block)) spot = { where: position, index, prefixChars: chars };
     });
     spots.push(spot);
@@ -125,11 +148,13 @@ function messageEndSpots(messages: Block[], startChars: number): Array<Spot | un
   return spots;
 }
 
-/** Thinking blocks cannot be marked, nor can empty text. */
+const nonWhitespace = /\S/;
+
+/** Thinking blocks cannot be marked, nor can empty (or blank) text. */
 function canCarryBreakpoint(block: Block): boolean {
   if (typeof block !== 'object' || block === null) return false;
   if (block.type === 'thinking' || block.type === 'redacted_thinking') return false;
-  return block.type !== 'text' || (typeof block.text === 'string' && block.text !== '');
+  return block.type !== 'text' || (typeof block.text === 'string' && nonWhitespace.test(block.text));
 }
 
 /** A block's size in characters, roughly as it counts toward the prompt's tokens. */
@@ -139,6 +164,9 @@ function blockLength(block: Block): number {
       return typeof block.text === 'string' ? block.text.length : 0;
     case 'image':
       return imageChars;
+    case 'document':
+      // Its data's length: a plain-text document's text, or a PDF's base64, which errs high (harmless: see charsPerTokenForMinimum).
+      return typeof (block.source as Block | undefined)?.data === 'string' ? ((block.source as Block).data as string).length : imageChars;
     case 'tool_use':
       return String(block.name).length + JSON.stringify(block.input ?? {}).length;
     case 'tool_result':

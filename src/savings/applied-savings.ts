@@ -2,8 +2,8 @@
 export interface AppliedSavings {
   /** Prompt-cache breakpoints the gateway placed (0: none placed, or the client placed its own). */
   cacheBreakpoints: number;
-  /** Prompt tokens the compaction took out (counted with the o200k tokenizer: an estimate for other providers' tokenizers). */
-  compactedTokens: number;
+  /** Prompt tokens the compaction took out: counted while the request is answered (see countCompactionSavings), so awaited when settled. */
+  compactedTokens: number | Promise<number>;
 }
 
 export function noSavingsApplied(): AppliedSavings {

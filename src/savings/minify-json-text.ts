@@ -1,7 +1,5 @@
-const space = 0x20;
-const tab = 0x09;
-const lineFeed = 0x0a;
-const carriageReturn = 0x0d;
+import { isJsonWhitespace } from '../core/json-whitespace.js';
+
 const backslash = 0x5c;
 const openBrace = 0x7b;
 const openBracket = 0x5b;
@@ -90,8 +88,4 @@ function isEscaped(text: string, index: number): boolean {
   let backslashes = 0;
   while (text.charCodeAt(index - 1 - backslashes) === backslash) backslashes++;
   return backslashes % 2 === 1;
-}
-
-function isJsonWhitespace(code: number): boolean {
-  return code === space || code === lineFeed || code === carriageReturn || code === tab;
 }

@@ -14,10 +14,12 @@ import { priceOf } from '../gateway/stages/settle-cost.js';
  * A turn that only writes a cache comes out negative (the write premium);
  * the turns that read it more than make up for it.
  */
-export function settleSavings(ctx: RequestContext, runtime: GatewayRuntime): void {
+export async function settleSavings(ctx: RequestContext, runtime: GatewayRuntime): Promise<void> {
   if (ctx.savedUsd !== undefined || !ctx.usage || !ctx.provider || ctx.cacheStatus === 'hit') return;
   const usage = ctx.usage;
-  const { cacheBreakpoints, compactedTokens } = ctx.appliedSavings;
+  const { cacheBreakpoints } = ctx.appliedSavings;
+  const compactedTokens = await ctx.appliedSavings.compactedTokens;
+  if (ctx.savedUsd !== undefined) return;
   const gatewayCached = cacheBreakpoints > 0;
   if (!gatewayCached && compactedTokens === 0) {
     ctx.savedUsd = 0;
@@ -26,8 +28,10 @@ export function settleSavings(ctx: RequestContext, runtime: GatewayRuntime): voi
   const without = gatewayCached ? uncachedUsage(usage, compactedTokens) : scaledUsage(usage, compactedTokens);
   const billed = ctx.cost ?? priceOf(ctx, runtime, usage);
   const unsaved = priceOf(ctx, runtime, without);
-  ctx.savedUsd = typeof billed === 'number' && typeof unsaved === 'number' ? unsaved - billed : null;
-  ctx.savedTokens = compactedTokens + (gatewayCached ? tokenCount(usage.prompt_tokens_details?.cached_tokens) : 0);
+  const saved = typeof billed === 'number' && typeof unsaved === 'number' ? unsaved - billed : null;
+  // Counts an upstream reports are not bounded: absurd ones leave the saving unknown rather than absurd.
+  ctx.savedUsd = saved !== null && Number.isFinite(saved) ? saved : null;
+  ctx.savedTokens = Math.min(compactedTokens + (gatewayCached ? tokenCount(usage.prompt_tokens_details?.cached_tokens) : 0), Number.MAX_SAFE_INTEGER);
 }
 
 /** The usage with no prompt-cache reads or writes, and the compacted tokens back in the prompt. */

@@ -1,7 +1,4 @@
-const space = 0x20;
-const tab = 0x09;
-const lineFeed = 0x0a;
-const carriageReturn = 0x0d;
+import { carriageReturn, lineFeed, space, tab } from '../core/json-whitespace.js';
 
 /** Line ends in a row beyond this are dropped: one blank line still separates paragraphs. */
 const maxLineEndsInARow = 2;

@@ -50,9 +50,13 @@ export function usageReport(ledger: UsageLedger, query: UsageQuery) {
   };
 }
 
-/** Adds `cache_read_share`: the share of prompt tokens read from the provider's prompt cache (`cached_tokens / prompt_tokens`); null without prompt tokens. */
+/**
+ * Adds `cache_read_share`: the share of prompt tokens read from the provider's
+ * prompt cache (`cached_tokens / prompt_tokens`), at most 1 whatever an
+ * upstream reported; null without prompt tokens.
+ */
 function withCacheReadShare<Group extends Omit<UsageGroup, 'group'>>(group: Group): Group & { cache_read_share: number | null } {
-  return { ...group, cache_read_share: group.prompt_tokens > 0 ? group.cached_tokens / group.prompt_tokens : null };
+  return { ...group, cache_read_share: group.prompt_tokens > 0 ? Math.min(1, group.cached_tokens / group.prompt_tokens) : null };
 }
 
 function totals(groups: UsageGroup[]): Omit<UsageGroup, 'group'> {

@@ -5,7 +5,6 @@ import { benchModes, loadCorpus, runSavingsBench, type Conversation, type TurnRe
 import { savingsPercent, totalsOf } from '../../bench/savings/summarise.mjs';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startTestGateway } from '../support/harness.js';
-import { loadCompactionTokenizer } from '../../src/savings/compacted-token-count.js';
 
 const minute = 60_000;
 /** About 1,500 o200k tokens: above Sonnet 4.5's 1,024-token minimum, below Opus 4.5's 4,096. */
@@ -74,6 +73,17 @@ describe('the billing fake Anthropic', () => {
 
     it.each([
       ['five breakpoints', request(5, [[0], [1], [2], [3], [4]])],
+      [
+        "five breakpoints, one inside a tool result's own blocks",
+        {
+          ...request(4, [[0], [1], [2], [3]]),
+          messages: [
+            ...request(4, [[0], [1], [2], [3]]).messages,
+            { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'f', input: {} }] },
+            { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'out', cache_control: { type: 'ephemeral' } }] }] },
+          ],
+        },
+      ],
       ['a cache_control that is not ephemeral', { ...request(1, []), messages: [{ role: 'user', content: [{ type: 'text', text: 'x', cache_control: { type: 'persistent' } }] }] }],
       ['a 1h breakpoint after a 5m one', request(3, [[0, '5m'], [2, '1h']])],
     ])('refuses %s with a 400 in Anthropic error JSON', async (_name, body) => {
@@ -161,8 +171,6 @@ describe('the savings benchmark, routed to Anthropic from OpenAI-format requests
   let withDefaults: TurnRecord[];
 
   beforeAll(async () => {
-    // Compaction leaves texts as they are until its tokenizer has loaded: loaded first, so that every turn is measured the same.
-    await loadCompactionTokenizer();
     const conversations = replayedInTest(await loadCorpus());
     const modes = benchModes.filter((mode) => mode.id === 'a' || mode.id === 'e');
     // A 400 from the fake (more than 4 breakpoints, a malformed cache_control) fails the replay here.

@@ -5,7 +5,6 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inputCostUsd, startFakeAnthropic, type AnthropicBill, type FakeAnthropic } from '../../bench/savings/fake-anthropic.mjs';
 import { usageCommand } from '../../src/cli/usage-command.js';
-import { loadCompactionTokenizer } from '../../src/savings/compacted-token-count.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeServer } from '../fakes/fake-server.js';
@@ -58,8 +57,6 @@ describe('prompt-cache savings, routed to a billing fake Anthropic from OpenAI-f
   let dir: string;
 
   beforeAll(async () => {
-    // Loaded before the first request, as `tokenpak serve` does: until it is, a gateway compacts nothing.
-    await loadCompactionTokenizer();
     fake = await startFakeAnthropic();
     dir = await mkdtemp(path.join(tmpdir(), 'tokenpak-savings-'));
     const config = {
@@ -199,6 +196,21 @@ describe('prompt-cache savings, routed to a billing fake Anthropic from OpenAI-f
     expect(fake.received.at(-1)!.body).toEqual({ ...body, model: 'claude-sonnet-4-5' });
     await postJson(`${gw.baseURL}/messages`, { ...body, model: 'claude-3-7-sonnet-20250219' }, headers);
     expect(cacheMarks(fake.received.at(-1)!.body).map(([where]) => where)).toContain('system[0]');
+    // A client's own mark inside a tool result's blocks is its own: the gateway adds none (the fake, as Anthropic, refuses a fifth).
+    const ownMark = { type: 'ephemeral' };
+    const withOwnMark = {
+      ...body,
+      model: 'claude-3-7-sonnet-20250219',
+      tools: [{ name: 'bash', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'Go on.' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'bash', input: { command: 'ls' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: [{ type: 'text', text: listing(1), cache_control: ownMark }] }] },
+      ],
+    };
+    const response = await postJson(`${gw.baseURL}/messages`, withOwnMark, headers);
+    expect(response.status).toBe(200);
+    expect(fake.received.at(-1)!.body).toEqual(withOwnMark);
   });
 });
 

@@ -12,6 +12,7 @@ import { lazyPromptJson } from '../prompt-json.js';
 import { reservedTokensOf } from './limit-rate.js';
 import type { BaseAdapter } from '../../providers/base-adapter.js';
 import { compactChatRequest } from '../../savings/compact-chat-request.js';
+import { countCompactionSavings } from '../../savings/compaction-savings.js';
 import { noSavingsApplied } from '../../savings/applied-savings.js';
 
 /** Sends the request to the first candidate that answers, failing over on retryable failures. */
@@ -49,8 +50,8 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
 function compactedFor(ctx: RequestContext, adapter: BaseAdapter, request: ChatRequest): ChatRequest {
   const settings = ctx.savingsSettings?.compaction;
   if (!settings || (ctx.native && adapter.speaksNatively(ctx.native.api))) return request;
-  const compacted = compactChatRequest(request, settings);
-  ctx.appliedSavings.compactedTokens = compacted.savedTokens;
+  const compacted = compactChatRequest(request, settings, ctx.keyId);
+  if (compacted.rewrites.length > 0) ctx.appliedSavings.compactedTokens = countCompactionSavings(ctx.keyId, compacted.rewrites);
   return compacted.request;
 }
 

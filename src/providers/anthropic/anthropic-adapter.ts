@@ -58,7 +58,7 @@ export class AnthropicAdapter extends BaseAdapter {
     const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) {
       const events = readJsonEvents<AnthropicStreamEvent>(await this.client.requestEventStream(request, mapAnthropicErrorBody), this.name);
-      return convertAnthropicStream(events, identity, this.name, { jsonTool, onPromptTokens: (tokens) => ctx.reportPromptTokens(tokens) });
+      return convertAnthropicStream(events, identity, this.name, { jsonTool, onPromptTokens: (tokens, cache) => ctx.reportPromptTokens(tokens, cache) });
     }
     const answer = checkedAnthropicMessage(await this.client.requestJson<unknown>(request, mapAnthropicErrorBody), this.name);
     return convertAnthropicResponse(answer, identity, { jsonTool });

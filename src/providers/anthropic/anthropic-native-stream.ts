@@ -17,6 +17,6 @@ export class AnthropicNativeStream extends NativeSseStream<AnthropicStreamEvent>
 
   protected newConverter(observer?: SseObserver): StreamConverter<AnthropicStreamEvent> {
     // The client's own tools: no `json` tool of the gateway's to unwrap.
-    return new AnthropicStreamConverter(this.identity, this.provider, { jsonTool: false, onPromptTokens: observer && ((tokens) => observer.prompt(tokens)) });
+    return new AnthropicStreamConverter(this.identity, this.provider, { jsonTool: false, onPromptTokens: observer && ((tokens, cache) => observer.prompt(tokens, cache)) });
   }
 }

@@ -1,4 +1,4 @@
-import type { ChatChunk } from '../../core/types.js';
+import type { ChatChunk, Usage } from '../../core/types.js';
 import { UpstreamError } from '../../core/upstream-error.js';
 import { isJsonObject } from '../../core/json-object.js';
 import { ChunkFactory, type ResponseIdentity } from '../shared/chunk-factory.js';
@@ -29,7 +29,7 @@ export interface AnthropicStreamOptions {
   /** The gateway's own `json` tool (JSON mode) is unwrapped into content. */
   jsonTool: boolean;
   /** Told the prompt's tokens (input, cache reads and writes) when `message_start` reports them: what a stream cut short is charged. */
-  onPromptTokens?: (tokens: number) => void;
+  onPromptTokens?: (tokens: number, cache: Usage['prompt_tokens_details']) => void;
 }
 
 /**
@@ -115,7 +115,9 @@ export class AnthropicStreamConverter implements StreamConverter<AnthropicStream
 
   private startWith(usage: AnthropicUsage): void {
     this.usage = { ...usage };
-    if (typeof usage.input_tokens === 'number') this.options.onPromptTokens?.(convertAnthropicUsage(usage).prompt_tokens);
+    if (typeof usage.input_tokens !== 'number' || !this.options.onPromptTokens) return;
+    const { prompt_tokens, prompt_tokens_details } = convertAnthropicUsage(usage);
+    this.options.onPromptTokens(prompt_tokens, prompt_tokens_details);
   }
 
   incomplete(): UpstreamError {

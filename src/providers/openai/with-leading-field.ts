@@ -1,9 +1,8 @@
+import { isJsonWhitespace } from '../../core/json-whitespace.js';
+
 const openingBrace = 0x7b;
 const closingBrace = 0x7d;
 
-function isJsonWhitespace(byte: number | undefined): boolean {
-  return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
-}
 
 /**
  * A JSON object's bytes with one more field first, without parsing or
