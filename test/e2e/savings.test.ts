@@ -189,6 +189,26 @@ describe('prompt-cache savings, routed to a billing fake Anthropic from OpenAI-f
     expect(Number(response.headers.get('x-tokenpak-cost-usd'))).toBeCloseTo(cost, 9);
   });
 
+  it('marks a Responses request translated for Anthropic as it marks a chat completion', async () => {
+    const response = await postJson(
+      `${gw.baseURL}/responses`,
+      {
+        model: 'claude-sonnet-4-5',
+        instructions: agentRules,
+        input: [
+          { role: 'user', content: 'Find why the build fails.' },
+          { role: 'assistant', content: 'Listing the files first.' },
+          { role: 'user', content: listing(1) },
+        ],
+        max_output_tokens: 64,
+      },
+      { authorization: `Bearer ${clientKey}` },
+    );
+    expect(response.status).toBe(200);
+    expect(cacheMarks(fake.received.at(-1)!.body).map(([where]) => where)).toEqual(['system[0]', 'messages[0][0]', 'messages[2][0]']);
+    expect(response.headers.get('x-tokenpak-saved-usd')).not.toBeNull();
+  });
+
   it('leaves a /v1/messages request passed through untouched, unless its route sets anthropic_cache: auto', async () => {
     const body = { max_tokens: 8, system: agentRules, messages: [{ role: 'user', content: 'Go on.' }, { role: 'assistant', content: 'Reading.' }, { role: 'user', content: 'And?' }] };
     const headers = { 'x-api-key': clientKey, 'anthropic-version': '2023-06-01' };
