@@ -62,4 +62,13 @@ describe('Budgets', () => {
     await budgets.seed({ total: 0.1, byKey: new Map(), byKeyUser: [] }, noSpend(), []);
     expect(budgets.daily().spent).toBe(0.5);
   });
+
+  it("reads a key's day from the store, held and spent, at the smaller of the two daily limits; none without a key budget", async () => {
+    const budgets = budgetsWith({ per_key_daily_limit_usd: 2 });
+    const team: BudgetHolder = { keyId: 'key_team', user: undefined, virtualKey: { name: 'team-a', budget: { daily_usd: 1 } } };
+    await budgets.settle(await budgets.reserve(0.5, team), 0.25);
+    await budgets.reserve(0.125, team);
+    expect(budgets.keyToday('key_team', 1)).toEqual({ limit: 1, spent: 0.25, reserved: 0.125 });
+    expect(budgetsWith({}).keyToday('key_team', undefined)).toBeUndefined();
+  });
 });

@@ -66,6 +66,17 @@ export class Budgets {
     return { spent: level.spent, reserved: level.reserved, limit: this.limits.daily_limit_usd };
   }
 
+  /**
+   * A key's day as the store holds it (for the admin API), with the limit the
+   * key is held to: the smaller of `per_key_daily_limit_usd` and its own daily
+   * budget. Undefined when neither applies: the store then holds no day for it.
+   */
+  keyToday(keyId: string, ownDailyLimit: number | undefined): { limit: number; spent: number; reserved: number } | undefined {
+    const limit = smaller(this.limits.per_key_daily_limit_usd, ownDailyLimit);
+    if (limit === undefined) return undefined;
+    return { limit, ...this.store.level(dayAccount(this.now(), `key:${keyId}`, limit)) };
+  }
+
   /** The start of the current UTC day, in Unix ms: where the ledger's spend is read from. */
   static todayStart(now: number = Date.now()): number {
     return dayStart(now);

@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { GatewayError } from '../core/errors.js';
-import { parseUsageQuery, usageReport } from '../usage/usage-report.js';
+import { handleDashboardRead, isDashboardRead } from './admin-dashboard-reads.js';
 import { handleAdminKeys } from './admin-keys.js';
 import type { AdminThrottle } from './admin-throttle.js';
+import { callerOf, handleKeyReader } from './admin-caller.js';
 import { parseJsonBody, readBody } from './read-body.js';
 import { sendError, sendJson } from './respond.js';
 
@@ -20,16 +20,16 @@ const states = new Set(['up', 'down', 'auto']);
  */
 export async function handleAdmin(req: IncomingMessage, res: ServerResponse, gateway: Gateway, path: string, throttle: AdminThrottle): Promise<void> {
   if (!gateway.config.admin.api_key) return sendError(res, new GatewayError(404, `Unknown request URL: ${req.method} ${path}.`, { code: 'unknown_url' }));
-  if (!adminKeyAccepted(req, res, gateway, throttle, 'The admin API')) return;
+  const caller = await callerOf(req, res, gateway, throttle);
+  if (!caller) return;
+  if (caller.key) return handleKeyReader(req, res, gateway, path, caller.key);
+  if (path === '/admin/whoami') return sendJson(res, 200, { object: 'caller', role: 'admin' });
   if (path === '/admin/providers') {
     if (req.method !== 'GET') return methodNotAllowed(res, path, 'GET');
     return sendJson(res, 200, { object: 'list', data: [...gateway.runtime.adapters.values()].map((adapter) => describeProvider(gateway, adapter.name)) });
   }
   if (path === '/admin/keys' || path.startsWith('/admin/keys/')) return handleAdminKeys(req, res, gateway, path);
-  if (path === '/admin/usage') {
-    if (req.method !== 'GET') return methodNotAllowed(res, path, 'GET');
-    return sendUsage(req, res, gateway);
-  }
+  if (isDashboardRead(path)) return handleDashboardRead(req, res, gateway, path, undefined);
   const match = providerState.exec(path);
   if (match) {
     if (req.method !== 'POST') return methodNotAllowed(res, path, 'POST');
@@ -56,16 +56,6 @@ async function setProviderState(req: IncomingMessage, res: ServerResponse, gatew
   sendJson(res, 200, describeProvider(gateway, provider));
 }
 
-function sendUsage(req: IncomingMessage, res: ServerResponse, gateway: Gateway): void {
-  const params = new URL(req.url ?? '/', 'http://gateway').searchParams;
-  let query;
-  try {
-    query = parseUsageQuery(params.get('since') ?? undefined, params.get('group_by') ?? undefined);
-  } catch (error) {
-    return sendError(res, new GatewayError(400, (error as Error).message, { code: 'invalid_query' }));
-  }
-  sendJson(res, 200, usageReport(gateway.runtime.ledger, query));
-}
 
 function describeProvider(gateway: Gateway, name: string) {
   const { runtime } = gateway;
@@ -78,44 +68,6 @@ function decodedSegment(segment: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function tooManyWrongKeys(waitMs: number): GatewayError {
-  const seconds = Math.ceil(waitMs / 1000);
-  return new GatewayError(429, `Too many wrong admin keys from this address; try again in ${seconds} s.`, {
-    code: 'too_many_admin_attempts',
-    headers: { 'retry-after': String(seconds) },
-  });
-}
-
-/**
- * Whether the request carries the admin key; when it does not, the refusal is
- * sent. An address that keeps sending wrong keys must wait before any key it
- * sends is checked again, on every route the admin key guards.
- */
-export function adminKeyAccepted(req: IncomingMessage, res: ServerResponse, gateway: Gateway, throttle: AdminThrottle, guarded: string): boolean {
-  const adminKey = gateway.config.admin.api_key;
-  const address = req.socket.remoteAddress ?? 'unknown';
-  const waitMs = throttle.waitMs(address);
-  if (waitMs > 0) {
-    sendError(res, tooManyWrongKeys(waitMs));
-    return false;
-  }
-  if (!adminKey || !presentedKeyMatches(req.headers.authorization, adminKey)) {
-    if (throttle.recordFailure(address) > 0) gateway.runtime.logger.warn({ address }, 'admin API: too many wrong keys; this address must wait');
-    sendError(res, new GatewayError(401, `${guarded} needs the admin key as "Authorization: Bearer <admin.api_key>".`, { code: 'invalid_admin_key' }));
-    return false;
-  }
-  throttle.recordSuccess(address);
-  return true;
-}
-
-/** Compares digests, which have one length, so that the comparison takes the same time wherever the keys differ. */
-function presentedKeyMatches(authorization: string | undefined, adminKey: string): boolean {
-  if (!authorization?.startsWith('Bearer ')) return false;
-  const presented = createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
-  const expected = createHash('sha256').update(adminKey).digest();
-  return timingSafeEqual(presented, expected);
 }
 
 function methodNotAllowed(res: ServerResponse, path: string, allowed: string): void {

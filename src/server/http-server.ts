@@ -2,10 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../gateway/create-gateway.js';
 import { GatewayError } from '../core/errors.js';
-import { adminKeyAccepted, handleAdmin } from './admin-routes.js';
+import { handleAdmin } from './admin-routes.js';
+import { adminKeyAccepted } from './admin-caller.js';
 import { AdminThrottle } from './admin-throttle.js';
 import { answerClientError } from './client-error.js';
 import { closeGracefully } from './graceful-close.js';
+import { isDashboardPath, loadDashboardAssets, notServed, serveDashboard, type DashboardAssets } from './dashboard-route.js';
 import { sendError, sendJson, type ErrorRenderer } from './respond.js';
 import { chatDoor, embeddingsDoor } from '../doors/canonical-doors.js';
 import { messagesDoor } from '../doors/messages/messages-door.js';
@@ -47,6 +49,8 @@ export interface RunningServer {
 export interface HttpServerOptions {
   /** The admin API's guard against key guessing; tests pass one with their own clock. */
   adminThrottle?: AdminThrottle;
+  /** Where the built dashboard is (default: the package's dist/dashboard); tests pass a fresh build. */
+  dashboardDir?: string;
 }
 
 /** How often node:http looks for requests past their timeout: often enough that a short `request_timeout_ms` is kept to. */
@@ -56,6 +60,8 @@ const timeoutCheckIntervalMs = (requestTimeoutMs: number) => Math.max(100, Math.
 export function createHttpServer(gateway: Gateway, options: HttpServerOptions = {}): Server {
   const adminThrottle = options.adminThrottle ?? new AdminThrottle();
   const routes = routeTable(gateway, adminThrottle);
+  // Without an admin key there is no dashboard (404), so nothing to read.
+  const dashboard = gateway.config.admin.api_key ? loadDashboardAssets(options.dashboardDir) : notServed;
   const requestTimeout = gateway.config.server.request_timeout_ms;
   // The response each connection is writing, so that a later bad request on it does not write into the middle of it.
   const responses = new WeakMap<object, ServerResponse>();
@@ -72,7 +78,7 @@ export function createHttpServer(gateway: Gateway, options: HttpServerOptions = 
       responses.set(req.socket, res);
       // Every response names its request, so that a client's report can be found in the log.
       const requestId = requestIdOf(req);
-      handleRequest(req, res, gateway, routes, adminThrottle, requestId).catch((error: unknown) => {
+      handleRequest(req, res, gateway, routes, adminThrottle, dashboard, requestId).catch((error: unknown) => {
         gateway.runtime.logger.error({ err: error }, 'unhandled error in the HTTP handler');
         sendError(res, error, undefined, { 'x-request-id': requestId });
       });
@@ -114,6 +120,7 @@ async function handleRequest(
   gateway: Gateway,
   routes: Map<string, Map<string, RouteHandler>>,
   adminThrottle: AdminThrottle,
+  dashboard: Promise<DashboardAssets>,
   requestId: string,
 ): Promise<void> {
   const rawPath = pathOf(req.url ?? '/');
@@ -128,6 +135,7 @@ async function handleRequest(
   }
   logAccess(req, res, gateway, requestId, rawPath);
   if (rawPath.startsWith('/admin/')) return handleAdmin(req, res, gateway, rawPath, adminThrottle);
+  if (isDashboardPath(rawPath)) return serveDashboard(req, res, gateway, rawPath, dashboard);
   if (handler) return handler(req, res, gateway, requestId);
   // Anthropic's clients read errors in Anthropic's shape, with a request id, wrong URLs under its path included.
   const render: ErrorRenderer | undefined = path.startsWith('/v1/messages') ? (error) => messagesErrorBody(error, requestId) : undefined;

@@ -62,7 +62,8 @@ export async function sendSse(
   if (!res.destroyed) res.end();
 }
 
-function drained(res: ServerResponse): Promise<void> {
+/** Resolves when the response can take more (or has closed): backpressure for a long answer written in parts. */
+export function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { LedgerQueries } from './ledger-queries.js';
 import { normalizeLedgerRow, type LedgerRow } from './normalize-ledger-row.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
@@ -85,6 +86,8 @@ interface PendingRow {
  * rejects with `LedgerRowSkippedError`); the rest of its tick is kept.
  */
 export class UsageLedger {
+  /** The admin API's reads for the dashboard: pages of requests, hourly series, spend per key. */
+  readonly queries: LedgerQueries;
   private readonly insertRow: Statement;
   private readonly writeBatch: (rows: LedgerRow[]) => void;
   private pending: PendingRow[] = [];
@@ -101,6 +104,7 @@ export class UsageLedger {
     db.pragma('synchronous = NORMAL');
     db.exec(schema);
     addMissingColumns(db);
+    this.queries = new LedgerQueries(db);
     this.insertRow = db.prepare(`INSERT INTO requests
       (time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, status, cache, api, key_name, saved_usd, saved_tokens, cache_write_tokens)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -141,17 +145,17 @@ export class UsageLedger {
     });
   }
 
-  /** Requests since `since` (Unix ms), grouped. */
-  usage(since: number, groupBy: UsageGrouping): UsageGroup[] {
+  /** Requests since `since` (Unix ms), grouped; only one key's when `keyId` is given (a virtual key reading its own usage). */
+  usage(since: number, groupBy: UsageGrouping, keyId?: string): UsageGroup[] {
     const group = groupExpressions[groupBy];
     return this.db
       .prepare(
         `SELECT ${group} AS "group", count(*) AS requests, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
            sum(cached_tokens) AS cached_tokens, sum(cache_write_tokens) AS cache_write_tokens, sum(cost_usd) AS cost_usd,
            sum(cost_usd IS NULL) AS unpriced_requests, sum(saved_usd) AS saved_usd, sum(saved_tokens) AS saved_tokens
-         FROM requests WHERE time >= ? GROUP BY 1 ORDER BY 1`,
+         FROM requests WHERE time >= ?${keyId === undefined ? '' : ' AND key_id = ?'} GROUP BY 1 ORDER BY 1`,
       )
-      .all(since) as UsageGroup[];
+      .all(...(keyId === undefined ? [since] : [since, keyId])) as UsageGroup[];
   }
 
   /** Known spend since `since`, in total, per key and per user of each key: what budgets resume from after a restart. */

@@ -5,6 +5,7 @@ import { AdminThrottle } from '../../src/server/admin-throttle.js';
 import { startHttpServer, type RunningServer } from '../../src/server/http-server.js';
 
 const adminKey = 'admin-secret';
+const teamKey = 'sk-team-key-for-throttle-tests';
 
 describe('the admin API against key guessing and bad paths', () => {
   const clock = { now: 1_000_000 };
@@ -13,7 +14,12 @@ describe('the admin API against key guessing and bad paths', () => {
 
   beforeAll(async () => {
     gateway = await createGateway({
-      config: { usage: { db_path: ':memory:' }, admin: { api_key: adminKey }, providers: { local: { type: 'ollama', base_url: 'http://127.0.0.1:9' } } },
+      config: {
+        usage: { db_path: ':memory:' },
+        admin: { api_key: adminKey },
+        keys: [{ name: 'team', key: teamKey }],
+        providers: { local: { type: 'ollama', base_url: 'http://127.0.0.1:9' } },
+      },
       env: {},
       logger: pino({ level: 'silent' }),
     });
@@ -45,6 +51,16 @@ describe('the admin API against key guessing and bad paths', () => {
 
     clock.now += 2_000;
     expect(await statuses([adminKey, 'w7', 'w8', 'w9', 'w10'])).toEqual([200, 401, 401, 401, 401]);
+  });
+
+  it("does not forgive an address its wrong keys for a virtual key's read: holding a key must not make guessing the admin key free", async () => {
+    clock.now += 24 * 3_600_000;
+    expect(await statuses(['x1', 'x2', 'x3', 'x4'])).toEqual([401, 401, 401, 401]);
+    expect((await fetch(`${server.url}/admin/usage`, { headers: { authorization: `Bearer ${teamKey}` } })).status).toBe(200);
+    expect(await statuses(['x5', adminKey])).toEqual([401, 429]);
+    // Once the wait is over, the admin key forgives the address (for the tests after this one).
+    clock.now += 60_000;
+    expect(await statuses([adminKey])).toEqual([200]);
   });
 
   it('answers a path that is not valid percent-encoding with 400, not 500', async () => {

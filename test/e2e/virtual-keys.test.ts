@@ -198,9 +198,11 @@ describe('virtual keys', () => {
       expect((await admin('GET', '/admin/keys/key_0000000000000000/rotate')).status).toBe(405);
     });
 
-    it('needs the admin key', async () => {
-      const response = await fetch(`${server.url}/admin/keys`, { headers: { authorization: `Bearer ${configKey}` } });
-      expect(response.status).toBe(401);
+    it('needs the admin key: a virtual key may read only its own usage (403), any other key is refused (401)', async () => {
+      const asVirtualKey = await fetch(`${server.url}/admin/keys`, { headers: { authorization: `Bearer ${configKey}` } });
+      expect([asVirtualKey.status, ((await asVirtualKey.json()) as { error: { code: string } }).error.code]).toEqual([403, 'admin_key_required']);
+      const asStranger = await fetch(`${server.url}/admin/keys`, { headers: { authorization: 'Bearer sk-not-a-key-at-all' } });
+      expect(asStranger.status).toBe(401);
     });
   });
 

@@ -1,0 +1,201 @@
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { latencyBinScale } from './latency-histogram.js';
+
+/** Which requests a read covers: a time range (Unix ms, `until` excluded) and exact matches. */
+export interface RequestFilter {
+  since: number;
+  until?: number;
+  provider?: string;
+  model?: string;
+  /** A virtual key's name or a key's id. */
+  key?: string;
+  /** Exactly this key id: what a virtual key reading its own usage is held to. */
+  keyId?: string;
+  /** Inclusive: `200` is 200–200, `4xx` is 400–499. */
+  status?: { min: number; max: number };
+  cache?: string;
+  api?: string;
+}
+
+/** One request as the admin API shows it (the ledger holds no prompt text). */
+export interface RequestListRow {
+  id: number;
+  /** Unix ms. */
+  time: number;
+  request_id: string;
+  api: string | null;
+  /** The virtual key's name, else the key's id. */
+  key: string;
+  user: string | null;
+  provider: string | null;
+  model: string;
+  status: number;
+  cache: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  cache_write_tokens: number;
+  cost_usd: number | null;
+  saved_usd: number | null;
+  saved_tokens: number;
+  latency_ms: number;
+}
+
+export type SeriesGrouping = 'none' | 'provider' | 'model' | 'key';
+
+/** One hour of one group's requests. */
+export interface HourlyTotals {
+  /** Hours since 1970 (UTC). */
+  hour: number;
+  group: string | null;
+  requests: number;
+  errors: number;
+  cost_usd: number;
+  saved_usd: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  cache_hits: number;
+}
+
+/** How many requests of one hour and group took a latency in one histogram bin (see latency-histogram.ts). */
+export interface HourlyLatencyBin {
+  hour: number;
+  group: string | null;
+  bin: number;
+  requests: number;
+}
+
+/** Today's known spend of one key, from the ledger. */
+export interface KeySpend {
+  keyId: string;
+  keyName: string | null;
+  spent: number;
+}
+
+const hourMs = 3_600_000;
+
+const seriesGroups: Record<SeriesGrouping, string> = {
+  none: 'NULL',
+  provider: 'provider',
+  model: 'model',
+  key: 'COALESCE(key_name, key_id)',
+};
+
+/**
+ * Each filter's condition and how many parameters it binds, in the order the
+ * WHERE clause lists them. Fixed strings: input is only ever bound.
+ */
+const conditions: ReadonlyArray<{ sql: string; values: (filter: RequestFilter) => unknown[] | undefined }> = [
+  { sql: 'time < ?', values: (filter) => (filter.until === undefined ? undefined : [filter.until]) },
+  { sql: 'provider = ?', values: (filter) => (filter.provider === undefined ? undefined : [filter.provider]) },
+  { sql: 'model = ?', values: (filter) => (filter.model === undefined ? undefined : [filter.model]) },
+  { sql: '(key_name = ? OR key_id = ?)', values: (filter) => (filter.key === undefined ? undefined : [filter.key, filter.key]) },
+  { sql: 'key_id = ?', values: (filter) => (filter.keyId === undefined ? undefined : [filter.keyId]) },
+  { sql: 'status BETWEEN ? AND ?', values: (filter) => (filter.status === undefined ? undefined : [filter.status.min, filter.status.max]) },
+  { sql: 'cache = ?', values: (filter) => (filter.cache === undefined ? undefined : [filter.cache]) },
+  { sql: 'api = ?', values: (filter) => (filter.api === undefined ? undefined : [filter.api]) },
+];
+
+const rowColumns = `id, time, request_id, api, COALESCE(key_name, key_id) AS key, user, provider, model, status, cache,
+  prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, cost_usd, saved_usd, saved_tokens, latency_ms`;
+
+/**
+ * The dashboard's reads of the ledger. better-sqlite3 runs them on the event
+ * loop, so each is bounded: a time range on the time index, and a LIMIT or a
+ * GROUP BY whose output is hours × groups. Statements are prepared once per
+ * shape; the shapes are the combinations of the fixed conditions above, so
+ * the cache of them stays small.
+ */
+export class LedgerQueries {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: SqliteDatabase) {}
+
+  /**
+   * The newest `limit` requests that match, below the id `before` when given,
+   * newest first. SQLite walks the ids down for `ORDER BY id DESC LIMIT`; the
+   * first id of the time range bounds that walk, so a filter that matches
+   * nothing reads the range, not the whole ledger.
+   */
+  requests(filter: RequestFilter, limit: number, before?: number): RequestListRow[] {
+    const floor = this.firstIdSince(filter.since);
+    if (floor === undefined) return [];
+    const where = whereOf(filter, before, floor);
+    return this.statement(`SELECT ${rowColumns} FROM requests WHERE ${where.sql} ORDER BY id DESC LIMIT ?`).all(...where.values, limit) as RequestListRow[];
+  }
+
+  /** Whether more than `count` requests match below `before`: reads the ids of the first `count` + 1 only. */
+  hasMoreThan(filter: RequestFilter, count: number, before?: number): boolean {
+    const floor = this.firstIdSince(filter.since);
+    if (floor === undefined) return false;
+    const where = whereOf(filter, before, floor);
+    return this.statement(`SELECT id FROM requests WHERE ${where.sql} ORDER BY id DESC LIMIT 1 OFFSET ?`).get(...where.values, count) !== undefined;
+  }
+
+  /** The first request at or after `since`, by the time index (rows are written in time order, so ids follow time). */
+  private firstIdSince(since: number): number | undefined {
+    return (this.statement('SELECT id FROM requests WHERE time >= ? ORDER BY time LIMIT 1').get(since) as { id: number } | undefined)?.id;
+  }
+
+  /** The id above every row written so far: a listing paged below it ignores rows written while it is read. */
+  nextId(): number {
+    return ((this.statement('SELECT max(id) AS id FROM requests').get() as { id: number | null }).id ?? 0) + 1;
+  }
+
+  /** Totals per UTC hour and group, oldest hour first. Costs and savings sum the rows that know them (0 when none does). */
+  hourlyTotals(filter: RequestFilter, groupBy: SeriesGrouping): HourlyTotals[] {
+    const where = whereOf(filter);
+    return this.statement(
+      `SELECT time / ${hourMs} AS hour, ${seriesGroups[groupBy]} AS "group", count(*) AS requests, sum(status >= 400) AS errors,
+         total(cost_usd) AS cost_usd, total(saved_usd) AS saved_usd, sum(prompt_tokens) AS prompt_tokens,
+         sum(completion_tokens) AS completion_tokens, sum(cached_tokens) AS cached_tokens, sum(cache = 'hit') AS cache_hits
+       FROM requests WHERE ${where.sql} GROUP BY 1, 2 ORDER BY 1, 2`,
+    ).all(...where.values) as HourlyTotals[];
+  }
+
+  /** Latency histograms per UTC hour and group: counts per logarithmic bin, so that no row's latency is read into JavaScript. */
+  hourlyLatencyBins(filter: RequestFilter, groupBy: SeriesGrouping): HourlyLatencyBin[] {
+    const where = whereOf(filter);
+    return this.statement(
+      `SELECT time / ${hourMs} AS hour, ${seriesGroups[groupBy]} AS "group", CAST(ln(max(latency_ms, 1)) * ? AS INTEGER) AS bin, count(*) AS requests
+       FROM requests WHERE ${where.sql} GROUP BY 1, 2, 3`,
+    ).all(latencyBinScale, ...where.values) as HourlyLatencyBin[];
+  }
+
+  /** Known spend since `since` per key, the largest first, at most `limit` keys. */
+  spendByKey(since: number, limit: number): KeySpend[] {
+    return this.statement(
+      `SELECT key_id AS keyId, max(key_name) AS keyName, total(cost_usd) AS spent FROM requests WHERE time >= ? GROUP BY key_id ORDER BY spent DESC, key_id LIMIT ?`,
+    ).all(since, limit) as KeySpend[];
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function whereOf(filter: RequestFilter, before?: number, firstId?: number): { sql: string; values: unknown[] } {
+  const clauses = ['time >= ?'];
+  const values: unknown[] = [filter.since];
+  if (before !== undefined) {
+    clauses.push('id < ?');
+    values.push(before);
+  }
+  if (firstId !== undefined) {
+    clauses.push('id >= ?');
+    values.push(firstId);
+  }
+  for (const condition of conditions) {
+    const bound = condition.values(filter);
+    if (bound === undefined) continue;
+    clauses.push(condition.sql);
+    values.push(...bound);
+  }
+  return { sql: clauses.join(' AND '), values };
+}
