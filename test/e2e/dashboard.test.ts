@@ -199,6 +199,11 @@ describe('the dashboard', () => {
   it('forces a provider down after confirmation: its traffic goes to the fallback and the page shows the state', async () => {
     const page = await browser.newPage();
     await signIn(page, 'providers');
+    // Escape cancels, and the keyboard is back on the button that asked.
+    await page.getByRole('button', { name: 'Force primary down' }).click();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Force primary down');
     await page.getByRole('button', { name: 'Force primary down' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Confirm' }).click();
     await expect.poll(() => page.locator('[data-provider="primary"] [data-state]').getAttribute('data-state')).toBe('down');

@@ -89,7 +89,17 @@ export function ProvidersView({ api }: { api: AdminApi }) {
 
 function Confirm({ pending, onConfirm, onCancel }: { pending: Pending; onConfirm(): void; onCancel(): void }) {
   const confirmButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => confirmButton.current?.focus(), [pending]);
+  useEffect(() => {
+    // Focus goes to the choice, and back to the button that asked once it is made; Escape cancels.
+    const asking = document.activeElement as HTMLElement | null;
+    confirmButton.current?.focus();
+    const cancelOnEscape = (event: KeyboardEvent) => event.key === 'Escape' && onCancel();
+    addEventListener('keydown', cancelOnEscape);
+    return () => {
+      removeEventListener('keydown', cancelOnEscape);
+      asking?.focus();
+    };
+  }, [pending]);
   return (
     <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
       <p id="confirm-text">

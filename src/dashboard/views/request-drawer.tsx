@@ -6,10 +6,15 @@ import { count, ms, time, usd } from '../format';
 export function RequestDrawer({ row, onClose }: { row: RequestRow; onClose(): void }) {
   const closeButton = useRef<HTMLButtonElement>(null);
   useEffect(() => {
+    // Focus comes back to the row's button when the drawer closes, so that the keyboard keeps its place.
+    const opener = document.activeElement as HTMLElement | null;
     closeButton.current?.focus();
     const closeOnEscape = (event: KeyboardEvent) => event.key === 'Escape' && onClose();
     addEventListener('keydown', closeOnEscape);
-    return () => removeEventListener('keydown', closeOnEscape);
+    return () => {
+      removeEventListener('keydown', closeOnEscape);
+      opener?.focus();
+    };
   }, [row.id]);
   const fields: Array<[string, string]> = [
     ['Time', time(row.time)],
