@@ -46,6 +46,13 @@ describe('Budgets', () => {
     await expect(reserving(budgets, 0.2, monthly)).rejects.toMatchObject({ code: 'key_monthly_budget_exceeded', message: expect.stringContaining('spent this month') });
   });
 
+  it("resumes a virtual key's own daily budget from the ledger's spend after a restart, with no per-key limit set", async () => {
+    const budgets = budgetsWith({});
+    await budgets.seed({ total: 0.95, byKey: new Map([['key_team', 0.95]]), byKeyUser: [] }, noSpend(), []);
+    const team: BudgetHolder = { keyId: 'key_team', user: undefined, virtualKey: { name: 'team-a', budget: { daily_usd: 1 } } };
+    await expect(reserving(budgets, 0.1, team)).rejects.toMatchObject({ code: 'key_daily_budget_exceeded' });
+  });
+
   it('starts a new day from nothing, the spend of the day before left behind', async () => {
     let now = Date.UTC(2026, 10, 30, 23, 59);
     const budgets = budgetsWith({ daily_limit_usd: 1 }, () => now);

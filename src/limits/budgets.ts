@@ -96,8 +96,10 @@ export class Budgets {
   async seed(today: LedgerSpend, month: LedgerSpend, monthlyKeyIds: Iterable<string>): Promise<void> {
     const now = this.now();
     const seeds: Array<Promise<void>> = [this.store.seed(this.totalAccount(now), today.total)];
-    if (this.limits.per_key_daily_limit_usd !== undefined) {
-      for (const [keyId, spent] of today.byKey) seeds.push(this.store.seed(dayAccount(now, `key:${keyId}`, undefined), spent));
+    // A virtual key (`key_…`) may carry its own daily budget, whether or not every key has one.
+    const everyKeyHeld = this.limits.per_key_daily_limit_usd !== undefined;
+    for (const [keyId, spent] of today.byKey) {
+      if (everyKeyHeld || keyId.startsWith('key_')) seeds.push(this.store.seed(dayAccount(now, `key:${keyId}`, undefined), spent));
     }
     if (this.limits.per_user_daily_limit_usd !== undefined) {
       for (const { keyId, user, spent } of today.byKeyUser) seeds.push(this.store.seed(dayAccount(now, userAccountName(keyId, user), undefined), spent));

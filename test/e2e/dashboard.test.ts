@@ -203,7 +203,7 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Force primary down' }).click();
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Force primary down');
+    expect(await page.locator(':focus').getAttribute('aria-label')).toBe('Force primary down');
     await page.getByRole('button', { name: 'Force primary down' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Confirm' }).click();
     await expect.poll(() => page.locator('[data-provider="primary"] [data-state]').getAttribute('data-state')).toBe('down');
