@@ -1,8 +1,7 @@
 // A fake Anthropic Messages API that bills prompt caching by Anthropic's documented rules (see results.md,
 // "How measured"): breakpoints, the 20-block lookback, per-model minimums, 5m/1h TTLs on a virtual clock,
 // and the 4-breakpoint limit as a 400. It answers a short text; the bench reads what it received and billed.
-import { createServer } from 'node:http';
-import { listenFake } from './listen-fake.mjs';
+import { startBillingFake } from './billing-fake-server.mjs';
 import { extendPrefixHash, tokensOfAnthropicBlock, tokensOfText, withoutCacheControl } from './prompt-tokens.mjs';
 
 export const maxBreakpoints = 4;
@@ -145,20 +144,8 @@ export async function startFakeAnthropic(options = {}) {
   /** @type {Array<{ body: any, bill: ReturnType<PromptCacheBilling['bill']> }>} */
   const received = [];
   const outputTokens = options.outputTokens ?? 4;
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const send = (status, value) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(value));
-    };
+  return startBillingFake({ received, billing, port: options.port }, (req, res, text, send) => {
     const refuse = (status, type, message) => send(status, { type: 'error', error: { type, message } });
-    if (req.method === 'GET' && req.url === '/__received') return send(200, received);
-    if (req.method === 'POST' && req.url === '/__clock') {
-      billing.now = JSON.parse(text).now_ms;
-      return send(200, { now_ms: billing.now });
-    }
     if (req.method !== 'POST' || !req.url?.startsWith('/v1/messages')) return refuse(404, 'not_found_error', 'Not found');
     let body;
     try {
@@ -181,7 +168,6 @@ export async function startFakeAnthropic(options = {}) {
     if (body.stream === true) return streamMessage(res, body.model, content[0].text, usage);
     send(200, { id: `msg_fake_${received.length}`, type: 'message', role: 'assistant', model: body.model, content, stop_reason: 'end_turn', stop_sequence: null, usage });
   });
-  return listenFake(server, { received, billing }, options.port);
 }
 
 function streamMessage(res, model, text, usage) {

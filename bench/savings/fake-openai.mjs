@@ -1,8 +1,7 @@
 // A fake OpenAI chat-completions API that bills automatic prompt caching: a prompt of at least 1,024 tokens whose
 // prefix (at message granularity) matches an earlier prompt's gets the match, rounded down to 128 tokens, as
 // cached_tokens. Entries live 10 virtual minutes after their last use. The bench reads what it received and billed.
-import { createServer } from 'node:http';
-import { listenFake } from './listen-fake.mjs';
+import { startBillingFake } from './billing-fake-server.mjs';
 import { extendPrefixHash, tokensOfText } from './prompt-tokens.mjs';
 
 export const minimumCachedTokens = 1024;
@@ -66,19 +65,7 @@ export async function startFakeOpenAI(options = {}) {
   const billing = new AutomaticCacheBilling();
   /** @type {Array<{ body: any, bill: ReturnType<AutomaticCacheBilling['bill']> }>} */
   const received = [];
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    const text = Buffer.concat(chunks).toString('utf8');
-    const send = (status, value) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(value));
-    };
-    if (req.method === 'GET' && req.url === '/__received') return send(200, received);
-    if (req.method === 'POST' && req.url === '/__clock') {
-      billing.now = JSON.parse(text).now_ms;
-      return send(200, { now_ms: billing.now });
-    }
+  return startBillingFake({ received, billing, port: options.port }, (req, res, text, send) => {
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return send(404, { error: { message: 'Not found', type: 'invalid_request_error' } });
     const body = JSON.parse(text);
     const bill = billing.bill(body);
@@ -95,7 +82,6 @@ export async function startFakeOpenAI(options = {}) {
     }
     send(200, { id: `chatcmpl-fake-${received.length}`, object: 'chat.completion', created: 0, model: body.model, choices: [{ index: 0, message, finish_reason: 'stop' }], usage });
   });
-  return listenFake(server, { received, billing }, options.port);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

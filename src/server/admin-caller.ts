@@ -19,24 +19,15 @@ export interface AdminCaller {
  * every route the admin key guards.
  */
 export async function callerOf(req: IncomingMessage, res: ServerResponse, gateway: Gateway, throttle: AdminThrottle): Promise<AdminCaller | undefined> {
-  const address = req.socket.remoteAddress ?? 'unknown';
-  const waitMs = throttle.waitMs(address);
-  if (waitMs > 0) {
-    sendError(res, tooManyWrongKeys(waitMs));
-    return undefined;
-  }
-  const adminKey = gateway.config.admin.api_key;
-  if (adminKey && presentedKeyMatches(req.headers.authorization, adminKey)) {
-    throttle.recordSuccess(address);
-    return { key: undefined };
-  }
+  const checked = checkAdminKey(req, res, gateway, throttle);
+  if (checked === 'waiting') return undefined;
+  if (checked === 'admin') return { key: undefined };
   const presented = bearerOf(req.headers.authorization);
   const { keys } = gateway.runtime;
   const record = presented === undefined ? undefined : await keys.authenticate(presented);
   // Not counted as a success: alternating with a key it holds must not let an address guess the admin key unthrottled.
   if (record && keys.statusOf(record) === 'active') return { key: record };
-  if (throttle.recordFailure(address) > 0) gateway.runtime.logger.warn({ address }, 'admin API: too many wrong keys; this address must wait');
-  sendError(res, new GatewayError(401, 'The admin API needs the admin key as "Authorization: Bearer <admin.api_key>" (a virtual key may read its own usage).', { code: 'invalid_admin_key' }));
+  refuseWrongKey(req, res, gateway, throttle, 'The admin API needs the admin key as "Authorization: Bearer <admin.api_key>" (a virtual key may read its own usage).');
   return undefined;
 }
 
@@ -64,30 +55,41 @@ function tooManyWrongKeys(waitMs: number): GatewayError {
  * sends is checked again, on every route the admin key guards.
  */
 export function adminKeyAccepted(req: IncomingMessage, res: ServerResponse, gateway: Gateway, throttle: AdminThrottle, guarded: string): boolean {
-  const adminKey = gateway.config.admin.api_key;
+  const checked = checkAdminKey(req, res, gateway, throttle);
+  if (checked === 'other') refuseWrongKey(req, res, gateway, throttle, `${guarded} needs the admin key as "Authorization: Bearer <admin.api_key>".`);
+  return checked === 'admin';
+}
+
+/**
+ * The admin key's check every guarded route makes first: `waiting` (the
+ * address must wait; its 429 is sent), `admin` (the address is forgiven), or
+ * `other` (any other key or none, not yet refused: the caller decides).
+ */
+function checkAdminKey(req: IncomingMessage, res: ServerResponse, gateway: Gateway, throttle: AdminThrottle): 'waiting' | 'admin' | 'other' {
   const address = req.socket.remoteAddress ?? 'unknown';
   const waitMs = throttle.waitMs(address);
   if (waitMs > 0) {
     sendError(res, tooManyWrongKeys(waitMs));
-    return false;
+    return 'waiting';
   }
-  if (!adminKey || !presentedKeyMatches(req.headers.authorization, adminKey)) {
-    if (throttle.recordFailure(address) > 0) gateway.runtime.logger.warn({ address }, 'admin API: too many wrong keys; this address must wait');
-    sendError(res, new GatewayError(401, `${guarded} needs the admin key as "Authorization: Bearer <admin.api_key>".`, { code: 'invalid_admin_key' }));
-    return false;
-  }
+  const adminKey = gateway.config.admin.api_key;
+  const presented = bearerOf(req.headers.authorization);
+  if (!adminKey || presented === undefined || !sameKey(presented, adminKey)) return 'other';
   throttle.recordSuccess(address);
-  return true;
+  return 'admin';
+}
+
+/** A wrong key: counted toward the address's wait, and refused (401). */
+function refuseWrongKey(req: IncomingMessage, res: ServerResponse, gateway: Gateway, throttle: AdminThrottle, message: string): void {
+  const address = req.socket.remoteAddress ?? 'unknown';
+  if (throttle.recordFailure(address) > 0) gateway.runtime.logger.warn({ address }, 'admin API: too many wrong keys; this address must wait');
+  sendError(res, new GatewayError(401, message, { code: 'invalid_admin_key' }));
 }
 
 /** Compares digests, which have one length, so that the comparison takes the same time wherever the keys differ. */
-function presentedKeyMatches(authorization: string | undefined, adminKey: string): boolean {
-  if (!authorization?.startsWith('Bearer ')) return false;
-  const presented = createHash('sha256').update(authorization.slice('Bearer '.length)).digest();
-  const expected = createHash('sha256').update(adminKey).digest();
-  return timingSafeEqual(presented, expected);
+function sameKey(presented: string, adminKey: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(presented).digest(), createHash('sha256').update(adminKey).digest());
 }
-
 
 function bearerOf(authorization: string | undefined): string | undefined {
   return authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;

@@ -53,7 +53,7 @@ export function sendTimeseries(params: URLSearchParams, res: ServerResponse, led
 /** `range.keyId` holds a virtual key to its own rows: such reads keep nothing (the cache is the whole ledger's). */
 function pointsBetween(ledger: UsageLedger, groupBy: SeriesGrouping, range: { since: number; until: number; keyId: string | undefined }, now: number): SeriesPoint[] {
   const { since, until: end, keyId } = range;
-  const cache = cachedGroupings.has(groupBy) && keyId === undefined ? cacheOf(ledger, groupBy) : new Map<number, SeriesPoint[]>();
+  const cache = cachedGroupings.has(groupBy) && keyId === undefined ? cacheOf(ledger, groupBy) : undefined;
   const points: SeriesPoint[] = [];
   let missingFrom: number | undefined;
   const readMissing = (until: number) => {
@@ -61,14 +61,14 @@ function pointsBetween(ledger: UsageLedger, groupBy: SeriesGrouping, range: { si
     const read = pointsByHour(ledger, groupBy, { since: missingFrom, until, keyId });
     for (let hour = missingFrom; hour < until; hour += hourMs) {
       const hourPoints = read.get(hour) ?? [];
-      remember(cache, hour, hourPoints);
+      if (cache) remember(cache, hour, hourPoints);
       points.push(...hourPoints);
     }
     missingFrom = undefined;
   };
   let hour = since;
   for (; hour + hourMs <= end && hour + hourMs + settleMs <= now; hour += hourMs) {
-    const known = cache.get(hour);
+    const known = cache?.get(hour);
     if (known === undefined) {
       missingFrom ??= hour;
       continue;

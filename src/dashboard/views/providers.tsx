@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
+import { useDialogKeys } from '../use-dialog-keys';
 import type { AdminApi } from '../api';
 import type { List, ProviderState } from '../admin-types';
 import { ms, percent } from '../format';
@@ -89,17 +90,7 @@ export function ProvidersView({ api }: { api: AdminApi }) {
 
 function Confirm({ pending, onConfirm, onCancel }: { pending: Pending; onConfirm(): void; onCancel(): void }) {
   const confirmButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    // Focus goes to the choice, and back to the button that asked once it is made; Escape cancels.
-    const asking = document.activeElement as HTMLElement | null;
-    confirmButton.current?.focus();
-    const cancelOnEscape = (event: KeyboardEvent) => event.key === 'Escape' && onCancel();
-    addEventListener('keydown', cancelOnEscape);
-    return () => {
-      removeEventListener('keydown', cancelOnEscape);
-      asking?.focus();
-    };
-  }, [pending]);
+  useDialogKeys(confirmButton, onCancel, pending);
   return (
     <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
       <p id="confirm-text">

@@ -1,21 +1,12 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
+import { useDialogKeys } from '../use-dialog-keys';
 import type { RequestRow } from '../admin-types';
 import { count, ms, time, usd } from '../format';
 
 /** One request's ledger row in full. The ledger holds no prompt text, so none is shown. */
 export function RequestDrawer({ row, onClose }: { row: RequestRow; onClose(): void }) {
   const closeButton = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    // Focus comes back to the row's button when the drawer closes, so that the keyboard keeps its place.
-    const opener = document.activeElement as HTMLElement | null;
-    closeButton.current?.focus();
-    const closeOnEscape = (event: KeyboardEvent) => event.key === 'Escape' && onClose();
-    addEventListener('keydown', closeOnEscape);
-    return () => {
-      removeEventListener('keydown', closeOnEscape);
-      opener?.focus();
-    };
-  }, [row.id]);
+  useDialogKeys(closeButton, onClose, row.id);
   const fields: Array<[string, string]> = [
     ['Time', time(row.time)],
     ['Request id', row.request_id],
