@@ -1,3 +1,4 @@
+import type { AbortLike } from './light-signal.js';
 import type { NativeRequest } from './native.js';
 import type { ChatRequest, EmbeddingRequest, Usage } from './types.js';
 
@@ -8,8 +9,10 @@ import type { ChatRequest, EmbeddingRequest, Usage } from './types.js';
 export interface AdapterContext {
   /** The request id, for the adapter's log lines. */
   readonly id: string;
-  /** Aborted when the client goes away or this attempt's `timeout_ms` passes: pass it to every upstream call. */
+  /** Aborted when the client goes away or this attempt's `timeout_ms` passes: pass it to every upstream call (`upstreamSignal` is the same, cheaper). */
   readonly signal: AbortSignal;
+  /** The same abort as `signal` without creating an `AbortSignal` (~4 µs each in Node 20): what `UpstreamClient` requests take. */
+  readonly upstreamSignal: AbortLike;
   /** The client's key. Send it upstream only for a provider with `forward_client_key: true` (KeyHeaders does this). */
   readonly clientApiKey: string | undefined;
   /** The client's request headers, lower-cased, for adapters that pass some through (e.g. `anthropic-beta`). */

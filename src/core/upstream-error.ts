@@ -1,4 +1,5 @@
 import { GatewayError, type GatewayErrorOptions } from './errors.js';
+import type { AbortLike } from './light-signal.js';
 
 /**
  * How an upstream attempt failed, which decides what routing does next:
@@ -47,7 +48,7 @@ const timeoutSettings = new Map([
 ]);
 
 /** Classifies a thrown network or abort error; the message names no URL, header or key. */
-export function upstreamErrorFromNetwork(provider: string, error: unknown, signal: AbortSignal): UpstreamError {
+export function upstreamErrorFromNetwork(provider: string, error: unknown, signal: AbortLike): UpstreamError {
   if (signal.aborted) {
     const reason = signal.reason as { name?: string } | undefined;
     if (reason?.name === 'TimeoutError') {

@@ -1,4 +1,5 @@
 import type { AdapterContext, PromptCachePlan } from '../core/adapter-context.js';
+import { abortSignalOf, type AbortLike } from '../core/light-signal.js';
 import type { ChatRequest, Usage } from '../core/types.js';
 import { notePromptTokens } from './prompt-tokens.js';
 import { promptCacheKeyOf } from '../savings/prompt-cache-key.js';
@@ -29,6 +30,10 @@ export class AdapterView implements AdapterContext {
   }
 
   get signal(): AbortSignal {
+    return abortSignalOf(this.ctx.signal);
+  }
+
+  get upstreamSignal(): AbortLike {
     return this.ctx.signal;
   }
 

@@ -1,3 +1,4 @@
+import { LightSignal, type AbortLike } from '../core/light-signal.js';
 import type { NativeRequest } from '../core/native.js';
 import type { ChatRequest, EmbeddingRequest, Usage } from '../core/types.js';
 import type { AttemptOutcome } from '../routing/attempt-outcome.js';
@@ -45,9 +46,9 @@ export interface RequestContext {
   /** The client's request headers, lower-cased, for adapters that pass some through. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** Aborted when the client goes away. */
-  readonly clientSignal: AbortSignal;
+  readonly clientSignal: AbortLike;
   /** The current upstream attempt's signal: the client's plus the provider's timeout. */
-  signal: AbortSignal;
+  signal: AbortLike;
   /**
    * The original request bytes, forwarded as they are to OpenAI-format upstreams
    * while `request` is still the object they were parsed into.
@@ -113,12 +114,12 @@ export interface ContextInit {
   rawBody?: Buffer;
   clientApiKey?: string;
   headers?: Record<string, string | string[] | undefined>;
-  clientSignal?: AbortSignal;
+  clientSignal?: AbortLike;
   span?: RequestSpan;
 }
 
 export function createContext(init: ContextInit): RequestContext {
-  const clientSignal = init.clientSignal ?? new AbortController().signal;
+  const clientSignal = init.clientSignal ?? new LightSignal();
   const request = init.request;
   return {
     id: init.id,

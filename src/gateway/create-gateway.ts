@@ -47,6 +47,7 @@ import { ChatStream } from './chat-stream.js';
 import { countDoorTokens, type DoorTokenCount } from './count-door-tokens.js';
 import { exceedsDepth } from './stages/json-depth.js';
 import { authenticatedKey, requireModelAllowed } from './stages/authenticate.js';
+import { abortSignalOf, type AbortLike } from '../core/light-signal.js';
 
 export interface GatewayOptions {
   /** A proxy.yaml to load. Without it and without `config`: `$TOKENPAK_CONFIG`, `./proxy.yaml`, or the embedded defaults. */
@@ -68,8 +69,8 @@ export interface RequestOptions {
   apiKey?: string;
   /** Request headers (lower-case names) for adapters that pass some through. */
   headers?: Record<string, string | string[] | undefined>;
-  /** Abort the request (and its upstream call). */
-  signal?: AbortSignal;
+  /** Abort the request (and its upstream call): an `AbortSignal`, or the HTTP door's cheaper `LightSignal`. */
+  signal?: AbortLike;
   requestId?: string;
   /** The exact bytes `body` was parsed from, forwarded as they are to OpenAI-format upstreams. */
   rawBody?: Buffer;
@@ -123,7 +124,7 @@ export class Gateway {
         object: 'list',
         data: await listRoutableModels(this.runtime, {
           clientApiKey: options.apiKey,
-          signal: options.signal,
+          signal: options.signal && abortSignalOf(options.signal),
           virtualKey: await authenticatedKey(this.runtime, options.apiKey),
         }),
       }),
@@ -214,7 +215,7 @@ export class Gateway {
       clientApiKey: options.apiKey,
       virtualKey,
       headers: options.headers ?? {},
-      signal: options.signal ?? new AbortController().signal,
+      signal: options.signal ? abortSignalOf(options.signal) : new AbortController().signal,
     });
   }
 

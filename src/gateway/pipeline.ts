@@ -1,3 +1,4 @@
+import { forgetAnswerBytes } from '../core/answer-bytes.js';
 import { isNativeResponse, type NativeResponse } from '../core/native.js';
 import type { ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../core/types.js';
 import { withoutMessage } from '../observability/error-trace.js';
@@ -107,6 +108,7 @@ async function answered(ctx: RequestContext, runtime: GatewayRuntime, answer: Ch
   try {
     // A hook may change the view in place: only a view left as it was lets the provider's own answer through.
     const before = isNativeResponse(answer) && runtime.hooks.onResponse.length > 0 ? JSON.stringify(response) : undefined;
+    if (runtime.hooks.onResponse.length > 0) forgetAnswerBytes(response);
     const shown = await applyResponseHooks(ctx, runtime, response);
     if (!isNativeResponse(answer)) return shown;
     const unchanged = shown === response && (before === undefined || JSON.stringify(shown) === before);

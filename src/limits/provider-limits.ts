@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { RateLimitConfig, RateLimitsConfig } from '../config/tenancy-schema.js';
 import { GatewayError } from '../core/errors.js';
 import { UpstreamError } from '../core/upstream-error.js';
+import { abortSignalOf, type AbortLike } from '../core/light-signal.js';
 import { observeUpstreamResponses, type UpstreamResponseObserver } from '../providers/http/upstream-response-observer.js';
 import type { AttemptOutcome } from '../routing/attempt-outcome.js';
 import type { AttemptPacing, PaceDecision } from '../routing/failover.js';
@@ -20,7 +21,7 @@ export interface ProviderTokenDraw {
 
 /** What pacing reads and writes of a request. */
 export interface PacedRequest {
-  readonly clientSignal: AbortSignal;
+  readonly clientSignal: AbortLike;
   /** Time spent waiting for a provider counts as upstream time, not the gateway's. */
   retryWaitMs: number;
   providerTokenDraws: ProviderTokenDraw[];
@@ -215,7 +216,7 @@ class AttemptPacer implements AttemptPacing {
     return taken;
   }
 
-  watch(candidate: Candidate, signal: AbortSignal): void {
+  watch(candidate: Candidate, signal: AbortLike): void {
     observeUpstreamResponses(signal, new AttemptListener(this.limits, candidate));
   }
 
@@ -239,7 +240,7 @@ class AttemptPacer implements AttemptPacing {
   private async waitFor(candidate: Candidate, ms: number): Promise<boolean> {
     const started = this.limits.now();
     try {
-      const admitted = await this.limits.room.wait(ms, this.request.clientSignal);
+      const admitted = await this.limits.room.wait(ms, abortSignalOf(this.request.clientSignal));
       if (!admitted) this.roomWasFull = true;
       return admitted;
     } catch {

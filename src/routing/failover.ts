@@ -4,6 +4,7 @@ import { GatewayError } from '../core/errors.js';
 import type { BaseAdapter } from '../providers/base-adapter.js';
 import { isNetworkError, UpstreamError, upstreamErrorFromNetwork } from '../core/upstream-error.js';
 import { AttemptDeadline } from './attempt-deadline.js';
+import { abortSignalOf, type AbortLike } from '../core/light-signal.js';
 import type { AttemptOutcome } from './attempt-outcome.js';
 import type { BreakerPermit } from './circuit-breaker.js';
 import type { ProviderHealth } from './provider-health.js';
@@ -21,7 +22,7 @@ export interface FailoverContext {
   readonly request: ChatRequest | EmbeddingRequest;
   readonly candidates: readonly Candidate[];
   readonly attempts: AttemptOutcome[];
-  readonly clientSignal: AbortSignal;
+  readonly clientSignal: AbortLike;
   readonly clientApiKey: string | undefined;
   readonly id: string;
   /** The request's span, when tracing: each attempt gets a child span. */
@@ -32,7 +33,7 @@ export interface FailoverContext {
   retryWaitMs: number;
   provider: string | undefined;
   upstreamModel: string | undefined;
-  signal: AbortSignal;
+  signal: AbortLike;
 }
 
 export type AdapterCall<T> = (adapter: BaseAdapter, request: ChatRequest | EmbeddingRequest) => Promise<T>;
@@ -48,7 +49,7 @@ export interface AttemptPacing {
   /** Draws one attempt on the provider's limits, or says why it cannot be sent now. */
   take(candidate: Candidate): PaceDecision | Promise<PaceDecision>;
   /** Hears the responses of the attempt sent with `signal`: they tell of the provider's own limits for the model. */
-  watch(candidate: Candidate, signal: AbortSignal): void;
+  watch(candidate: Candidate, signal: AbortLike): void;
   /** The refusal when limits alone kept the request from every provider. */
   refusal(attempts: readonly AttemptOutcome[]): GatewayError | undefined;
 }
@@ -177,7 +178,7 @@ async function tryProvider<T>(
         return undefined;
       }
       const waitStarted = performance.now();
-      await sleep(delay, undefined, { signal: ctx.clientSignal })
+      await sleep(delay, undefined, { signal: abortSignalOf(ctx.clientSignal) })
         .catch(() => {
           throw new UpstreamError(candidate.provider, 499, 'the client closed the request', { failure: 'aborted', code: 'client_closed_request' });
         })
@@ -241,7 +242,7 @@ function retryDelay(error: UpstreamError, retry: number, options: ProviderConfig
  * threw), which is not the provider's fault and which no other provider would
  * mend: a 500, never counted against the provider.
  */
-export function asUpstreamError(provider: string, thrown: unknown, signal: AbortSignal): UpstreamError {
+export function asUpstreamError(provider: string, thrown: unknown, signal: AbortLike): UpstreamError {
   if (thrown instanceof UpstreamError) return thrown;
   if (GatewayError.is(thrown)) {
     return new UpstreamError(provider, thrown.status, thrown.message, {

@@ -8,6 +8,7 @@ import { upstreamTimeMs } from '../gateway/request-record-of.js';
 import { reportedSavings } from '../gateway/reported-savings.js';
 import { withoutMessage } from '../observability/error-trace.js';
 import { clientApiKey } from './client-api-key.js';
+import { LightSignal } from '../core/light-signal.js';
 import { parseJsonBody, readBody } from './read-body.js';
 import { sendError, sendJson, sendSse } from './respond.js';
 
@@ -64,12 +65,12 @@ export async function serveMessageTokenCount(req: IncomingMessage, res: ServerRe
 }
 
 /** Aborts the request's work upstream when its client goes away before the answer is written. */
-function abortedWhenClientLeaves(res: ServerResponse): AbortSignal {
-  const clientGone = new AbortController();
+function abortedWhenClientLeaves(res: ServerResponse): LightSignal {
+  const clientGone = new LightSignal();
   res.once('close', () => {
     if (!res.writableFinished) clientGone.abort();
   });
-  return clientGone.signal;
+  return clientGone;
 }
 
 function answerHeaders(ctx: RequestContext, requestId: string): Record<string, string> {

@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
+import { answerBytesOf } from '../core/answer-bytes.js';
 import { toGatewayError, type GatewayError } from '../core/errors.js';
 
+/** An answer still as it was parsed (a provider's, a cache entry's) leaves as those bytes. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const payload = JSON.stringify(body);
+  const payload = answerBytesOf(body) ?? JSON.stringify(body);
   res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
 }

@@ -1,4 +1,5 @@
 import { cacheKey } from '../../cache/cache-key.js';
+import { answerBytesOf, rememberAnswerBytes } from '../../core/answer-bytes.js';
 import type { CachedAnswer } from '../../cache/memory-cache.js';
 import { responseToChunks } from '../../cache/response-to-chunks.js';
 import { isNativeResponse, type NativeApi, type NativeResponse } from '../../core/native.js';
@@ -47,7 +48,9 @@ export async function lookUpCache(ctx: RequestContext, runtime: GatewayRuntime):
   }
   // Parsed afresh on every hit: hooks may change what they are given.
   const response = JSON.parse(cached.json) as ChatResponse;
-  return ctx.stream ? { stream: replay(responseToChunks(response)), release: () => undefined } : { response };
+  if (ctx.stream) return { stream: replay(responseToChunks(response)), release: () => undefined };
+  rememberAnswerBytes(response, cached.json);
+  return { response };
 }
 
 /** Keeps a complete stream relayed as it came (OpenAI chat, or a door's own API) as its upstream bytes (a stream with an error event in it fails, so never gets here). */
@@ -60,7 +63,7 @@ export function storeStreamInCache(ctx: RequestContext, runtime: GatewayRuntime,
 export function storeInCache(ctx: RequestContext, runtime: GatewayRuntime, response: ChatResponse | EmbeddingResponse | NativeResponse): void {
   if (ctx.cacheStatus !== 'miss' || !ctx.cacheKey || !runtime.cache) return;
   if (isNativeResponse(response)) runtime.cache.set(ctx.cacheKey, { json: JSON.stringify(response.body), nativeApi: response.nativeApi }, ttlMs(ctx, runtime));
-  else if ('choices' in response) runtime.cache.set(ctx.cacheKey, { json: JSON.stringify(response) }, ttlMs(ctx, runtime));
+  else if ('choices' in response) runtime.cache.set(ctx.cacheKey, { json: answerBytesOf(response)?.toString() ?? JSON.stringify(response) }, ttlMs(ctx, runtime));
 }
 
 /**

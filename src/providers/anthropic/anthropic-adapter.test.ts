@@ -1,3 +1,4 @@
+import { LightSignal } from '../../core/light-signal.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicFake } from '../../../test/fakes/anthropic-fake.js';
 import { json, startFakeServer, type FakeHandler, type FakeServer } from '../../../test/fakes/fake-server.js';
@@ -71,7 +72,7 @@ describe('AnthropicAdapter passthrough of the Messages door', () => {
     const native: NativeRequest = { api: 'messages', body: { ...nativeBody, stream } };
     const ctx: AdapterContext = {
       id: 'req-1',
-      signal: new AbortController().signal,
+      signal: new AbortController().signal, upstreamSignal: new LightSignal(),
       upstreamHeaders: {},
       clientApiKey: undefined,
       headers: { 'anthropic-beta': beta },

@@ -53,7 +53,7 @@ export class AnthropicAdapter extends BaseAdapter {
       path: '/messages',
       headers,
       body: JSON.stringify(ctx.promptCache ? this.withCacheBreakpoints(body, ctx.promptCache.ttl, ctx) : body),
-      signal: ctx.signal,
+      signal: ctx.upstreamSignal,
     } as const;
     const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) {
@@ -115,7 +115,7 @@ export class AnthropicAdapter extends BaseAdapter {
   private async sendNative(req: ChatRequest, native: NativeRequest, ctx: AdapterContext): Promise<NativeResponse | NativeStream> {
     const plan = ctx.promptCache?.passThrough ? ctx.promptCache : undefined;
     const amend = plan && ((body: Record<string, unknown>) => this.withCacheBreakpoints(body, plan.ttl, ctx));
-    const request = passThroughRequest('/messages', this.nativeHeaders(ctx), native, req.model, ctx.signal, amend);
+    const request = passThroughRequest('/messages', this.nativeHeaders(ctx), native, req.model, ctx.upstreamSignal, amend);
     const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) return new AnthropicNativeStream(await this.client.requestEventStream(request, mapAnthropicErrorBody), identity, this.name);
     const body = checkedAnthropicMessage(await this.client.requestJson<unknown>(request, mapAnthropicErrorBody), this.name);

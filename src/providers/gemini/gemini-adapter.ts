@@ -37,7 +37,7 @@ export class GeminiAdapter extends BaseAdapter {
       path: modelPath(req.model, stream ? ':streamGenerateContent?alt=sse' : ':generateContent'),
       headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders),
       body: JSON.stringify(convertToGeminiRequest(req)),
-      signal: ctx.signal,
+      signal: ctx.upstreamSignal,
     } as const;
     const identity = newIdentity(ctx.id, req.model);
     if (stream) return convertGeminiStream(readJsonEvents<GeminiResponse>(await this.client.requestEventStream(request, mapGeminiErrorBody), this.name), identity, this.name);
@@ -67,7 +67,7 @@ export class GeminiAdapter extends BaseAdapter {
         body: JSON.stringify({
           requests: inputs.map((text) => ({ model, content: { parts: [{ text }] }, ...(req.dimensions ? { outputDimensionality: req.dimensions } : {}) })),
         }),
-        signal: ctx.signal,
+        signal: ctx.upstreamSignal,
       },
       mapGeminiErrorBody,
     );

@@ -5,6 +5,7 @@ import type { ErrorFields } from './error-fields.js';
 import { UpstreamError, upstreamErrorFromNetwork } from '../../core/upstream-error.js';
 import { notTheApiAnswer } from '../shared/answer-shape.js';
 import { noteUpstreamResponse } from './upstream-response-observer.js';
+import type { AbortLike } from '../../core/light-signal.js';
 
 export interface UpstreamRequest {
   method: 'GET' | 'POST';
@@ -12,7 +13,8 @@ export interface UpstreamRequest {
   path: string;
   headers: Record<string, string>;
   body?: string | Buffer;
-  signal: AbortSignal;
+  /** undici takes any object with `addEventListener`, so the attempt's `LightSignal` goes as it is. */
+  signal: AbortLike;
 }
 
 export type UpstreamResponse = Dispatcher.ResponseData;
@@ -54,7 +56,7 @@ export class UpstreamClient {
         path: this.basePath + request.path,
         headers: request.headers,
         body: request.body,
-        signal: request.signal,
+        signal: request.signal as AbortSignal,
       });
     } catch (error) {
       throw upstreamErrorFromNetwork(this.providerName, error, request.signal);
@@ -88,12 +90,17 @@ export class UpstreamClient {
 
   /** Sends a request and returns its parsed JSON, or throws the provider's error as an UpstreamError. */
   async requestJson<T>(request: UpstreamRequest, toError: ErrorBodyMapper): Promise<T> {
+    return (await this.requestJsonAndBytes<T>(request, toError)).value;
+  }
+
+  /** As `requestJson`, with the bytes the answer was parsed from (for an answer relayed as it came). */
+  async requestJsonAndBytes<T>(request: UpstreamRequest, toError: ErrorBodyMapper): Promise<{ value: T; bytes: Buffer }> {
     const response = await this.requestBuffered(request);
     if (response.statusCode >= 400) {
       const header = response.headers['retry-after'];
       throw upstreamError(this.providerName, response.statusCode, typeof header === 'string' ? header : undefined, response.body.toString('utf8', 0, maxErrorBodyBytes), toError);
     }
-    return parseJsonBody<T>(this.providerName, response.body);
+    return { value: parseJsonBody<T>(this.providerName, response.body), bytes: response.body };
   }
 
   /**
@@ -162,7 +169,7 @@ export class UpstreamClient {
    * 500, unless it refuses the provider's own `api_key` (401/403). Without a key
    * of its own the provider serves clients' keys, so a refusal says nothing.
    */
-  async probe(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<void> {
+  async probe(path: string, headers: Record<string, string>, signal: AbortLike): Promise<void> {
     const response = await this.request({ method: 'GET', path, headers, signal });
     await response.body.dump();
     if (this.hasOwnKey && (response.statusCode === 401 || response.statusCode === 403)) {

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { AbortLike } from '../../core/light-signal.js';
 
 /** Hears an upstream response's status and headers as soon as they arrive (a success's, an error's, a stream's). */
 export interface UpstreamResponseObserver {
@@ -14,12 +15,12 @@ export interface UpstreamResponseObserver {
  */
 const observerKey = Symbol('tokenpak.upstreamResponseObserver');
 
-type ObservedSignal = AbortSignal & { [observerKey]?: UpstreamResponseObserver };
+type ObservedSignal = AbortLike & { [observerKey]?: UpstreamResponseObserver };
 
-export function observeUpstreamResponses(signal: AbortSignal, observer: UpstreamResponseObserver): void {
+export function observeUpstreamResponses(signal: AbortLike, observer: UpstreamResponseObserver): void {
   (signal as ObservedSignal)[observerKey] = observer;
 }
 
-export function noteUpstreamResponse(signal: AbortSignal, status: number, headers: IncomingHttpHeaders): void {
+export function noteUpstreamResponse(signal: AbortLike, status: number, headers: IncomingHttpHeaders): void {
   (signal as ObservedSignal)[observerKey]?.responded(status, headers);
 }

@@ -32,7 +32,7 @@ export class OllamaAdapter extends BaseAdapter {
 
   async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk>> {
     const body = JSON.stringify(convertToOllamaRequest(req));
-    const request = { method: 'POST', path: '/api/chat', headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), body, signal: ctx.signal } as const;
+    const request = { method: 'POST', path: '/api/chat', headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), body, signal: ctx.upstreamSignal } as const;
     const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) return convertOllamaStream(this.parseEvents(await this.client.requestStream(request, mapOllamaErrorBody)), identity, this.name);
     return convertOllamaResponse(await this.client.requestJson<OllamaChatResponse>(request, mapOllamaErrorBody), identity);
@@ -52,7 +52,7 @@ export class OllamaAdapter extends BaseAdapter {
         path: '/api/embed',
         headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders),
         body: JSON.stringify(req.dimensions ? { model: req.model, input: req.input, dimensions: req.dimensions } : { model: req.model, input: req.input }),
-        signal: ctx.signal,
+        signal: ctx.upstreamSignal,
       },
       mapOllamaErrorBody,
     );

@@ -2,6 +2,7 @@ import type { ProviderConfig } from '../../config/schema.js';
 import type { AdapterContext } from '../../core/adapter-context.js';
 import type { NativeApi, NativeRequest, NativeResponse, NativeStream } from '../../core/native.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
+import { rememberAnswerBytes } from '../../core/answer-bytes.js';
 import { BaseAdapter, type TokenCountSource } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
 import { KeyHeaders } from '../http/key-headers.js';
@@ -42,14 +43,18 @@ export class OpenAIAdapter extends BaseAdapter {
 
   async sendRequest(req: ChatRequest, ctx: AdapterContext): Promise<ChatResponse | AsyncIterable<ChatChunk> | NativeResponse> {
     if (ctx.native?.api === 'responses' && this.speaksNatively('responses')) return this.sendResponses(req, ctx.native, ctx);
-    const request = { method: 'POST', path: '/chat/completions', headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), body: this.chatBody(req, ctx), signal: ctx.signal } as const;
+    const request = { method: 'POST', path: '/chat/completions', headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), body: this.chatBody(req, ctx), signal: ctx.upstreamSignal } as const;
     if (req.stream === true) return new OpenAISseStream(await this.client.requestEventStream(request, mapOpenAIErrorBody), this.name);
-    return checkedChatCompletion(await this.client.requestJson<unknown>(request, mapOpenAIErrorBody), this.name);
+    const { value, bytes } = await this.client.requestJsonAndBytes<unknown>(request, mapOpenAIErrorBody);
+    const answer = checkedChatCompletion(value, this.name);
+    // Relayed as the provider sent it: the gateway reads the answer but does not change it.
+    rememberAnswerBytes(answer, bytes);
+    return answer;
   }
 
   /** The client's Responses request as it sent it, with only the model set; its answer or stream as the provider sent it. */
   private async sendResponses(req: ChatRequest, native: NativeRequest, ctx: AdapterContext): Promise<NativeResponse | NativeStream> {
-    const request = passThroughRequest('/responses', this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), native, req.model, ctx.signal);
+    const request = passThroughRequest('/responses', this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), native, req.model, ctx.upstreamSignal);
     const identity = newIdentity(ctx.id, req.model);
     if (req.stream === true) return new ResponsesNativeStream(await this.client.requestEventStream(request, mapOpenAIErrorBody), identity, this.name);
     const body = checkedResponsesObject(await this.client.requestJson<unknown>(request, mapOpenAIErrorBody), this.name);
@@ -104,7 +109,7 @@ export class OpenAIAdapter extends BaseAdapter {
   override async createEmbeddings(req: EmbeddingRequest, ctx: AdapterContext): Promise<EmbeddingResponse> {
     const body = ctx.rawBody !== undefined && req === ctx.request ? ctx.rawBody : JSON.stringify(req);
     const answer = await this.client.requestJson<unknown>(
-      { method: 'POST', path: '/embeddings', headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), body, signal: ctx.signal },
+      { method: 'POST', path: '/embeddings', headers: this.headers.for(ctx.clientApiKey, ctx.upstreamHeaders), body, signal: ctx.upstreamSignal },
       mapOpenAIErrorBody,
     );
     return checkedEmbeddings(answer, this.name);

@@ -56,7 +56,7 @@ export class ReplicateAdapter extends BaseAdapter {
         path: target.path,
         headers: stream ? headers : { ...headers, prefer: 'wait' },
         body: JSON.stringify(convertToReplicateRequest(req, target)),
-        signal: ctx.signal,
+        signal: ctx.upstreamSignal,
       },
       mapReplicateErrorBody,
     );

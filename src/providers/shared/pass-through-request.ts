@@ -1,3 +1,4 @@
+import type { AbortLike } from '../../core/light-signal.js';
 import type { NativeRequest } from '../../core/native.js';
 import type { UpstreamRequest } from '../http/upstream-client.js';
 
@@ -11,7 +12,7 @@ export function passThroughRequest(
   headers: Record<string, string>,
   native: NativeRequest,
   model: string,
-  signal: AbortSignal,
+  signal: AbortLike,
   amend?: (body: Record<string, unknown>) => Record<string, unknown>,
 ): UpstreamRequest {
   const body = { ...native.body, model };
