@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { StreamCaptureBudget } from '../cache/stream-capture-budget.js';
 import { OpenAISseStream } from '../providers/openai/openai-sse-stream.js';
 import { ChatStream, type StreamEnd } from './chat-stream.js';
 import { createContext } from './context.js';
@@ -10,14 +11,15 @@ async function* upstream(count: number) {
   yield Buffer.from('data: [DONE]\n\n');
 }
 
-/** Streams `count` events through the passthrough and answers what the cache was offered. */
-async function cachedBytes(count: number, cacheMaxBytes: number): Promise<{ sent: string; cached: string | undefined }> {
+/** Streams `count` events through the passthrough and answers what the cache was offered; `readFrames` stops reading after that many. */
+async function cachedBytes(count: number, captureBudget: StreamCaptureBudget, readFrames = Infinity): Promise<{ sent: string; cached: string | undefined }> {
   const ctx = createContext({ id: 'r1', operation: 'chat', request: { model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], stream: true } });
   let ended: StreamEnd | undefined;
   const stream = new ChatStream(new OpenAISseStream(upstream(count), 'p'), ctx, {
     assemble: false,
     cacheable: true,
-    cacheMaxBytes,
+    cacheMaxBytes: 1_000_000,
+    captureBudget,
     priceUsage: (usage) => usage,
     onEnd: async (end) => {
       ended = end;
@@ -25,21 +27,46 @@ async function cachedBytes(count: number, cacheMaxBytes: number): Promise<{ sent
     },
   });
   let sent = '';
-  for await (const frame of stream.sse()) sent += frame.toString();
+  let read = 0;
+  for await (const frame of stream.sse()) {
+    sent += frame.toString();
+    if (++read >= readFrames) break;
+  }
   return { sent, cached: ended?.kind === 'complete' ? ended.upstreamSse?.toString() : undefined };
 }
 
 describe('ChatStream passthrough capture for the cache', () => {
-  it('offers the cache the upstream bytes when they fit', async () => {
-    const { sent, cached } = await cachedBytes(3, 10_000);
+  it('offers the cache the upstream bytes when they fit, and gives back what it held when it ends', async () => {
+    const budget = new StreamCaptureBudget(10_000);
+    const { sent, cached } = await cachedBytes(3, budget);
     expect(cached).toBe([0, 1, 2].map((index) => event(`word${index}`)).join('') + 'data: [DONE]\n\n');
     expect(sent.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(budget.heldBytes).toBe(0);
   });
 
   it('stops holding a stream larger than the cache would take, and still sends all of it', async () => {
-    const { sent, cached } = await cachedBytes(100, 2_000);
+    const budget = new StreamCaptureBudget(2_000);
+    const { sent, cached } = await cachedBytes(100, budget);
     expect(cached).toBeUndefined();
     expect(sent).toBe(Array.from({ length: 100 }, (_, index) => event(`word${index}`)).join('') + 'data: [DONE]\n\n');
+    expect(budget.heldBytes).toBe(0);
+  });
+
+  it('holds no more than what other open streams leave of the cache’s size', async () => {
+    const budget = new StreamCaptureBudget(10_000);
+    // Other streams, still open, hold all but 200 bytes: three events (~90 bytes each) do not fit beside them.
+    expect(budget.take(9_800)).toBe(true);
+    const { sent, cached } = await cachedBytes(3, budget);
+    expect(cached).toBeUndefined();
+    expect(sent).toBe([0, 1, 2].map((index) => event(`word${index}`)).join('') + 'data: [DONE]\n\n');
+    expect(budget.heldBytes).toBe(9_800);
+  });
+
+  it('gives back what a stream held when its reader stops early', async () => {
+    const budget = new StreamCaptureBudget(10_000);
+    const { cached } = await cachedBytes(50, budget, 2);
+    expect(cached).toBeUndefined();
+    expect(budget.heldBytes).toBe(0);
   });
 });
 
@@ -54,7 +81,7 @@ async function* finalChunkWithUsage() {
 
 function streamFor(source: AsyncIterable<Buffer>, request: Record<string, unknown>, onEnd: ConstructorParameters<typeof ChatStream>[2]['onEnd'] = async () => undefined) {
   const ctx = createContext({ id: 'r2', operation: 'chat', request: { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true, ...request } });
-  return { ctx, stream: new ChatStream(new OpenAISseStream(source, 'p'), ctx, { assemble: false, cacheable: false, cacheMaxBytes: 0, priceUsage: (usage) => usage, onEnd }) };
+  return { ctx, stream: new ChatStream(new OpenAISseStream(source, 'p'), ctx, { assemble: false, cacheable: false, cacheMaxBytes: 0, captureBudget: new StreamCaptureBudget(0), priceUsage: (usage) => usage, onEnd }) };
 }
 
 describe('ChatStream: the SDK and HTTP doors see the same stream', () => {

@@ -1,6 +1,7 @@
 import { isNativeStream, type NativeApi } from '../core/native.js';
 import { hasRawSse, rawSse, type RawSseSource, type SseObserver } from '../core/raw-sse.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../core/types.js';
+import type { StreamCaptureBudget } from '../cache/stream-capture-budget.js';
 import { ChunkAssembler } from './chunk-assembler.js';
 import type { RequestContext } from './context.js';
 import type { GatewayError } from '../core/errors.js';
@@ -33,8 +34,10 @@ export interface ChatStreamOptions {
    * path assembles the chunks.
    */
   cacheable: boolean;
-  /** The largest answer the cache would take: a passthrough stream's bytes stop being kept past it. */
+  /** The largest answer the cache would take: an assembled answer stops being kept past it. */
   cacheMaxBytes: number;
+  /** What every open stream may hold of its upstream bytes for the cache: a passthrough stream stops keeping them once it would go past it. */
+  captureBudget: StreamCaptureBudget;
   /** Called once when the stream ends, however it ends, before the final `[DONE]`; `onEnd` turns the ending into the request's outcome. */
   onEnd: (end: StreamEnd, output: OutputTally) => Promise<GatewayError | undefined>;
 }
@@ -109,6 +112,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     if (this.options.assemble) this.assembler = new ChunkAssembler();
     let captured: Buffer[] | undefined = this.options.cacheable ? [] : undefined;
     let capturedBytes = 0;
+    const { captureBudget } = this.options;
     const observer: SseObserver = {
       wantsChunks: this.assembler !== undefined,
       see: (chunk) => this.see(chunk),
@@ -117,10 +121,15 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
         this.output.addSse(events);
         this.noteFirstOutput();
         if (!captured) return;
-        capturedBytes += events.length;
-        // Too large for the cache: stop holding it rather than keep it to the end.
-        if (capturedBytes > this.options.cacheMaxBytes) captured = undefined;
-        else captured.push(events);
+        if (captureBudget.take(events.length)) {
+          capturedBytes += events.length;
+          captured.push(events);
+          return;
+        }
+        // More than the cache would take, with what other streams hold: stop holding it rather than keep it to the end.
+        captured = undefined;
+        captureBudget.give(capturedBytes);
+        capturedBytes = 0;
       },
     };
     try {
@@ -129,6 +138,9 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     } catch (thrown) {
       throw await this.fail(thrown);
     } finally {
+      // Stored in the cache by now, or dropped.
+      captureBudget.give(capturedBytes);
+      capturedBytes = 0;
       await this.end({ kind: 'cancelled' });
     }
     if (lastFrame) yield lastFrame;

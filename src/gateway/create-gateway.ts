@@ -48,6 +48,7 @@ import { countDoorTokens, type DoorTokenCount } from './count-door-tokens.js';
 import { exceedsDepth } from './stages/json-depth.js';
 import { authenticatedKey, requireModelAllowed } from './stages/authenticate.js';
 import { abortSignalOf, type AbortLike } from '../core/light-signal.js';
+import { StreamCaptureBudget } from '../cache/stream-capture-budget.js';
 
 export interface GatewayOptions {
   /** A proxy.yaml to load. Without it and without `config`: `$TOKENPAK_CONFIG`, `./proxy.yaml`, or the embedded defaults. */
@@ -374,7 +375,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const webhooks = sideEffectFree ? [] : config.webhooks.map((webhook) => new WebhookSender(webhook, { logger, onDropped: (count) => metrics?.webhookRecordsDropped(count) }));
   const telemetry = await telemetryFor(config, logger, metrics, webhooks, sideEffectFree);
   return new Gateway(
-    { config, adapters, router, savings, health, healthChecker, hooks, pricing, ledger, budgets, rateLimits, keys, state, cache, logger, secrets, responseStore, metrics, telemetry },
+    { config, adapters, router, savings, health, healthChecker, hooks, pricing, ledger, budgets, rateLimits, keys, state, cache, captureBudget: new StreamCaptureBudget(config.cache.max_bytes), logger, secrets, responseStore, metrics, telemetry },
     { file: loaded.file },
     closeLogger,
     async () => {

@@ -50,6 +50,7 @@ export async function runPipeline(ctx: RequestContext, runtime: GatewayRuntime):
     assemble: runtime.hooks.onResponse.length > 0 || runtime.telemetry.includeContent,
     cacheable: ctx.cacheStatus === 'miss',
     cacheMaxBytes: runtime.config.cache.max_bytes,
+    captureBudget: runtime.captureBudget,
     // A stream may report usage more than once (cumulative counts); only its last figure is settled, when it ends.
     priceUsage: (usage) => {
       const cost = priceOf(ctx, runtime, usage);
@@ -100,9 +101,13 @@ async function answered(ctx: RequestContext, runtime: GatewayRuntime, answer: Ch
   }
   settleCost(ctx, runtime);
   await settleSavings(ctx, runtime);
-  await settleBudget(ctx, runtime);
-  settleRateLimit(ctx, runtime);
-  storeInCache(ctx, runtime, answer);
+  // Issued in one tick, so that shared state (Redis) takes them in one write; the budget is settled whatever the other two do.
+  try {
+    settleRateLimit(ctx, runtime);
+    storeInCache(ctx, runtime, answer);
+  } finally {
+    await settleBudget(ctx, runtime);
+  }
   let status = 200;
   let failure: GatewayError | undefined;
   try {
@@ -130,10 +135,13 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
       if (!ctx.usage) chargeProducedOutput(ctx, runtime, output);
       settleCost(ctx, runtime);
       await settleSavings(ctx, runtime);
-      await settleBudget(ctx, runtime);
-      settleRateLimit(ctx, runtime);
-      if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse, end.nativeApi);
-      else if (end.response) storeInCache(ctx, runtime, end.response);
+      try {
+        settleRateLimit(ctx, runtime);
+        if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse, end.nativeApi);
+        else if (end.response) storeInCache(ctx, runtime, end.response);
+      } finally {
+        await settleBudget(ctx, runtime);
+      }
       if (end.response) await applyResponseHooks(ctx, runtime, end.response);
     } catch (error) {
       runtime.logger.error({ requestId: ctx.id, cause: withoutMessage(error) }, 'a stage after a completed stream failed');

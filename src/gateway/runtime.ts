@@ -6,6 +6,7 @@ import type { HealthChecker } from '../routing/health-checker.js';
 import type { ProviderHealth } from '../routing/provider-health.js';
 import type { Router } from '../routing/router.js';
 import type { ResponseCacheStore } from '../cache/response-cache-store.js';
+import type { StreamCaptureBudget } from '../cache/stream-capture-budget.js';
 import type { StateBackend } from '../state/state-backend.js';
 import type { Budgets } from '../limits/budgets.js';
 import type { RateLimits } from '../limits/rate-limits.js';
@@ -52,6 +53,8 @@ export interface GatewayRuntime {
   readonly state: StateBackend;
   /** The state's response cache; undefined when `cache.enabled` is false. */
   readonly cache: ResponseCacheStore | undefined;
+  /** What open streams may hold of their answers for the cache, all together. */
+  readonly captureBudget: StreamCaptureBudget;
   readonly logger: Logger;
   /** Cleans upstream text of every secret before it reaches a client or a log. */
   readonly secrets: SecretRedactor;

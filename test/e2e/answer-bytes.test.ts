@@ -39,6 +39,20 @@ describe('an OpenAI-format answer nothing changed leaves as the provider’s byt
     expect(Number(response.headers.get('x-tokenpak-cost-usd'))).toBeCloseTo((12 * 0.1 + 4 * 0.4) / 1e6, 12);
   });
 
+  it('re-serialises an answer that is not UTF-8, so that the client gets valid UTF-8 (U+FFFD where it was not)', async () => {
+    const broken = Buffer.concat([Buffer.from(providerBytes.slice(0, providerBytes.indexOf('caf'))), Buffer.from([0xff]), Buffer.from(providerBytes.slice(providerBytes.indexOf('caf')))]);
+    const invalid = await startFakeServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(broken);
+    });
+    const gw = await startTestGateway({ providers: { openai: { type: 'openai', base_url: `${invalid.url}/v1`, api_key: 'sk-provider' } }, routing: { primary: 'openai' } });
+    const response = await ask(gw.baseURL);
+    await gw.close();
+    await invalid.close();
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(bytes.toString('utf8')).toBe(JSON.stringify(JSON.parse(broken.toString('utf8'))));
+    expect(bytes.toString('utf8')).toContain('\ufffdcafé');
+  });
+
   it('answers a cache hit with the bytes it kept', async () => {
     const gw = await startTestGateway({ providers: providers(), routing: { primary: 'openai' }, cache: { enabled: true } });
     const miss = await ask(gw.baseURL, 'cached');

@@ -2,6 +2,7 @@ import type { ProviderConfig } from '../../config/schema.js';
 import type { AdapterContext } from '../../core/adapter-context.js';
 import type { NativeApi, NativeRequest, NativeResponse, NativeStream } from '../../core/native.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse } from '../../core/types.js';
+import { isUtf8 } from 'node:buffer';
 import { rememberAnswerBytes } from '../../core/answer-bytes.js';
 import { BaseAdapter, type TokenCountSource } from '../base-adapter.js';
 import { estimatePromptTokens } from '../estimate-tokens.js';
@@ -47,8 +48,8 @@ export class OpenAIAdapter extends BaseAdapter {
     if (req.stream === true) return new OpenAISseStream(await this.client.requestEventStream(request, mapOpenAIErrorBody), this.name);
     const { value, bytes } = await this.client.requestJsonAndBytes<unknown>(request, mapOpenAIErrorBody);
     const answer = checkedChatCompletion(value, this.name);
-    // Relayed as the provider sent it: the gateway reads the answer but does not change it.
-    rememberAnswerBytes(answer, bytes);
+    // Relayed as the provider sent it (the gateway reads the answer but does not change it), unless it is not UTF-8: then as parsed, U+FFFD in place of what was not.
+    if (isUtf8(bytes)) rememberAnswerBytes(answer, bytes);
     return answer;
   }
 

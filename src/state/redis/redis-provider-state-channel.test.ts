@@ -105,6 +105,8 @@ describe('RedisProviderStateChannel', () => {
         ),
       { timeout: 15_000, interval: 50 },
     );
+    // This test's own reader reconnects on its own schedule: read once it has, not while it may still be reconnecting.
+    await vi.waitFor(() => expect(raw.status).toBe('ready'), { timeout: 15_000, interval: 50 });
     expect(await raw.hgetall('outage:providers:forced')).toEqual({ gemini: 'down' });
   });
 });
