@@ -353,7 +353,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   await providerStates?.subscribe((event) => health.applyRemote(event));
   const pricing = await Pricing.load(config.pricing, loaded.baseDir, logger, { refresh: !sideEffectFree });
   const ledger = UsageLedger.open(ledgerPath, (error) =>
-    logger.warn({ err: error }, 'the usage ledger commits and checkpoints on the event loop from now on: its writer thread stopped'),
+    logger.warn({ err: error }, 'the usage ledger checkpoints on the request path from now on: its checkpoint thread stopped'),
   );
   const keys = await VirtualKeys.open(state.keys, config.keys, {
     onSyncFailed: (error) => logger.warn({ cause: withoutMessage(error) }, "shared state: proxy.yaml's keys could not be written to it; they work from memory meanwhile"),

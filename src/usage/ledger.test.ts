@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, vi } from 'vitest';
 import { LedgerNotFoundError, LedgerRowSkippedError, UsageLedger, type LedgerRow } from './ledger.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 const row = (index: number): LedgerRow => ({
   time: Date.now(),
@@ -134,7 +135,7 @@ describe('UsageLedger.openExisting', () => {
 });
 
 describe('UsageLedger on a file', () => {
-  it('copies the write-ahead log into the database file from its writer thread', async () => {
+  it('copies the write-ahead log into the database file from its checkpoint thread', async () => {
     const file = await ledgerFile();
     const ledger = UsageLedger.open(file);
     const sizeBefore = (await stat(file)).size;
@@ -146,7 +147,15 @@ describe('UsageLedger on a file', () => {
   });
 });
 
-describe('UsageLedger on a file an older version wrote', () => {
+describe('WalCheckpointer', () => {
+  it('reports a thread that cannot run, and stops at once afterwards', async () => {
+    const failures: Error[] = [];
+    const checkpointer = WalCheckpointer.start(path.join(tmpdir(), 'no-such-directory', 'usage.db'), (error) => failures.push(error));
+    await vi.waitFor(() => expect(failures).toHaveLength(1), { timeout: 5_000 });
+    expect(failures[0]?.message).toMatch(/unable to open database file|directory does not exist/);
+    await checkpointer.stop();
+  });
+
   it('adds the api column to a ledger written before it existed, keeping its rows, and groups by it', async () => {
     const file = await ledgerFile();
     const old = new Database(file);
