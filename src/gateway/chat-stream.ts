@@ -1,5 +1,6 @@
 import { isNativeStream, type NativeApi } from '../core/native.js';
 import { hasRawSse, rawSse, type RawSseSource, type SseObserver } from '../core/raw-sse.js';
+import { PackedCopies } from '../core/sse/packed-copies.js';
 import type { ChatChunk, ChatRequest, ChatResponse, Usage } from '../core/types.js';
 import type { StreamCaptureBudget } from '../cache/stream-capture-budget.js';
 import { ChunkAssembler } from './chunk-assembler.js';
@@ -113,11 +114,14 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     let captured: Buffer[] | undefined = this.options.cacheable ? [] : undefined;
     let capturedBytes = 0;
     const { captureBudget } = this.options;
+    // The tally and the capture keep the events past their relay: one packed copy serves both.
+    const copies = new PackedCopies();
     const observer: SseObserver = {
       wantsChunks: this.assembler !== undefined,
       see: (chunk) => this.see(chunk),
       prompt: (tokens, cache) => notePromptTokens(this.ctx, tokens, cache),
-      events: (events) => {
+      events: (relayed) => {
+        const events = copies.keep(relayed);
         this.output.addSse(events);
         this.noteFirstOutput();
         if (!captured) return;
