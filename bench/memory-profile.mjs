@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'undici';
 import { concurrentStreams } from './lib/load.mjs';
 import { freePort, rssMb, startServer, watchRss } from './lib/processes.mjs';
+import { benchKey, tokenpakConfig, uniquePrompt } from './lib/tokenpak-config.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -32,29 +33,6 @@ const streamCount = Number(option('streams', 1000));
 const builds = option('builds', root).split(',').map((dir) => path.resolve(dir));
 const withHeap = !process.argv.includes('--no-heap');
 const withStartup = !process.argv.includes('--no-startup');
-
-const benchKey = 'tpk_bench_virtual_key_never_used_elsewhere';
-const uniquePrompt = (index) => ({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: `Invent holiday number ${index} ${Math.random()}` }], max_tokens: 100 });
-// As bench/run.mjs configures TokenPak (every built-in feature on), with the cache capped so that
-// RSS growth across runs is not cache fill.
-const cacheMaxBytes = 2 * 1024 * 1024;
-const tokenpakConfig = ({ port, work, upstream, name }) =>
-  [
-    `server: { host: 127.0.0.1, port: ${port}, workers: 1 }`,
-    'logging: { level: info }',
-    `usage: { db_path: ${JSON.stringify(path.join(work, `${name}.db`))} }`,
-    `cache: { enabled: true, max_bytes: ${cacheMaxBytes} }`,
-    'cost_control: { daily_limit_usd: 1000000 }',
-    'rate_limits: { keys: { default: { rpm: 1000000000, tpm: 1000000000000 } }, users: { default: { rpm: 1000000000 } } }',
-    'auth: { require_keys: true }',
-    `keys: [{ name: bench, key: ${benchKey} }]`,
-    'state: { backend: memory }',
-    'pricing: { bench-slow: { input_per_mtok: 0.1, output_per_mtok: 0.4 } }',
-    'providers:',
-    `  openai: { type: openai, base_url: "${upstream.url}/v1", api_key: bench }`,
-    'routing: { primary: openai }',
-    '',
-  ].join('\n');
 
 const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
 const log = (line) => console.log(line);
@@ -195,7 +173,10 @@ async function startInspected(script, args, port) {
   for (;;) {
     const inspectorUrl = /ws:\/\/127\.0\.0\.1:\d+\/[\w-]+/.exec(stderr)?.[0];
     if (inspectorUrl && (await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false))) return { child, inspectorUrl };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`tokenpak (inspected) did not start: ${stderr.slice(-500)}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`tokenpak (inspected) did not start: ${stderr.slice(-500)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

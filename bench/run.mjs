@@ -7,6 +7,7 @@ import { closedLoop, concurrentStreams, openLoop, openLoopStreams } from './lib/
 import { cpuMicros, freePort, hasCommand, rssMb, startServer, watchRss } from './lib/processes.mjs';
 import { bucketsBetween, scrapeHistogram } from './lib/prometheus-histogram.mjs';
 import { judgeTargets, renderTargets } from './lib/targets.mjs';
+import { cacheMaxBytes, samePrompt, tokenpakConfig, tokenpakHeaders, uniquePrompt } from './lib/tokenpak-config.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -15,38 +16,9 @@ const quick = process.argv.includes('--quick');
 const plan = quick
   ? { rates: [200], targetRate: 200, streamRate: 100, phaseMs: 500, warmupMs: 300, connections: 16, streams: 20, streamRepeats: 3 }
   : { rates: [500, 1000, 2000], targetRate: 1000, streamRate: 500, phaseMs: 10_000, warmupMs: 2_000, connections: 64, streams: 1000, streamRepeats: 3 };
-// Small enough to fill during the warm-up (a ~520-character answer counts ~1 KB against it), so that RSS growth across stream runs is not the cache filling.
-const cacheMaxBytes = 2 * 1024 * 1024;
 const overheadHistogram = 'tokenpak_overhead_seconds';
 
 const ms = (value) => (Number.isFinite(value) ? value.toFixed(2) : '-');
-const messages = (text) => [{ role: 'user', content: text }];
-const uniquePrompt = (index) => ({ model: 'gpt-4.1-nano', messages: messages(`Invent holiday number ${index} ${Math.random()}`), max_tokens: 100 });
-const samePrompt = () => ({ model: 'gpt-4.1-nano', messages: messages('Invent a new holiday and describe its traditions.'), max_tokens: 100 });
-// Every TokenPak request presents a virtual key and passes rate limits set high enough never to refuse it.
-const benchKey = 'tpk_bench_virtual_key_never_used_elsewhere';
-const tokenpakHeaders = { authorization: `Bearer ${benchKey}` };
-
-/** TokenPak's proxy.yaml for the bench: every built-in feature on, with the given state and workers. */
-function tokenpakConfig({ port, work, upstream, name, state, workers = 1 }) {
-  return [
-    `server: { host: 127.0.0.1, port: ${port}, workers: ${workers} }`,
-    'logging: { level: info }',
-    `usage: { db_path: ${JSON.stringify(path.join(work, `${name}.db`))} }`,
-    `cache: { enabled: true, max_bytes: ${cacheMaxBytes} }`,
-    'cost_control: { daily_limit_usd: 1000000 }',
-    'rate_limits: { keys: { default: { rpm: 1000000000, tpm: 1000000000000 } }, users: { default: { rpm: 1000000000 } } }',
-    'auth: { require_keys: true }',
-    `keys: [{ name: bench, key: ${benchKey} }]`,
-    `state: ${state}`,
-    // The slow-stream model is the fake's; priced as gpt-4.1-nano so that the budget holds it as it holds every request.
-    'pricing: { bench-slow: { input_per_mtok: 0.1, output_per_mtok: 0.4 } }',
-    'providers:',
-    `  openai: { type: openai, base_url: "${upstream.url}/v1", api_key: bench }`,
-    'routing: { primary: openai }',
-    '',
-  ].join('\n');
-}
 
 async function main() {
   const started = new Date();

@@ -5,6 +5,7 @@ export { BaseAdapter, type AdapterClass, type AdapterLogger, type NativeCountCon
 export type { NativeApi, NativeRequest, NativeResponse, NativeStream } from './core/native.js';
 export { rawSse, type SseObserver } from './core/raw-sse.js';
 export type { AdapterContext, PromptCachePlan } from './core/adapter-context.js';
+export type { AbortLike } from './core/light-signal.js';
 export { placeCacheBreakpoints, type PlacedBreakpoints } from './savings/anthropic-cache-breakpoints.js';
 export { UpstreamError, type FailureKind } from './core/upstream-error.js';
 export { estimatePromptTokens } from './providers/estimate-tokens.js';

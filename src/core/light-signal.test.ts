@@ -12,6 +12,19 @@ describe('LightSignal', () => {
     expect(signal.aborted).toBe(true);
   });
 
+  it('tells every listener once even when one throws, then throws that error; a listener added twice hears it once', () => {
+    const signal = new LightSignal();
+    const heard: string[] = [];
+    const twice = () => heard.push('twice');
+    signal.addEventListener('abort', () => {
+      throw new Error('listener failed');
+    });
+    signal.addEventListener('abort', twice);
+    signal.addEventListener('abort', twice);
+    expect(() => signal.abort()).toThrow('listener failed');
+    expect(heard).toEqual(['twice']);
+  });
+
   it('does not tell a listener that was removed', () => {
     const signal = new LightSignal();
     let told = 0;

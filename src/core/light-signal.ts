@@ -27,12 +27,23 @@ export class LightSignal implements AbortLike {
     const listeners = this.listeners;
     this.listeners = undefined;
     this.real?.abort(reason);
-    if (listeners) for (const listener of listeners) listener();
+    // Every listener hears it, as with an EventTarget, even when one before it throws; the first error is thrown after.
+    let failure: { error: unknown } | undefined;
+    for (const listener of listeners ?? []) {
+      try {
+        listener();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
   }
 
+  /** As with an EventTarget, a listener already added is not added again. */
   addEventListener(_type: 'abort', listener: () => void): void {
     if (this.aborted) return;
-    (this.listeners ??= []).push(listener);
+    this.listeners ??= [];
+    if (!this.listeners.includes(listener)) this.listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {

@@ -70,6 +70,40 @@ describe('ChatStream passthrough capture for the cache', () => {
   });
 });
 
+/** Iterates `count` events as chunks (the SDK door's way, and every translated stream's) and answers the response the cache was offered. */
+async function assembledFor(count: number, captureBudget: StreamCaptureBudget): Promise<string | undefined> {
+  const ctx = createContext({ id: 'r3', operation: 'chat', request: { model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], stream: true } });
+  let ended: StreamEnd | undefined;
+  const stream = new ChatStream(new OpenAISseStream(upstream(count), 'p'), ctx, {
+    assemble: false,
+    cacheable: true,
+    cacheMaxBytes: 1_000_000,
+    captureBudget,
+    priceUsage: (usage) => usage,
+    onEnd: async (end) => {
+      ended = end;
+      return undefined;
+    },
+  });
+  for await (const chunk of stream) void chunk;
+  return ended?.kind === 'complete' ? (ended.response?.choices[0]?.message.content ?? undefined) : undefined;
+}
+
+describe('ChatStream assembly for the cache, under the same budget', () => {
+  it('assembles the answer when it fits, and gives back what it took', async () => {
+    const budget = new StreamCaptureBudget(10_000);
+    expect(await assembledFor(3, budget)).toBe('word0word1word2');
+    expect(budget.heldBytes).toBe(0);
+  });
+
+  it('stops assembling past what other open streams leave, and still yields every chunk', async () => {
+    const budget = new StreamCaptureBudget(100);
+    expect(budget.take(95)).toBe(true);
+    expect(await assembledFor(3, budget)).toBeUndefined();
+    expect(budget.heldBytes).toBe(95);
+  });
+});
+
 const withUsage =
   'data: {"id":"1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"bye"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1,"total_tokens":4}}\n\n';
 

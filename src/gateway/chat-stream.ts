@@ -37,7 +37,7 @@ export interface ChatStreamOptions {
   cacheable: boolean;
   /** The largest answer the cache would take: an assembled answer stops being kept past it. */
   cacheMaxBytes: number;
-  /** What every open stream may hold of its upstream bytes for the cache: a passthrough stream stops keeping them once it would go past it. */
+  /** What every open stream may hold for the cache: a stream stops keeping its bytes (or assembling its answer) once it would go past it. */
   captureBudget: StreamCaptureBudget;
   /** Called once when the stream ends, however it ends, before the final `[DONE]`; `onEnd` turns the ending into the request's outcome. */
   onEnd: (end: StreamEnd, output: OutputTally) => Promise<GatewayError | undefined>;
@@ -75,7 +75,7 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     this.claim();
     // Assembled for the cache alone, an answer stops being kept once it is larger than the cache would take (strings: two bytes a character).
     if (this.options.assemble) this.assembler = new ChunkAssembler();
-    else if (this.options.cacheable) this.assembler = new ChunkAssembler(this.options.cacheMaxBytes / 2);
+    else if (this.options.cacheable) this.assembler = new ChunkAssembler(this.options.cacheMaxBytes / 2, this.options.captureBudget);
     try {
       for await (const chunk of this.source) {
         this.output.addChunk(chunk);
@@ -87,6 +87,8 @@ export class ChatStream implements AsyncIterable<ChatChunk> {
     } catch (thrown) {
       throw await this.fail(thrown);
     } finally {
+      // Stored in the cache by now, or dropped.
+      this.assembler?.release();
       await this.end({ kind: 'cancelled' });
     }
   }

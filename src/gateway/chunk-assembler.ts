@@ -1,3 +1,4 @@
+import type { StreamCaptureBudget } from '../cache/stream-capture-budget.js';
 import type { ChatChunk, ChatResponse, ToolCall, ToolCallDelta } from '../core/types.js';
 
 type Choice = ChatResponse['choices'][number];
@@ -14,7 +15,9 @@ interface ToolCalls {
  * arrays (an index of 30 million is one entry, not 30 million holes), and a new
  * id on an index already in use starts another call. Past `maxCharacters` of
  * text it stops and has no result: what it would keep is larger than its user
- * (the cache) would take.
+ * (the cache) would take. With a `budget`, what it keeps (two bytes a
+ * character) is also taken from it, and past what the budget has left it stops
+ * the same way; `release` gives it back.
  */
 export class ChunkAssembler {
   private response: ChatResponse | undefined;
@@ -22,8 +25,12 @@ export class ChunkAssembler {
   private readonly toolCalls = new Map<number, ToolCalls>();
   private characters = 0;
   private tooLarge = false;
+  private takenBytes = 0;
 
-  constructor(private readonly maxCharacters = Number.POSITIVE_INFINITY) {}
+  constructor(
+    private readonly maxCharacters = Number.POSITIVE_INFINITY,
+    private readonly budget?: StreamCaptureBudget,
+  ) {}
 
   add(chunk: ChatChunk): void {
     if (this.tooLarge) return;
@@ -80,11 +87,25 @@ export class ChunkAssembler {
     }
   }
 
+  /** Gives back to the budget what the assembled text took from it: once the result has been stored, or dropped. */
+  release(): void {
+    this.budget?.give(this.takenBytes);
+    this.takenBytes = 0;
+  }
+
   private count(text: string): void {
     this.characters += text.length;
-    if (this.characters <= this.maxCharacters) return;
+    if (this.characters <= this.maxCharacters && this.fitsBudget(text.length * 2)) return;
     this.tooLarge = true;
     this.choices.clear();
     this.toolCalls.clear();
+    this.release();
+  }
+
+  private fitsBudget(bytes: number): boolean {
+    if (!this.budget) return true;
+    if (!this.budget.take(bytes)) return false;
+    this.takenBytes += bytes;
+    return true;
   }
 }

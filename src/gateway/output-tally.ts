@@ -18,8 +18,8 @@ function keyPattern(keys: readonly Buffer[]): RegExp {
 }
 /**
  * SSE bytes held unread per stream. Most streams end with the provider's usage
- * and are never tallied, so their bytes are only held (the buffers the
- * passthrough relays, no copy; the cache's capture holds the same ones); a
+ * and are never tallied, so their bytes are only held (the stream's packed
+ * copies, which the cache's capture holds as well); a
  * stream longer than this is tallied as it goes from then on instead.
  */
 const maxHeldBytes = 256 * 1024;

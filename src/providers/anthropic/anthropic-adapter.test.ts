@@ -1,5 +1,5 @@
-import { LightSignal } from '../../core/light-signal.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { attemptSignals } from '../../../test/support/attempt-signals.js';
 import { startAnthropicFake } from '../../../test/fakes/anthropic-fake.js';
 import { json, startFakeServer, type FakeHandler, type FakeServer } from '../../../test/fakes/fake-server.js';
 import { recordedJson } from '../../../test/fakes/recordings.js';
@@ -72,7 +72,7 @@ describe('AnthropicAdapter passthrough of the Messages door', () => {
     const native: NativeRequest = { api: 'messages', body: { ...nativeBody, stream } };
     const ctx: AdapterContext = {
       id: 'req-1',
-      signal: new AbortController().signal, upstreamSignal: new LightSignal(),
+      ...attemptSignals(),
       upstreamHeaders: {},
       clientApiKey: undefined,
       headers: { 'anthropic-beta': beta },

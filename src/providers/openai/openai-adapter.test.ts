@@ -1,5 +1,5 @@
-import { LightSignal } from '../../core/light-signal.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { attemptSignals } from '../../../test/support/attempt-signals.js';
 import { json, startFakeServer, type FakeHandler, type FakeServer } from '../../../test/fakes/fake-server.js';
 import { recordingObserver, responsesObject, responsesStreamEvents, sseOf } from '../../../test/support/native-stream-fixtures.js';
 import { providerSchema } from '../../config/schema.js';
@@ -53,7 +53,7 @@ describe('OpenAIAdapter and the Responses door', () => {
     const req: ChatRequest = { model: 'gpt-5', messages: [{ role: 'user', content: 'Hi' }], stream };
     const ctx: AdapterContext = {
       id: 'req-1',
-      signal: new AbortController().signal, upstreamSignal: new LightSignal(),
+      ...attemptSignals(),
       upstreamHeaders: {},
       clientApiKey: undefined,
       headers: {},
@@ -158,7 +158,7 @@ describe('OpenAIAdapter and top_k', () => {
   async function sentBody(type: 'openai' | 'openai-compatible', req: ChatRequest, rawBody?: Buffer): Promise<Record<string, unknown>> {
     const adapter = new OpenAIAdapter('p', providerSchema.parse({ type, base_url: `${upstream.url}/v1`, api_key: 'sk-test' }));
     try {
-      await adapter.sendRequest(req, { id: 'req-1', signal: new AbortController().signal, upstreamSignal: new LightSignal(), upstreamHeaders: {}, clientApiKey: undefined, headers: {}, rawBody, request: req, native: undefined, reportPromptTokens: () => undefined, promptCache: undefined, reportCacheBreakpoints: () => undefined, promptCacheKey: undefined });
+      await adapter.sendRequest(req, { id: 'req-1', ...attemptSignals(), upstreamHeaders: {}, clientApiKey: undefined, headers: {}, rawBody, request: req, native: undefined, reportPromptTokens: () => undefined, promptCache: undefined, reportCacheBreakpoints: () => undefined, promptCacheKey: undefined });
     } finally {
       await adapter.close();
     }
