@@ -11,8 +11,8 @@ async function* upstream(count: number) {
   yield Buffer.from('data: [DONE]\n\n');
 }
 
-/** Streams `count` events through the passthrough and answers what the cache was offered; `readFrames` stops reading after that many. */
-async function cachedBytes(count: number, captureBudget: StreamCaptureBudget, readFrames = Infinity): Promise<{ sent: string; cached: string | undefined }> {
+/** A cacheable stream of `count` events, and how it ended once it has. */
+function cacheableStream(count: number, captureBudget: StreamCaptureBudget): { stream: ChatStream; ended: () => StreamEnd | undefined } {
   const ctx = createContext({ id: 'r1', operation: 'chat', request: { model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], stream: true } });
   let ended: StreamEnd | undefined;
   const stream = new ChatStream(new OpenAISseStream(upstream(count), 'p'), ctx, {
@@ -26,13 +26,20 @@ async function cachedBytes(count: number, captureBudget: StreamCaptureBudget, re
       return undefined;
     },
   });
+  return { stream, ended: () => ended };
+}
+
+/** Streams `count` events through the passthrough and answers what the cache was offered; `readFrames` stops reading after that many. */
+async function cachedBytes(count: number, captureBudget: StreamCaptureBudget, readFrames = Infinity): Promise<{ sent: string; cached: string | undefined }> {
+  const { stream, ended } = cacheableStream(count, captureBudget);
   let sent = '';
   let read = 0;
   for await (const frame of stream.sse()) {
     sent += frame.toString();
     if (++read >= readFrames) break;
   }
-  return { sent, cached: ended?.kind === 'complete' ? ended.upstreamSse?.toString() : undefined };
+  const end = ended();
+  return { sent, cached: end?.kind === 'complete' ? end.upstreamSse?.toString() : undefined };
 }
 
 describe('ChatStream passthrough capture for the cache', () => {
@@ -72,21 +79,10 @@ describe('ChatStream passthrough capture for the cache', () => {
 
 /** Iterates `count` events as chunks (the SDK door's way, and every translated stream's) and answers the response the cache was offered. */
 async function assembledFor(count: number, captureBudget: StreamCaptureBudget): Promise<string | undefined> {
-  const ctx = createContext({ id: 'r3', operation: 'chat', request: { model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'hi' }], stream: true } });
-  let ended: StreamEnd | undefined;
-  const stream = new ChatStream(new OpenAISseStream(upstream(count), 'p'), ctx, {
-    assemble: false,
-    cacheable: true,
-    cacheMaxBytes: 1_000_000,
-    captureBudget,
-    priceUsage: (usage) => usage,
-    onEnd: async (end) => {
-      ended = end;
-      return undefined;
-    },
-  });
+  const { stream, ended } = cacheableStream(count, captureBudget);
   for await (const chunk of stream) void chunk;
-  return ended?.kind === 'complete' ? (ended.response?.choices[0]?.message.content ?? undefined) : undefined;
+  const end = ended();
+  return end?.kind === 'complete' ? (end.response?.choices[0]?.message.content ?? undefined) : undefined;
 }
 
 describe('ChatStream assembly for the cache, under the same budget', () => {
