@@ -176,8 +176,9 @@ describe('the dashboard', () => {
     const drawer = page.getByRole('dialog');
     await expect.poll(() => drawer.textContent()).toContain(`Request ${backupRows[0]?.id}`);
     await screenshot(page, 'request-drawer');
+    await expect.poll(() => drawer.locator(':focus').count()).toBe(1);
     await page.keyboard.press('Escape');
-    expect(await drawer.count()).toBe(0);
+    await expect.poll(() => drawer.count()).toBe(0);
     await page.close();
   });
 
@@ -201,6 +202,8 @@ describe('the dashboard', () => {
     await signIn(page, 'providers');
     // Escape cancels, and the keyboard is back on the button that asked.
     await page.getByRole('button', { name: 'Force primary down' }).click();
+    // The dialog listens for Escape once it has taken the focus: pressed earlier, the key would go nowhere.
+    await expect.poll(() => page.getByRole('alertdialog').locator(':focus').count()).toBe(1);
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
     expect(await page.locator(':focus').getAttribute('aria-label')).toBe('Force primary down');
