@@ -206,7 +206,7 @@ describe('the dashboard', () => {
     await expect.poll(() => page.getByRole('alertdialog').locator(':focus').count()).toBe(1);
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('alertdialog').count()).toBe(0);
-    expect(await page.locator(':focus').getAttribute('aria-label')).toBe('Force primary down');
+    await expect.poll(() => page.locator(':focus').getAttribute('aria-label')).toBe('Force primary down');
     await page.getByRole('button', { name: 'Force primary down' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Confirm' }).click();
     await expect.poll(() => page.locator('[data-provider="primary"] [data-state]').getAttribute('data-state')).toBe('down');
