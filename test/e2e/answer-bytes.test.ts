@@ -1,8 +1,6 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeServer, type FakeServer } from '../fakes/fake-server.js';
+import { hooksDir } from '../support/hooks-dir.js';
 import { clientKey, postJson, startTestGateway } from '../support/harness.js';
 
 // Formatting, an escape and a field order JSON.stringify would not reproduce: only the provider's own bytes look like this.
@@ -10,12 +8,6 @@ const providerBytes =
   '{ "id": "chatcmpl-bytes", "object": "chat.completion", "created": 1700000000, "model": "gpt-4.1-nano",\n' +
   '  "choices": [{"index": 0, "message": {"role": "assistant", "content": "caf\\u00e9 1.50"}, "finish_reason": "stop"}],\n' +
   '  "usage": {"prompt_tokens": 12, "completion_tokens": 4, "total_tokens": 16}, "x_vendor": 1.0 }\n';
-
-async function hooksDir(source: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'tokenpak-answer-hooks-'));
-  await writeFile(path.join(dir, 'hooks.mjs'), source);
-  return dir;
-}
 
 describe('an OpenAI-format answer nothing changed leaves as the provider’s bytes', () => {
   let upstream: FakeServer;

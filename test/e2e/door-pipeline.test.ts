@@ -1,12 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import type { FakeServer } from '../fakes/fake-server.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import { json, startFakeServer } from '../fakes/fake-server.js';
+import { hooksDir } from '../support/hooks-dir.js';
 import { clientKey, postJson, startTestGateway, type TestGateway } from '../support/harness.js';
 
 const anthropicHeaders = { 'x-api-key': clientKey, 'anthropic-version': '2023-06-01' };
@@ -18,12 +16,6 @@ const messagesBody = (content: unknown, extra: Record<string, unknown> = {}) => 
   context_management: { edits: [{ type: 'clear_tool_uses_20250919' }] },
   ...extra,
 });
-
-async function hooksDir(source: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'tokenpak-door-hooks-'));
-  await writeFile(path.join(dir, 'hooks.mjs'), source);
-  return dir;
-}
 
 describe('the pipeline behind the Messages and Responses doors', () => {
   let anthropic: FakeServer;
