@@ -101,13 +101,7 @@ async function answered(ctx: RequestContext, runtime: GatewayRuntime, answer: Ch
   }
   settleCost(ctx, runtime);
   await settleSavings(ctx, runtime);
-  // Issued in one tick, so that shared state (Redis) takes them in one write; the budget is settled whatever the other two do.
-  try {
-    settleRateLimit(ctx, runtime);
-    storeInCache(ctx, runtime, answer);
-  } finally {
-    await settleBudget(ctx, runtime);
-  }
+  await settleLimitsAndStore(ctx, runtime, () => storeInCache(ctx, runtime, answer));
   let status = 200;
   let failure: GatewayError | undefined;
   try {
@@ -135,13 +129,10 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
       if (!ctx.usage) chargeProducedOutput(ctx, runtime, output);
       settleCost(ctx, runtime);
       await settleSavings(ctx, runtime);
-      try {
-        settleRateLimit(ctx, runtime);
+      await settleLimitsAndStore(ctx, runtime, () => {
         if (end.upstreamSse) storeStreamInCache(ctx, runtime, end.upstreamSse, end.nativeApi);
         else if (end.response) storeInCache(ctx, runtime, end.response);
-      } finally {
-        await settleBudget(ctx, runtime);
-      }
+      });
       if (end.response) await applyResponseHooks(ctx, runtime, end.response);
     } catch (error) {
       runtime.logger.error({ requestId: ctx.id, cause: withoutMessage(error) }, 'a stage after a completed stream failed');
@@ -174,6 +165,20 @@ async function streamEnded(ctx: RequestContext, runtime: GatewayRuntime, end: St
   }
   await recordRequest(ctx, runtime, error.status, { error });
   return error;
+}
+
+/**
+ * An answer's rate-limit settlement, cache store and budget settlement, issued
+ * in one tick so that shared state (Redis) takes them in one write; the budget
+ * is settled whatever the other two do.
+ */
+async function settleLimitsAndStore(ctx: RequestContext, runtime: GatewayRuntime, store: () => void): Promise<void> {
+  try {
+    settleRateLimit(ctx, runtime);
+    store();
+  } finally {
+    await settleBudget(ctx, runtime);
+  }
 }
 
 /** Rejected before any answer: a reservation is released, the request recorded, and a failure of the gateway's own logged. */
