@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { usageReport } from '../usage/usage-report.js';
 import { usageTableLines } from './usage-table.js';
 
-type UsageReport = ReturnType<typeof usageReport>;
+type UsageReport = Awaited<ReturnType<typeof usageReport>>;
 
 const group = {
   requests: 2,

@@ -1,6 +1,6 @@
 import type { usageReport } from '../usage/usage-report.js';
 
-type UsageReport = ReturnType<typeof usageReport>;
+type UsageReport = Awaited<ReturnType<typeof usageReport>>;
 
 /** Spend and savings side by side; `cache_read_share` is the share of prompt tokens the provider's prompt cache served. */
 const columns = ['group', 'requests', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd', 'saved_usd', 'cache_read_share'] as const;

@@ -29,7 +29,7 @@ export async function sendBudgets(res: ServerResponse, gateway: Gateway, keyId?:
     const held = budgets.keyToday(keyId, ownLimit);
     return { key: name ?? keyId, key_id: keyId, daily_limit_usd: held?.limit ?? null, spent_usd: held?.spent ?? ledgerSpent, reserved_usd: held?.reserved ?? 0 };
   };
-  const spentByKey = ledger.queries.spendByKey(dayStart, maxKeysListed);
+  const spentByKey = await ledger.queries.spendByKey(dayStart, maxKeysListed);
   const records = new Map((await keys.list()).map((record) => [record.id, record]));
   for (const { keyId, keyName, spent } of spentByKey) perKey.set(keyId, describe(keyId, records.get(keyId)?.name ?? keyName, records.get(keyId)?.budget?.daily_usd, spent));
   for (const record of records.values()) {

@@ -5,6 +5,7 @@ import { sendBudgets } from './admin-budgets.js';
 import { sendRequestCsv, sendRequestPage } from './admin-requests.js';
 import { sendTimeseries } from './admin-timeseries.js';
 import { sendError, sendJson } from './respond.js';
+import { LedgerUnavailableError } from '../usage/ledger.js';
 import { parseUsageQuery, usageReport } from '../usage/usage-report.js';
 
 /** `keyId`: the virtual key a read is held to (a team reading its own usage); undefined for the operator, who reads everything. */
@@ -32,17 +33,18 @@ export async function handleDashboardRead(req: IncomingMessage, res: ServerRespo
   try {
     await (reads.get(path) as Read)(params, res, gateway, keyId);
   } catch (error) {
+    if (error instanceof LedgerUnavailableError) return sendError(res, new GatewayError(503, error.message, { code: 'ledger_unavailable' }));
     if (!GatewayError.is(error)) throw error;
     sendError(res, error);
   }
 }
 
-function sendUsage(params: URLSearchParams, res: ServerResponse, gateway: Gateway, keyId: string | undefined): void {
+async function sendUsage(params: URLSearchParams, res: ServerResponse, gateway: Gateway, keyId: string | undefined): Promise<void> {
   let query;
   try {
     query = parseUsageQuery(params.get('since') ?? undefined, params.get('group_by') ?? undefined);
   } catch (error) {
     throw new GatewayError(400, (error as Error).message, { code: 'invalid_query' });
   }
-  sendJson(res, 200, usageReport(gateway.runtime.ledger, query, keyId));
+  sendJson(res, 200, await usageReport(gateway.runtime.ledger, query, keyId));
 }

@@ -1,5 +1,5 @@
 import { GatewayError } from '../core/errors.js';
-import type { RequestFilter, SeriesGrouping } from '../usage/ledger-queries.js';
+import type { RequestFilter, SeriesGrouping } from '../usage/ledger-reads.js';
 import { parseUsageQuery, sinceMs } from '../usage/usage-report.js';
 
 const exactStatus = /^[1-5]\d\d$/;

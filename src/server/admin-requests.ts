@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { UsageLedger } from '../usage/ledger.js';
-import type { RequestListRow } from '../usage/ledger-queries.js';
+import type { RequestListRow } from '../usage/ledger-reads.js';
 import { pageOf, requestFilterOf } from './admin-query.js';
 import { csvHeader, csvLines, type CsvColumn } from './csv.js';
 import { drained, sendJson } from './respond.js';
@@ -17,12 +17,12 @@ function listed(row: RequestListRow) {
 }
 
 /** `GET /admin/requests`: the newest requests that match, a page at a time; `next_before` pages on, null on the last page. */
-export function sendRequestPage(params: URLSearchParams, res: ServerResponse, ledger: UsageLedger, keyId?: string): void {
+export async function sendRequestPage(params: URLSearchParams, res: ServerResponse, ledger: UsageLedger, keyId?: string): Promise<void> {
   const filter = { ...requestFilterOf(params), keyId };
   const { limit, before } = pageOf(params);
-  const rows = ledger.queries.requests(filter, limit, before);
+  const rows = await ledger.queries.requests(filter, limit, before);
   const last = rows.at(-1);
-  const more = last !== undefined && rows.length === limit && ledger.queries.hasMoreThan(filter, 0, last.id);
+  const more = last !== undefined && rows.length === limit && (await ledger.queries.hasMoreThan(filter, 0, last.id));
   sendJson(res, 200, { object: 'list', data: rows.map(listed), next_before: more ? last.id : null });
 }
 
@@ -57,8 +57,8 @@ const csvColumns: ReadonlyArray<CsvColumn<RequestListRow>> = [
 export async function sendRequestCsv(params: URLSearchParams, res: ServerResponse, ledger: UsageLedger, keyId?: string): Promise<void> {
   const filter = { ...requestFilterOf(params), keyId };
   const { queries } = ledger;
-  let before = queries.nextId();
-  const truncated = queries.hasMoreThan(filter, maxCsvRows, before);
+  let before = await queries.nextId();
+  const truncated = await queries.hasMoreThan(filter, maxCsvRows, before);
   res.writeHead(200, {
     'content-type': 'text/csv; charset=utf-8',
     'content-disposition': 'attachment; filename="tokenpak-requests.csv"',
@@ -68,7 +68,7 @@ export async function sendRequestCsv(params: URLSearchParams, res: ServerRespons
   res.write(csvHeader(csvColumns));
   let written = 0;
   while (written < maxCsvRows && !res.destroyed) {
-    const rows = queries.requests(filter, Math.min(csvChunkRows, maxCsvRows - written), before);
+    const rows = await queries.requests(filter, Math.min(csvChunkRows, maxCsvRows - written), before);
     if (rows.length === 0) break;
     written += rows.length;
     before = (rows.at(-1) as RequestListRow).id;

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UsageLedger } from '../usage/ledger.js';
+import type { UsageLedger } from '../usage/ledger.js';
+import { SqliteLedger } from '../usage/sqlite/sqlite-ledger.js';
 import { sendTimeseries } from './admin-timeseries.js';
 
 const hourMs = 3_600_000;
@@ -11,10 +12,10 @@ function row(time: number, costUsd: number) {
 }
 
 /** The series a poll at `at` answers. */
-function poll(ledger: UsageLedger, at: number, query: Record<string, string> = { since: '3h' }): Array<{ hour: string; requests: number; cost_usd: number }> {
+async function poll(ledger: UsageLedger, at: number, query: Record<string, string> = { since: '3h' }): Promise<Array<{ hour: string; requests: number; cost_usd: number }>> {
   let body = '';
   const res = { writeHead: () => res, end: (payload: string) => void (body = payload) } as unknown as ServerResponse;
-  sendTimeseries(new URLSearchParams(query), res, ledger, undefined, at);
+  await sendTimeseries(new URLSearchParams(query), res, ledger, undefined, at);
   return JSON.parse(body).data;
 }
 
@@ -23,9 +24,9 @@ describe('GET /admin/timeseries', () => {
   afterEach(() => ledger.close());
 
   it('reads a finished hour once and only the current hour on later polls, from the start of the hour `since` falls in', async () => {
-    ledger = UsageLedger.open(':memory:');
+    ledger = SqliteLedger.open(':memory:', {});
     await Promise.all([row(now - 3 * hourMs, 1), row(now - 2 * hourMs, 2), row(now - hourMs, 3), row(now - 60_000, 4)].map((entry) => ledger.record(entry)));
-    const first = poll(ledger, now);
+    const first = await poll(ledger, now);
     expect(first.map((point) => [point.hour, point.requests, point.cost_usd])).toEqual([
       ['2026-11-30T09:00:00.000Z', 1, 1],
       ['2026-11-30T10:00:00.000Z', 1, 2],
@@ -35,14 +36,14 @@ describe('GET /admin/timeseries', () => {
     // A row in a finished hour after it was read (the ledger never writes one: rows carry their own time) shows what was kept.
     await ledger.record(row(now - 2 * hourMs, 20));
     await ledger.record(row(now - 30_000, 40));
-    const second = poll(ledger, now + 60_000);
+    const second = await poll(ledger, now + 60_000);
     expect(second.map((point) => point.cost_usd)).toEqual([1, 2, 3, 44]);
     // Per key (groups may be thousands) nothing is kept: every hour is read afresh.
-    expect(poll(ledger, now + 60_000, { since: '3h', group_by: 'key' }).map((point) => point.cost_usd)).toEqual([1, 22, 3, 44]);
+    expect((await poll(ledger, now + 60_000, { since: '3h', group_by: 'key' })).map((point) => point.cost_usd)).toEqual([1, 22, 3, 44]);
   });
 
-  it('refuses a series longer than 31 days, naming since', () => {
-    ledger = UsageLedger.open(':memory:');
-    expect(() => poll(ledger, now, { since: '40d' })).toThrow(expect.objectContaining({ status: 400, param: 'since' }));
+  it('refuses a series longer than 31 days, naming since', async () => {
+    ledger = SqliteLedger.open(':memory:', {});
+    await expect(poll(ledger, now, { since: '40d' })).rejects.toMatchObject({ status: 400, param: 'since' });
   });
 });

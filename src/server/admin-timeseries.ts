@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { percentileFromBins } from '../usage/latency-histogram.js';
 import type { UsageLedger } from '../usage/ledger.js';
-import type { HourlyTotals, RequestFilter, SeriesGrouping } from '../usage/ledger-queries.js';
+import type { HourlyTotals, RequestFilter, SeriesGrouping } from '../usage/ledger-reads.js';
 import { invalid, seriesGroupingOf, timeRangeOf } from './admin-query.js';
 import { sendJson } from './respond.js';
 
@@ -23,7 +23,8 @@ export interface SeriesPoint extends Omit<HourlyTotals, 'hour'> {
  * The series of hours that are over, per ledger and grouping: they never
  * change, so a dashboard polling every few seconds asks SQLite only for the
  * current hour (a day of 100,000 requests took ~130 ms of the event loop to
- * read whole, each poll).
+ * read whole, each poll). Not kept for PostgreSQL: other replicas' spooled
+ * rows may reach a finished hour later, and its reads do not hold the loop.
  */
 const finishedHours = new WeakMap<UsageLedger, Map<SeriesGrouping, Map<number, SeriesPoint[]>>>();
 
@@ -34,31 +35,33 @@ const finishedHours = new WeakMap<UsageLedger, Map<SeriesGrouping, Map<number, S
  * latency bin (within 9% of the exact ones, see latency-histogram.ts), so no
  * row is read into JavaScript.
  */
-export function sendTimeseries(params: URLSearchParams, res: ServerResponse, ledger: UsageLedger, keyId?: string, now: number = Date.now()): void {
+export async function sendTimeseries(params: URLSearchParams, res: ServerResponse, ledger: UsageLedger, keyId?: string, now: number = Date.now()): Promise<void> {
   const range = timeRangeOf(params, now);
   const groupBy = seriesGroupingOf(params);
   const since = Math.floor(range.since / hourMs) * hourMs;
   const end = Math.min(range.until ?? now, now);
   if (end - since > maxSeriesHours * hourMs) throw invalid('since', `a time series covers at most ${maxSeriesHours / 24} days: since must be later`);
+  const data = await pointsBetween(ledger, groupBy, { since, until: end, keyId }, now);
   sendJson(res, 200, {
     object: 'timeseries',
     step: 'hour',
     since: new Date(since).toISOString(),
     until: range.until === undefined ? null : new Date(range.until).toISOString(),
     group_by: groupBy,
-    data: pointsBetween(ledger, groupBy, { since, until: end, keyId }, now),
+    data,
   });
 }
 
 /** `range.keyId` holds a virtual key to its own rows: such reads keep nothing (the cache is the whole ledger's). */
-function pointsBetween(ledger: UsageLedger, groupBy: SeriesGrouping, range: { since: number; until: number; keyId: string | undefined }, now: number): SeriesPoint[] {
+async function pointsBetween(ledger: UsageLedger, groupBy: SeriesGrouping, range: { since: number; until: number; keyId: string | undefined }, now: number): Promise<SeriesPoint[]> {
   const { since, until: end, keyId } = range;
-  const cache = cachedGroupings.has(groupBy) && keyId === undefined ? cacheOf(ledger, groupBy) : undefined;
+  const cacheable = cachedGroupings.has(groupBy) && keyId === undefined && ledger.health().backend === 'sqlite';
+  const cache = cacheable ? cacheOf(ledger, groupBy) : undefined;
   const points: SeriesPoint[] = [];
   let missingFrom: number | undefined;
-  const readMissing = (until: number) => {
+  const readMissing = async (until: number) => {
     if (missingFrom === undefined) return;
-    const read = pointsByHour(ledger, groupBy, { since: missingFrom, until, keyId });
+    const read = await pointsByHour(ledger, groupBy, { since: missingFrom, until, keyId });
     for (let hour = missingFrom; hour < until; hour += hourMs) {
       const hourPoints = read.get(hour) ?? [];
       if (cache) remember(cache, hour, hourPoints);
@@ -73,26 +76,27 @@ function pointsBetween(ledger: UsageLedger, groupBy: SeriesGrouping, range: { si
       missingFrom ??= hour;
       continue;
     }
-    readMissing(hour);
+    await readMissing(hour);
     points.push(...known);
   }
-  readMissing(hour);
+  await readMissing(hour);
   // The hour still filling (or cut by `until`): read afresh every time.
-  if (hour < end) for (const hourPoints of pointsByHour(ledger, groupBy, { since: hour, until: end, keyId }).values()) points.push(...hourPoints);
+  if (hour < end) for (const hourPoints of (await pointsByHour(ledger, groupBy, { since: hour, until: end, keyId })).values()) points.push(...hourPoints);
   return points;
 }
 
 /** The points of a range of hours, by the hour's start (Unix ms). */
-function pointsByHour(ledger: UsageLedger, groupBy: SeriesGrouping, range: RequestFilter): Map<number, SeriesPoint[]> {
+async function pointsByHour(ledger: UsageLedger, groupBy: SeriesGrouping, range: RequestFilter): Promise<Map<number, SeriesPoint[]>> {
+  const [latencyBins, hourlyTotals] = await Promise.all([ledger.queries.hourlyLatencyBins(range, groupBy), ledger.queries.hourlyTotals(range, groupBy)]);
   const binsBySeries = new Map<string, Map<number, number>>();
-  for (const { hour, group, bin, requests } of ledger.queries.hourlyLatencyBins(range, groupBy)) {
+  for (const { hour, group, bin, requests } of latencyBins) {
     const key = seriesKey(hour, group);
     let bins = binsBySeries.get(key);
     if (!bins) binsBySeries.set(key, (bins = new Map()));
     bins.set(bin, requests);
   }
   const byHour = new Map<number, SeriesPoint[]>();
-  for (const { hour, ...totals } of ledger.queries.hourlyTotals(range, groupBy)) {
+  for (const { hour, ...totals } of hourlyTotals) {
     const bins = binsBySeries.get(seriesKey(hour, totals.group)) ?? new Map<number, number>();
     const point = { hour: new Date(hour * hourMs).toISOString(), ...totals, latency_p50_ms: percentileFromBins(bins, 0.5), latency_p95_ms: percentileFromBins(bins, 0.95) };
     const start = hour * hourMs;

@@ -67,4 +67,16 @@ describe('normalizeLedgerRow', () => {
   it('rounds fractional token counts to whole tokens', () => {
     expect(normalizeLedgerRow({ ...valid, promptTokens: 10.6, completionTokens: 2.2 })).toMatchObject({ promptTokens: 11, completionTokens: 2 });
   });
+
+  it('holds token counts to 2^53, which a bigint column takes', () => {
+    expect(normalizeLedgerRow({ ...valid, promptTokens: 1e30 }).promptTokens).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('takes NUL out of text (PostgreSQL refuses it), and a text of NULs alone becomes unknown', () => {
+    expect(normalizeLedgerRow({ ...valid, user: 'a\u0000b', keyName: '\u0000\u0000' })).toMatchObject({ user: 'ab', keyName: null });
+  });
+
+  it('keeps the row id the ledger gave it', () => {
+    expect(normalizeLedgerRow({ ...valid, rowId: 'r-1' }).rowId).toBe('r-1');
+  });
 });

@@ -1,5 +1,7 @@
 /** One request as the ledger keeps it. */
 export interface LedgerRow {
+  /** The row's own id, unique across replicas: what makes a replayed write idempotent. The ledger assigns it. */
+  rowId?: string;
   /** Unix milliseconds. */
   time: number;
   requestId: string;
@@ -30,15 +32,20 @@ export interface LedgerRow {
 
 const cacheStatuses = new Set(['hit', 'miss', 'bypass']);
 
+/** PostgreSQL's text refuses NUL; a client must not be able to make its own row unrecordable with one. */
+const nul = /\u0000/g;
+
 /**
- * The row as SQLite will take it. Its numbers come partly from upstream usage,
+ * The row as SQLite and PostgreSQL will take it. Its numbers come partly from upstream usage,
  * which a provider (or a custom adapter) may send as strings, NaN or not at all;
  * one such value would fail the transaction that holds the whole tick's rows.
  * A count the gateway cannot read is recorded as 0, a cost or saving it cannot
- * read as unknown (null), a model it cannot name as "unknown".
+ * read as unknown (null), a model it cannot name as "unknown". Counts are held
+ * to 2^53 (a bigint column refuses more), and NUL is taken out of text.
  */
 export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
   return {
+    ...(typeof row.rowId === 'string' ? { rowId: row.rowId } : {}),
     time: Number.isFinite(row.time) ? Math.round(row.time) : Date.now(),
     requestId: text(row.requestId) ?? 'unknown',
     keyId: text(row.keyId) ?? 'unknown',
@@ -61,11 +68,12 @@ export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
 }
 
 function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
+  if (typeof value !== 'string' || value === '') return null;
+  return value.includes('\u0000') ? value.replace(nul, '') || null : value;
 }
 
 function tokenCount(value: unknown): number {
-  return isNonNegativeNumber(value) ? Math.round(value) : 0;
+  return isNonNegativeNumber(value) ? Math.min(Math.round(value), Number.MAX_SAFE_INTEGER) : 0;
 }
 
 function isNonNegativeNumber(value: unknown): value is number {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UsageLedger, type LedgerRow } from './ledger.js';
+import type { LedgerRow } from './ledger.js';
+import { SqliteLedger } from './sqlite/sqlite-ledger.js';
 import { parseUsageQuery, usageReport } from './usage-report.js';
 
 function ledgerRow(requestId: string, fields: Partial<LedgerRow>): LedgerRow {
@@ -50,13 +51,13 @@ describe('parseUsageQuery', () => {
 
 describe('usageReport', () => {
   it('shows spend and savings side by side, with the cache-read share of prompt tokens, per group and in total', async () => {
-    const ledger = UsageLedger.open(':memory:');
+    const ledger = SqliteLedger.open(':memory:');
     await Promise.all([
       ledger.record(ledgerRow('a', { promptTokens: 1000, cacheWriteTokens: 1000, costUsd: 0.00375, savedUsd: -0.00075 })),
       ledger.record(ledgerRow('b', { promptTokens: 1000, cachedTokens: 900, costUsd: 0.00057, savedUsd: 0.00243, savedTokens: 900 })),
       ledger.record(ledgerRow('c', { model: 'local', provider: 'ollama', costUsd: null, savedUsd: null })),
     ]);
-    const report = usageReport(ledger, { since: '1h', groupBy: 'model' });
+    const report = await usageReport(ledger, { since: '1h', groupBy: 'model' });
     await ledger.close();
 
     expect(report.data).toEqual([
@@ -69,9 +70,9 @@ describe('usageReport', () => {
   });
 
   it('totals the saving as null only when no group knows it', async () => {
-    const ledger = UsageLedger.open(':memory:');
+    const ledger = SqliteLedger.open(':memory:');
     await ledger.record(ledgerRow('a', { promptTokens: 10, costUsd: null, savedUsd: null }));
-    const report = usageReport(ledger, { since: '1h', groupBy: 'provider' });
+    const report = await usageReport(ledger, { since: '1h', groupBy: 'provider' });
     await ledger.close();
     expect([report.totals.saved_usd, report.totals.cache_read_share]).toEqual([null, 0]);
   });

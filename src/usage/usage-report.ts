@@ -38,9 +38,9 @@ export function sinceMs(since: string, now: number = Date.now()): number {
 }
 
 /** The one report behind `GET /admin/usage` and `tokenpak usage`, so that both give the same figures. */
-export function usageReport(ledger: UsageLedger, query: UsageQuery, keyId?: string) {
+export async function usageReport(ledger: UsageLedger, query: UsageQuery, keyId?: string) {
   const from = sinceMs(query.since);
-  const groups = ledger.usage(from, query.groupBy, keyId);
+  const groups = await ledger.usage(from, query.groupBy, keyId);
   return {
     object: 'usage_report',
     since: new Date(from).toISOString(),

@@ -290,7 +290,7 @@ describe('an Anthropic error event mid-stream', () => {
   it("charges the prompt message_start reported as the provider bills it: its cache reads and writes at their own rates", async () => {
     const stream = await gw.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }], stream: true });
     await readUntilFailure(stream);
-    const [row] = gw.gateway.runtime.ledger.usage(0, 'model').filter((group) => group.group === 'claude-sonnet-4-5');
+    const [row] = (await gw.gateway.runtime.ledger.usage(0, 'model')).filter((group) => group.group === 'claude-sonnet-4-5');
     expect([row?.prompt_tokens, row?.cached_tokens, row?.cache_write_tokens]).toEqual([10_005, 9_000, 1_000]);
     // Sonnet 4.5: $3 a million input tokens, $0.30 cache reads, $3.75 cache writes, $15 output.
     expect(row?.cost_usd).toBeCloseTo((5 * 3 + 9_000 * 0.3 + 1_000 * 3.75 + (row?.completion_tokens ?? 0) * 15) / 1e6, 12);

@@ -59,7 +59,7 @@ describe('budgets cannot be bypassed by what a client sends', () => {
       const response = await postJson(`${gw.baseURL}/chat/completions`, { model: 'gpt-4.1-nano', messages, max_tokens: 400 });
       outcomes.push(response.status);
     }
-    const spent = gw.gateway.runtime.ledger.spendSince(0).total;
+    const spent = (await gw.gateway.runtime.ledger.spendSince(0)).total;
     await gw.close();
     expect(outcomes.filter((status) => status === 200).length).toBe(2);
     expect(outcomes.slice(2)).toEqual([429, 429, 429, 429]);
@@ -155,7 +155,7 @@ describe('answers without the usage a budget needs are charged all the same', ()
     const gw = await start({ daily_limit_usd: 100 });
     const stream = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, max_tokens: 10_000, stream: true, stream_options: { include_usage: true } });
     for await (const _chunk of stream);
-    const spent = gw.gateway.runtime.ledger.spendSince(0).total;
+    const spent = (await gw.gateway.runtime.ledger.spendSince(0)).total;
     await gw.close();
     expect(spent).toBeCloseTo(((10 + 5_000) * 100) / 1e6, 9);
   });
@@ -163,7 +163,7 @@ describe('answers without the usage a budget needs are charged all the same', ()
   it('charges a non-stream answer without usage by its prompt and the text it returned', async () => {
     const gw = await start({ daily_limit_usd: 100 });
     await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, max_tokens: 2_000 });
-    const [row] = gw.gateway.runtime.ledger.usage(0, 'model');
+    const [row] = await gw.gateway.runtime.ledger.usage(0, 'model');
     await gw.close();
     expect(row?.completion_tokens).toBe(1_000);
     expect(row?.cost_usd).toBeGreaterThan((1_000 * 100) / 1e6);
@@ -176,7 +176,7 @@ describe('answers without the usage a budget needs are charged all the same', ()
     for (let request = 0; request < 4; request++) {
       statuses.push((await postJson(`${gw.baseURL}/embeddings`, { model: 'e1', input: 'x'.repeat(40) })).status);
     }
-    const spent = gw.gateway.runtime.ledger.spendSince(0).total;
+    const spent = (await gw.gateway.runtime.ledger.spendSince(0)).total;
     await gw.close();
     expect(statuses).toEqual([200, 200, 429, 429]);
     expect(spent).toBeCloseTo(8, 6);
@@ -229,9 +229,9 @@ describe('an abandoned stream is charged for what the provider produced', () => 
       if (++chunks === 200) break;
     }
     await upstreamClosed;
-    await vi.waitFor(() => expect(gw.gateway.runtime.ledger.spendSince(0).total).toBeGreaterThan(0));
-    const spent = gw.gateway.runtime.ledger.spendSince(0);
-    const report = gw.gateway.runtime.ledger.usage(0, 'key');
+    await vi.waitFor(async () => expect((await gw.gateway.runtime.ledger.spendSince(0)).total).toBeGreaterThan(0));
+    const spent = await gw.gateway.runtime.ledger.spendSince(0);
+    const report = await gw.gateway.runtime.ledger.usage(0, 'key');
     // What the abandoned stream cost leaves less than this request's worst case (about $0.05) under the $0.05 limit.
     const next = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages, max_tokens: 400 }).catch((error) => error);
     await gw.close();

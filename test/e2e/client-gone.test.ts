@@ -45,8 +45,8 @@ describe('a client that leaves before its (non-stream) answer', () => {
     }
     // The row is written after the abort has closed the upstream connection: wait for it rather than for a time.
     const rows = () => gw.gateway.runtime.ledger.queries.requests({ since: 0 }, 10);
-    await vi.waitFor(() => expect(rows()).toHaveLength(2));
-    expect(rows().map((row) => [row.provider, row.status])).toEqual([
+    await vi.waitFor(async () => expect(await rows()).toHaveLength(2));
+    expect((await rows()).map((row) => [row.provider, row.status])).toEqual([
       ['openai', 499],
       ['openai', 499],
     ]);

@@ -134,7 +134,7 @@ describe('the pipeline behind the Messages and Responses doors', () => {
   it('records a request its door could not decode, as the chat door records those its validation refuses', async () => {
     const gw = await gateway({});
     const refused = await postJson(`${gw.server.url}/v1/messages`, { model: 'anthropic-text', messages: [{ role: 'user', content: 'Hi' }] }, anthropicHeaders);
-    const rows = gw.gateway.runtime.ledger.usage(0, 'api');
+    const rows = await gw.gateway.runtime.ledger.usage(0, 'api');
     await gw.close();
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('max_tokens') } });
@@ -247,7 +247,7 @@ describe('the pipeline behind the Messages and Responses doors', () => {
     });
     const file = { type: 'input_file', filename: 'a.pdf', file_data: `data:application/pdf;base64,${'A'.repeat(400_000)}` };
     const answer = await postJson(`${gw.baseURL}/responses`, { model: 'gpt-4.1-nano', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Summarise.' }, file] }] }, {});
-    const [row] = gw.gateway.runtime.ledger.usage(0, 'api');
+    const [row] = await gw.gateway.runtime.ledger.usage(0, 'api');
     await gw.close();
     await silent.close();
     expect(answer.status).toBe(200);

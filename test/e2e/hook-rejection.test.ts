@@ -28,8 +28,8 @@ describe('an onResponse hook that rejects an answer the provider was paid for', 
       { baseDir: dir },
     );
     const error = await gw.client.chat.completions.create({ model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'Invent a new holiday and describe its traditions.' }] }).catch((e) => e);
-    const [row] = gw.gateway.runtime.ledger.usage(0, 'model');
-    const spent = gw.gateway.runtime.ledger.spendSince(0).total;
+    const [row] = await gw.gateway.runtime.ledger.usage(0, 'model');
+    const spent = (await gw.gateway.runtime.ledger.spendSince(0)).total;
     await gw.close();
     expect(error.status).toBe(451);
     expect(row).toMatchObject({ requests: 1, prompt_tokens: 16, completion_tokens: 363 });

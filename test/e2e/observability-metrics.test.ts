@@ -44,7 +44,7 @@ describe('GET /metrics moves by exactly what each request does', () => {
   const cost = (provider: string, model: string) => series('tokenpak_cost_usd_total', { provider, model });
   const cacheResult = (result: string) => series('tokenpak_cache_requests_total', { result });
   const budgetSpent = series('tokenpak_budget_spent_usd');
-  const ledgerRows = () => gw.gateway.runtime.ledger.usage(0, 'api').reduce((total, group) => total + group.requests, 0);
+  const ledgerRows = async () => (await gw.gateway.runtime.ledger.usage(0, 'api')).reduce((total, group) => total + group.requests, 0);
 
   beforeAll(async () => {
     const replay = replayOpenAI('openai/openai-text');
@@ -132,7 +132,7 @@ describe('GET /metrics moves by exactly what each request does', () => {
   });
 
   it('a body that is no JSON: counted, with no model, and no ledger row', async () => {
-    const rowsBefore = ledgerRows();
+    const rowsBefore = await ledgerRows();
     const response = await postJson(`${gw.baseURL}/chat/completions`, '{"model": "gpt-4.1-nano",', { authorization: `Bearer ${clientKey}` });
     expect(response.status).toBe(400);
     expect(await moved()).toEqual(
@@ -142,7 +142,7 @@ describe('GET /metrics moves by exactly what each request does', () => {
         [overhead, 1],
       ]),
     );
-    expect(ledgerRows()).toBe(rowsBefore);
+    expect(await ledgerRows()).toBe(rowsBefore);
   });
 
   it('an SDK call whose body is no object, and a client that leaves before its body has arrived: each counted once', async () => {

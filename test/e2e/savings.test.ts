@@ -144,8 +144,8 @@ describe('prompt-cache savings, routed to a billing fake Anthropic from OpenAI-f
     const scrape = async () => samplesOf(await (await fetch(`${gw.server.url}/metrics`, { headers: { authorization: `Bearer ${adminKey}` } })).text());
     const net = (samples: Map<string, number>) =>
       [...samples].reduce((sum, [series, value]) => (series.startsWith('tokenpak_saved_usd_total{') ? sum + value : series.startsWith('tokenpak_savings_cost_usd_total{') ? sum - value : sum), 0);
-    const ledgerSaved = () => gw.gateway.runtime.ledger.usage(0, 'api').reduce((sum, group) => sum + (group.saved_usd ?? 0), 0);
-    const [before, savedBefore] = [await scrape(), ledgerSaved()];
+    const ledgerSaved = async () => (await gw.gateway.runtime.ledger.usage(0, 'api')).reduce((sum, group) => sum + (group.saved_usd ?? 0), 0);
+    const [before, savedBefore] = [await scrape(), await ledgerSaved()];
     // Two turns: a shell listing, no JSON, so the saving is the cache's alone.
     const stream = await gw.client.chat.completions.create({ model: 'claude-sonnet-4-5', messages: agentConversation(2).at(-1)!, tools: [bash], max_tokens: 64, stream: true });
     for await (const _chunk of stream);
@@ -153,7 +153,7 @@ describe('prompt-cache savings, routed to a billing fake Anthropic from OpenAI-f
     const saved = (promptTokens(bill) * 3) / 1e6 - inputCostUsd(bill);
     expect(cacheMarks(fake.received.at(-1)!.body).length).toBeGreaterThan(0);
     expect(net(await scrape()) - net(before)).toBeCloseTo(saved, 9);
-    expect(ledgerSaved() - savedBefore).toBeCloseTo(saved, 9);
+    expect((await ledgerSaved()) - savedBefore).toBeCloseTo(saved, 9);
   });
 
   it('gives a single short request no breakpoint', async () => {

@@ -61,10 +61,10 @@ describe('SDK mode: the Messages and Responses doors without the HTTP hop', () =
   });
 
   it('throws a GatewayError for a request its door cannot decode, and records it', async () => {
-    const recorded = () => sdk.runtime.ledger.usage(0, 'api').find((group) => group.group === 'messages')?.requests ?? 0;
-    const before = recorded();
+    const recorded = async () => (await sdk.runtime.ledger.usage(0, 'api')).find((group) => group.group === 'messages')?.requests ?? 0;
+    const before = await recorded();
     const error = await sdk.messages.create({ model: 'anthropic-text', messages: [{ role: 'user', content: 'Hi' }] }).catch((thrown: unknown) => thrown);
     expect(GatewayError.is(error) && error.status).toBe(400);
-    expect(recorded()).toBe(before + 1);
+    expect(await recorded()).toBe(before + 1);
   });
 });

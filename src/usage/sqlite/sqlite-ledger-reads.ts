@@ -1,79 +1,7 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import { latencyBinScale } from './latency-histogram.js';
-
-/** Which requests a read covers: a time range (Unix ms, `until` excluded) and exact matches. */
-export interface RequestFilter {
-  since: number;
-  until?: number;
-  provider?: string;
-  model?: string;
-  /** A virtual key's name or a key's id. */
-  key?: string;
-  /** Exactly this key id: what a virtual key reading its own usage is held to. */
-  keyId?: string;
-  /** Inclusive: `200` is 200–200, `4xx` is 400–499. */
-  status?: { min: number; max: number };
-  cache?: string;
-  api?: string;
-}
-
-/** One request as the admin API shows it (the ledger holds no prompt text). */
-export interface RequestListRow {
-  id: number;
-  /** Unix ms. */
-  time: number;
-  request_id: string;
-  api: string | null;
-  /** The virtual key's name, else the key's id. */
-  key: string;
-  user: string | null;
-  provider: string | null;
-  model: string;
-  status: number;
-  cache: string | null;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cached_tokens: number;
-  cache_write_tokens: number;
-  cost_usd: number | null;
-  saved_usd: number | null;
-  saved_tokens: number;
-  latency_ms: number;
-}
-
-export type SeriesGrouping = 'none' | 'provider' | 'model' | 'key';
-
-/** One hour of one group's requests. */
-export interface HourlyTotals {
-  /** Hours since 1970 (UTC). */
-  hour: number;
-  group: string | null;
-  requests: number;
-  errors: number;
-  cost_usd: number;
-  saved_usd: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cached_tokens: number;
-  cache_hits: number;
-}
-
-/** How many requests of one hour and group took a latency in one histogram bin (see latency-histogram.ts). */
-export interface HourlyLatencyBin {
-  hour: number;
-  group: string | null;
-  bin: number;
-  requests: number;
-}
-
-/** Today's known spend of one key, from the ledger. */
-export interface KeySpend {
-  keyId: string;
-  keyName: string | null;
-  spent: number;
-}
-
-const hourMs = 3_600_000;
+import { latencyBinScale } from '../latency-histogram.js';
+import type { HourlyLatencyBin, HourlyTotals, KeySpend, LedgerReads, RequestFilter, RequestListRow, SeriesGrouping } from '../ledger-reads.js';
+import { hourMs } from './sqlite-schema.js';
 
 const seriesGroups: Record<SeriesGrouping, string> = {
   none: 'NULL',
@@ -101,13 +29,13 @@ const rowColumns = `id, time, request_id, api, COALESCE(key_name, key_id) AS key
   prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, cost_usd, saved_usd, saved_tokens, latency_ms`;
 
 /**
- * The dashboard's reads of the ledger. better-sqlite3 runs them on the event
- * loop, so each is bounded: a time range on the time index, and a LIMIT or a
+ * The dashboard's reads of the SQLite ledger. better-sqlite3 runs them on the
+ * event loop (they are async only to share PostgreSQL's interface), so each is bounded: a time range on the time index, and a LIMIT or a
  * GROUP BY whose output is hours × groups. Statements are prepared once per
  * shape; the shapes are the combinations of the fixed conditions above, so
  * the cache of them stays small.
  */
-export class LedgerQueries {
+export class SqliteLedgerReads implements LedgerReads {
   private readonly statements = new Map<string, Statement>();
 
   constructor(private readonly db: SqliteDatabase) {}
@@ -118,7 +46,7 @@ export class LedgerQueries {
    * first id of the time range bounds that walk, so a filter that matches
    * nothing reads the range, not the whole ledger.
    */
-  requests(filter: RequestFilter, limit: number, before?: number): RequestListRow[] {
+  async requests(filter: RequestFilter, limit: number, before?: number): Promise<RequestListRow[]> {
     const floor = this.firstIdSince(filter.since);
     if (floor === undefined) return [];
     const where = whereOf(filter, before, floor);
@@ -126,7 +54,7 @@ export class LedgerQueries {
   }
 
   /** Whether more than `count` requests match below `before`: reads the ids of the first `count` + 1 only. */
-  hasMoreThan(filter: RequestFilter, count: number, before?: number): boolean {
+  async hasMoreThan(filter: RequestFilter, count: number, before?: number): Promise<boolean> {
     const floor = this.firstIdSince(filter.since);
     if (floor === undefined) return false;
     const where = whereOf(filter, before, floor);
@@ -139,12 +67,12 @@ export class LedgerQueries {
   }
 
   /** The id above every row written so far: a listing paged below it ignores rows written while it is read. */
-  nextId(): number {
+  async nextId(): Promise<number> {
     return ((this.statement('SELECT max(id) AS id FROM requests').get() as { id: number | null }).id ?? 0) + 1;
   }
 
   /** Totals per UTC hour and group, oldest hour first. Costs and savings sum the rows that know them (0 when none does). */
-  hourlyTotals(filter: RequestFilter, groupBy: SeriesGrouping): HourlyTotals[] {
+  async hourlyTotals(filter: RequestFilter, groupBy: SeriesGrouping): Promise<HourlyTotals[]> {
     const where = whereOf(filter);
     return this.statement(
       `SELECT time / ${hourMs} AS hour, ${seriesGroups[groupBy]} AS "group", count(*) AS requests, sum(status >= 400) AS errors,
@@ -155,7 +83,7 @@ export class LedgerQueries {
   }
 
   /** Latency histograms per UTC hour and group: counts per logarithmic bin, so that no row's latency is read into JavaScript. */
-  hourlyLatencyBins(filter: RequestFilter, groupBy: SeriesGrouping): HourlyLatencyBin[] {
+  async hourlyLatencyBins(filter: RequestFilter, groupBy: SeriesGrouping): Promise<HourlyLatencyBin[]> {
     const where = whereOf(filter);
     return this.statement(
       `SELECT time / ${hourMs} AS hour, ${seriesGroups[groupBy]} AS "group", CAST(ln(max(latency_ms, 1)) * ? AS INTEGER) AS bin, count(*) AS requests
@@ -164,7 +92,7 @@ export class LedgerQueries {
   }
 
   /** Known spend since `since` per key, the largest first, at most `limit` keys. */
-  spendByKey(since: number, limit: number): KeySpend[] {
+  async spendByKey(since: number, limit: number): Promise<KeySpend[]> {
     return this.statement(
       `SELECT key_id AS keyId, max(key_name) AS keyName, total(cost_usd) AS spent FROM requests WHERE time >= ? GROUP BY key_id ORDER BY spent DESC, key_id LIMIT ?`,
     ).all(since, limit) as KeySpend[];
