@@ -30,6 +30,9 @@ export function embeddedDefaults(env: NodeJS.ProcessEnv): ConfigInput {
     },
     providers,
     routing: { primary: 'ollama', strategies },
-    usage: { db_path: env.TOKENPAK_USAGE_DB || './tokenpak-usage.db' },
+    usage: {
+      db_path: env.TOKENPAK_USAGE_DB || './tokenpak-usage.db',
+      ...(env.TOKENPAK_POSTGRES_URL ? { backend: 'postgres', postgres_url: env.TOKENPAK_POSTGRES_URL } : {}),
+    },
   };
 }

@@ -96,10 +96,24 @@ const pricingSchema = z
   })
   .catchall(modelRatesSchema);
 
-const usageSchema = z.strictObject({
-  /** The SQLite file of the usage ledger, relative to the config file; ":memory:" keeps it in memory (tests). */
-  db_path: z.string().min(1).default('./tokenpak-usage.db'),
-});
+const usageSchema = z
+  .strictObject({
+    /** `sqlite`: the ledger in `db_path`, one per replica. `postgres`: one ledger shared by every replica, at `postgres_url`. */
+    backend: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    /** The SQLite file of the usage ledger, relative to the config file (with `postgres`, the local spool); ":memory:" keeps it in memory (tests). */
+    db_path: z.string().min(1).default('./tokenpak-usage.db'),
+    postgres_url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    /** Connections to PostgreSQL: writes use all but one, which is kept for reads. */
+    pool_size: z.number().int().min(2).max(100).default(10),
+    /** Days raw rows are kept; the hourly rollups are kept for good. At least 31: budgets resume from this month's rows. */
+    retention_days: z.number().int().min(31).default(90),
+    /** With `postgres`: the most rows the local spool holds while PostgreSQL cannot be reached. */
+    spool_max_rows: positiveInt.default(1_000_000),
+  })
+  .refine((usage) => usage.backend !== 'postgres' || usage.postgres_url !== undefined, {
+    message: 'usage.backend: postgres needs usage.postgres_url (postgres://user:password@host:5432/database)',
+    path: ['postgres_url'],
+  });
 
 const costControlSchema = z.strictObject({
   daily_limit_usd: z.number().positive().optional(),

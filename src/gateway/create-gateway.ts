@@ -14,7 +14,8 @@ import { SavingsPolicy } from '../savings/savings-policy.js';
 import { Budgets } from '../limits/budgets.js';
 import { VirtualKeys } from '../limits/virtual-keys.js';
 import { RateLimits } from '../limits/rate-limits.js';
-import { UsageLedger } from '../usage/ledger.js';
+import { LedgerUnavailableError, type UsageLedger } from '../usage/ledger.js';
+import { openLedger } from '../usage/open-ledger.js';
 import { Pricing } from '../usage/pricing.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../core/types.js';
 import { createContext, type Operation, type RequestContext } from './context.js';
@@ -352,14 +353,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const health = new ProviderHealth(config.providers, Date.now, providerStates && { onOpened: (provider, until) => void providerStates.publish({ kind: 'opened', provider, until }) });
   await providerStates?.subscribe((event) => health.applyRemote(event));
   const pricing = await Pricing.load(config.pricing, loaded.baseDir, logger, { refresh: !sideEffectFree });
-  const ledger = UsageLedger.open(ledgerPath, (error) =>
-    logger.warn({ err: error }, 'the usage ledger checkpoints on the request path from now on: its checkpoint thread stopped'),
-  );
+  // A check of the config connects to no database.
+  const ledger = await openLedger(sideEffectFree ? { ...config.usage, backend: 'sqlite' } : config.usage, { logger, sqlitePath: ledgerPath, prune: !sideEffectFree });
   const keys = await VirtualKeys.open(state.keys, config.keys, {
     onSyncFailed: (error) => logger.warn({ cause: withoutMessage(error) }, "shared state: proxy.yaml's keys could not be written to it; they work from memory meanwhile"),
   });
   const budgets = new Budgets(config.cost_control, state.budgets);
-  await seedBudgets(budgets, ledger);
+  await seedBudgets(budgets, ledger, config, logger);
   const clientKeyedProviders = new Set(Object.entries(config.providers).filter(([, provider]) => provider.forward_client_key && !provider.api_key).map(([name]) => name));
   const rateLimits = new RateLimits(config.rate_limits, state.limits, { clientKeyedProviders });
   const cache = state.cache;
@@ -370,7 +370,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const responseStore = new ResponseStore({ maxEntries: store.max_entries, maxBytes: store.max_bytes, ttlMs: store.ttl_seconds * 1000 });
   if (config.metrics.enabled) {
     const providerTypes = new Map([...adapters.values()].map((adapter) => [adapter.name, adapter.options.type]));
-    metrics = new GatewayMetrics({ config: config.metrics, providers: providerTypes, health, budgets, state });
+    metrics = new GatewayMetrics({ config: config.metrics, providers: providerTypes, health, budgets, state, ledger });
   }
   const webhooks = sideEffectFree ? [] : config.webhooks.map((webhook) => new WebhookSender(webhook, { logger, onDropped: (count) => metrics?.webhookRecordsDropped(count) }));
   const telemetry = await telemetryFor(config, logger, metrics, webhooks, sideEffectFree);
@@ -411,9 +411,26 @@ function loggingFor(logging: GatewayRuntime['config']['logging'], baseDir: strin
   return { ...logging, file: sideEffectFree ? undefined : path.resolve(baseDir, logging.file) };
 }
 
-/** Today's spend, and this month's of virtual keys (their ids start `key_`), from the ledger: a restart forgets nothing spent. */
-async function seedBudgets(budgets: Budgets, ledger: UsageLedger): Promise<void> {
-  const month = ledger.spendSince(Budgets.monthStart());
+/**
+ * Today's spend, and this month's of virtual keys (their ids start `key_`), from the ledger: a restart forgets nothing spent.
+ * A PostgreSQL ledger that cannot be read at start-up stops a gateway whose budgets live in its own memory (it would start
+ * from zero spend); with Redis state the budgets are already held there, so the gateway starts and says so.
+ */
+async function seedBudgets(budgets: Budgets, ledger: UsageLedger, config: GatewayRuntime['config'], logger: Logger): Promise<void> {
+  let month, today;
+  try {
+    month = await ledger.spendSince(Budgets.monthStart());
+    today = await ledger.spendSince(Budgets.todayStart());
+  } catch (error) {
+    if (!(error instanceof LedgerUnavailableError)) throw error;
+    const budgetsInMemory = config.state.backend === 'memory' && (budgets.enabled || config.keys.some((key) => key.budget !== undefined));
+    if (budgetsInMemory) {
+      await ledger.close();
+      throw new Error(`${error.message}: budgets are on and held in this process (state.backend: memory), and cannot resume today's spend without it; start once PostgreSQL answers, or use state.backend: redis`);
+    }
+    logger.warn('the usage ledger cannot be read at start-up: budgets resume from what the shared state holds');
+    return;
+  }
   const virtualKeyIds = [...month.byKey.keys()].filter((keyId) => keyId.startsWith('key_'));
-  await budgets.seed(ledger.spendSince(Budgets.todayStart()), month, virtualKeyIds);
+  await budgets.seed(today, month, virtualKeyIds);
 }

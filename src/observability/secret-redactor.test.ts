@@ -22,4 +22,9 @@ describe('SecretRedactor', () => {
     const config = validateConfig({ providers: {}, state: { backend: 'redis', redis_url: 'redis://127.0.0.1:6379/0?password=hunter2-query' } }, { builtinTypes, env: {} });
     expect(new SecretRedactor(config).clean('AUTH hunter2-query', undefined)).toBe('AUTH [redacted]');
   });
+
+  it('replaces the PostgreSQL ledger password', () => {
+    const config = validateConfig({ providers: {}, usage: { backend: 'postgres', postgres_url: 'postgres://tokenpak:pg-s3cret%21@db:5432/ledger' } }, { builtinTypes, env: {} });
+    expect(new SecretRedactor(config).clean('password authentication failed: pg-s3cret!', undefined)).toBe('password authentication failed: [redacted]');
+  });
 });

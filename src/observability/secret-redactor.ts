@@ -9,7 +9,7 @@ const credentialHeader = /authorization|key|token|secret|password/i;
 
 /**
  * Replaces every secret the gateway knows (provider keys and credential
- * headers, the admin key, proxy.yaml's virtual keys, the Redis password) and the client's own key with `[redacted]` in text
+ * headers, the admin key, proxy.yaml's virtual keys, the Redis and PostgreSQL passwords) and the client's own key with `[redacted]` in text
  * that came from an upstream: error messages may echo a request's headers or
  * body, and they reach clients, logs and mid-stream error events.
  */
@@ -20,8 +20,10 @@ export class SecretRedactor {
     const found = new Set<string>();
     if (config.admin.api_key) found.add(config.admin.api_key);
     for (const key of config.keys) if (key.key) found.add(key.key);
-    const redisPassword = passwordOf(config.state.redis_url);
-    if (redisPassword) found.add(redisPassword);
+    for (const url of [config.state.redis_url, config.usage.postgres_url]) {
+      const password = url === undefined ? undefined : passwordOf(url);
+      if (password) found.add(password);
+    }
     for (const provider of Object.values(config.providers)) {
       if (provider.api_key) found.add(provider.api_key);
       for (const [name, value] of Object.entries(provider.headers ?? {})) if (credentialHeader.test(name)) found.add(value);

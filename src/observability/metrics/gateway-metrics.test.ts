@@ -52,6 +52,7 @@ interface Fakes {
   budget?: ReturnType<DailyBudgetView['daily']>;
   maxModels?: number;
   state?: StateHealth;
+  spooledRows?: number;
 }
 
 function gatewayMetrics(fakes: Fakes = {}) {
@@ -70,6 +71,7 @@ function gatewayMetrics(fakes: Fakes = {}) {
     health,
     budgets: { daily: () => budget },
     state: { health: () => fakes.state ?? { backend: 'memory', reachable: true, replicas: 1 } },
+    ledger: { health: () => ({ backend: 'postgres', spooledRows: fakes.spooledRows ?? 0 }) },
   });
   return { metrics, states };
 }
@@ -334,6 +336,11 @@ describe('GatewayMetrics', () => {
     const { metrics } = gatewayMetrics({ state: { backend: 'redis', reachable: false, replicas: 3 } });
     const families = parsePrometheusTextFormat(await metrics.render());
     expect([value(families, 'tokenpak_state_backend_up'), value(families, 'tokenpak_state_replicas')]).toEqual([0, 3]);
+  });
+
+  it('says how many ledger rows wait in the local spool for PostgreSQL', async () => {
+    const { metrics } = gatewayMetrics({ spooledRows: 42 });
+    expect(value(parsePrometheusTextFormat(await metrics.render()), 'tokenpak_ledger_spooled_rows')).toBe(42);
   });
 
   it('never throws on a record with a number that is not finite', () => {

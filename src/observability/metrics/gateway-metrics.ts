@@ -4,6 +4,7 @@ import type { RecordContent, RequestObserver, RequestRecord } from '../request-r
 import { BoundedLabelSet, overflowLabel } from './bounded-label-set.js';
 import { processMetricsRegistry } from './process-metrics.js';
 import type { StateHealth } from '../../state/state-backend.js';
+import type { LedgerHealth } from '../../usage/ledger.js';
 import { clusterMetrics, shareRegistriesWithPrimary } from './cluster-metrics.js';
 
 /** What routing says of a provider: `up` (breaker closed or forced up), `down` (forced down), or the breaker's `open` / `half_open`. */
@@ -25,6 +26,8 @@ export interface GatewayMetricsOptions {
   budgets: DailyBudgetView;
   /** Whether the shared state (Redis) can be reached, and the replicas sharing it. */
   state: { health(): StateHealth };
+  /** Rows waiting in the local spool for the PostgreSQL ledger. */
+  ledger: { health(): LedgerHealth };
 }
 
 const circuitStates = ['closed', 'open', 'half_open', 'forced_up', 'forced_down'] as const;
@@ -274,7 +277,7 @@ export class GatewayMetrics implements RequestObserver {
 
   /** Provider health and the daily budget, read when Prometheus scrapes rather than on every request. */
   private registerScrapeTimeGauges(registers: Registry[]): void {
-    const { providers, health, budgets, state } = this.options;
+    const { providers, health, budgets, state, ledger } = this.options;
     // With workers, a scrape sums every worker's gauges unless told otherwise: a provider is up when every worker finds it so.
     const providerUp: Gauge<'provider'> = new Gauge({
       name: 'tokenpak_provider_up',
@@ -336,6 +339,16 @@ export class GatewayMetrics implements RequestObserver {
       aggregator: 'max',
       collect() {
         replicas.set(state.health().replicas);
+      },
+    });
+    const spooledRows: Gauge = new Gauge({
+      name: 'tokenpak_ledger_spooled_rows',
+      help: 'Usage-ledger rows acknowledged to clients and waiting in the local spool (usage.db_path) until PostgreSQL can be reached; always 0 with the SQLite ledger.',
+      registers,
+      // Workers share one spool file: each sees all of it.
+      aggregator: 'max',
+      collect() {
+        spooledRows.set(ledger.health().spooledRows);
       },
     });
   }

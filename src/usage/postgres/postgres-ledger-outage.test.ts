@@ -1,0 +1,144 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startPostgres, type TestPostgres } from '../../../bench/lib/postgres-server.mjs';
+import { capturingLogger, ledgerRow } from '../../../test/support/postgres-ledger-support.js';
+import { LedgerUnavailableError } from '../ledger.js';
+import { LedgerSpoolFullError } from './ledger-spool.js';
+import { PostgresLedger } from './postgres-ledger.js';
+
+const password = 'pw-never-logged-7f3a';
+
+let server: TestPostgres;
+let dir: string;
+let url: string;
+const opened: PostgresLedger[] = [];
+
+beforeAll(async () => {
+  server = await startPostgres();
+});
+afterAll(async () => {
+  await server?.destroy();
+});
+beforeEach(async () => {
+  await server.start();
+  // Trust authentication ignores the password; the ledger must still keep it out of every line and message.
+  url = (await server.createDatabase()).replace('tokenpak@', `tokenpak:${password}@`);
+  dir = await mkdtemp(path.join(tmpdir(), 'tokenpak-pg-outage-'));
+});
+afterEach(async () => {
+  await server.start();
+  for (const ledger of opened.splice(0)) await ledger.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function openLedger(options: { url?: string; spoolMaxRows?: number } = {}) {
+  const { logger, lines } = capturingLogger();
+  const ledger = await PostgresLedger.open({
+    url: options.url ?? url,
+    poolSize: 4,
+    spoolPath: path.join(dir, 'spool.db'),
+    spoolMaxRows: options.spoolMaxRows ?? 10_000,
+    logger,
+  });
+  opened.push(ledger);
+  return { ledger, lines };
+}
+
+async function counts(): Promise<{ rows: number; distinct_requests: number; rolled_up: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      'SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS distinct_requests, (SELECT COALESCE(sum(requests), 0)::int FROM usage_hourly) AS rolled_up FROM requests',
+    );
+    return rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
+function closedPortUrl(): Promise<string> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(`postgres://tokenpak:${password}@127.0.0.1:${port}/ledger`));
+    });
+  });
+}
+
+describe('PostgresLedger while PostgreSQL is away', () => {
+  it('spools rows while PostgreSQL is stopped and replays each exactly once when it returns', async () => {
+    const { ledger, lines } = await openLedger();
+    const before = Array.from({ length: 100 }, (_, i) => ledger.record(ledgerRow({ requestId: `before-${i}` })));
+    await Promise.all(before);
+    const during = Array.from({ length: 200 }, (_, i) => ledger.record(ledgerRow({ requestId: `during-${i}` })));
+    await server.stop();
+    const after = Array.from({ length: 200 }, (_, i) => ledger.record(ledgerRow({ requestId: `after-${i}` })));
+
+    await Promise.all([...during, ...after]);
+    expect(ledger.health().spooledRows).toBeGreaterThan(0);
+    const unavailable = await ledger.usage(0, 'model').catch((error: unknown) => error);
+    expect(unavailable).toBeInstanceOf(LedgerUnavailableError);
+
+    await server.start();
+    await expect.poll(() => ledger.health().spooledRows, { timeout: 30_000 }).toBe(0);
+
+    expect(await counts()).toEqual({ rows: 500, distinct_requests: 500, rolled_up: 500 });
+    expect(lines.filter((line) => line.includes('PostgreSQL unreachable: ledger rows go to the local spool'))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes('the local spool has been replayed'))).toHaveLength(1);
+    expect([...lines, (unavailable as Error).message].filter((text) => text.includes(password))).toEqual([]);
+  });
+
+  it('opens while PostgreSQL is down, then migrates and replays when it comes up', async () => {
+    await server.stop();
+    const { ledger, lines } = await openLedger();
+
+    await Promise.all(Array.from({ length: 20 }, (_, i) => ledger.record(ledgerRow({ requestId: `req-${i}` }))));
+    expect(ledger.health()).toEqual({ backend: 'postgres', spooledRows: 20 });
+    await expect(ledger.queries.nextId()).rejects.toBeInstanceOf(LedgerUnavailableError);
+
+    await server.start();
+    await expect.poll(() => ledger.health().spooledRows, { timeout: 30_000 }).toBe(0);
+
+    expect((await ledger.usage(0, 'model')).map((group) => group.requests)).toEqual([20]);
+    await ledger.record(ledgerRow({ requestId: 'direct' }));
+    expect(await counts()).toEqual({ rows: 21, distinct_requests: 21, rolled_up: 21 });
+    expect(lines.join('\n')).not.toContain(password);
+  });
+
+  it('refuses rows beyond spool_max_rows and keeps the rest', async () => {
+    const { ledger } = await openLedger({ url: await closedPortUrl(), spoolMaxRows: 5 });
+
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => ledger.record(ledgerRow({ requestId: `req-${i}` }))));
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([...Array(5).fill('fulfilled'), ...Array(3).fill('rejected')]);
+    expect((outcomes[7] as PromiseRejectedResult).reason).toBeInstanceOf(LedgerSpoolFullError);
+    expect(ledger.health().spooledRows).toBe(5);
+  });
+
+  it('keeps spooled rows across a restart of the gateway', async () => {
+    const unreachable = await closedPortUrl();
+    const first = await openLedger({ url: unreachable });
+    await Promise.all(Array.from({ length: 7 }, (_, i) => first.ledger.record(ledgerRow({ requestId: `req-${i}` }))));
+    await first.ledger.close();
+
+    const { ledger } = await openLedger();
+    await expect.poll(() => ledger.health().spooledRows, { timeout: 30_000 }).toBe(0);
+
+    expect(await counts()).toEqual({ rows: 7, distinct_requests: 7, rolled_up: 7 });
+  });
+
+  it('names the server, never the password, when PostgreSQL refuses to open the ledger', async () => {
+    const missing = url.replace(/\/[^/]+$/, '/no_such_database');
+
+    const failure = await openLedger({ url: missing }).catch((error: unknown) => error as Error);
+
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/^the usage ledger could not open PostgreSQL at 127\.0\.0\.1:\d+\/no_such_database: 3D000 /);
+    expect((failure as Error).message).not.toContain(password);
+  });
+});
