@@ -92,6 +92,14 @@ describe('tokenpak pricing', () => {
   });
 });
 
+describe('tokenpak usage', () => {
+  it('names an unknown subcommand and exits 1, rather than print a report', async () => {
+    const { code, stderr } = await run(['usage', 'migrat']).exited;
+    expect(code).toBe(1);
+    expect(stderr).toContain('Unknown usage command "migrat"');
+  });
+});
+
 describe('tokenpak serve', () => {
   it('refuses to start on a broken config, printing each problem, and exits 1', async () => {
     const { code, stderr } = await run(['serve', '--config', 'broken-proxy.yaml', '--port', '0']).exited;
