@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type pg from 'pg';
-import { normalizeLedgerRow, type LedgerRow } from './normalize-ledger-row.js';
+import { normalizeLedgerRow, withoutNul, type LedgerRow } from './normalize-ledger-row.js';
 import { migratePostgresLedger } from './postgres/migrations.js';
 import { withClient } from './postgres/with-client.js';
 import { migrateSqliteLedger } from './sqlite/sqlite-schema.js';
@@ -13,7 +13,7 @@ export type LedgerImport =
 /** Rows per statement: big enough to amortise a round trip, small enough to keep each statement's arrays modest. */
 const batchSize = 1000;
 
-const sourceRows = `SELECT id, row_id, time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens,
+const sourceRows = `SELECT id, time, request_id, key_id, user, provider, model, prompt_tokens, completion_tokens, cached_tokens,
   cache_write_tokens, cost_usd, saved_usd, saved_tokens, latency_ms, status, cache, api, key_name
   FROM requests WHERE id > ? ORDER BY id LIMIT ?`;
 
@@ -37,7 +37,6 @@ const upsertRollups = `INSERT INTO usage_hourly (${rollupKey}, ${rollupCounters.
 
 interface SourceRow {
   id: number;
-  row_id: string | null;
   time: number;
   request_id: string;
   key_id: string;
@@ -119,7 +118,7 @@ async function copyRows(page: Statement, client: pg.PoolClient): Promise<number>
  * The batch as one array per column, in the INSERT's order. Rows pass through
  * normalizeLedgerRow, as the gateway's own writes do: a ledger written before
  * it stripped NUL or bounded counts could hold values PostgreSQL refuses.
- * Rows written before rows had ids get one now.
+ * Each row gets its id here: the gateway's PostgreSQL writes are made idempotent by it; SQLite rows have none.
  */
 function rowColumns(batch: readonly SourceRow[]): unknown[][] {
   const columns: unknown[][] = Array.from({ length: 19 }, () => new Array<unknown>(batch.length));
@@ -131,7 +130,7 @@ function rowColumns(batch: readonly SourceRow[]): unknown[][] {
       cache: source.cache, api: source.api, keyName: source.key_name,
     });
     const values = [
-      source.row_id ?? randomUUID(), row.time, row.requestId, row.keyId, row.user, row.provider, row.model, row.promptTokens, row.completionTokens, row.cachedTokens,
+      randomUUID(), row.time, row.requestId, row.keyId, row.user, row.provider, row.model, row.promptTokens, row.completionTokens, row.cachedTokens,
       row.cacheWriteTokens, row.costUsd, row.savedUsd, row.savedTokens, row.latencyMs, row.status, row.cache, row.api, row.keyName,
     ];
     values.forEach((value, column) => ((columns[column] as unknown[])[index] = value));
@@ -150,8 +149,6 @@ async function copyRollups(first: Statement, next: Statement, client: pg.PoolCli
   }
   return copied;
 }
-
-const nul = /\u0000/g;
 
 /**
  * The batch as one array per column. Keys lose NUL as raw rows do (a rollup
@@ -184,8 +181,4 @@ const floatCounters = new Set<string>(['cost_usd', 'saved_usd']);
 /** A sum as a bigint column takes it: rows written before counts were bounded can add up past what SQLite holds as an integer. */
 function boundedCount(count: number): number {
   return Math.min(count, Number.MAX_SAFE_INTEGER);
-}
-
-function withoutNul(text: string): string {
-  return text.includes('\u0000') ? text.replace(nul, '') : text;
 }

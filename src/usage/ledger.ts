@@ -3,6 +3,9 @@ import type { LedgerRow } from './normalize-ledger-row.js';
 
 export type { LedgerRow };
 
+/** The rollups' step: hours since 1970 are `floor(time / hourMs)`. */
+export const hourMs = 3_600_000;
+
 /** Spend the ledger holds for a period: in total, per key, and per user of each key. */
 export interface LedgerSpend {
   total: number;

@@ -36,12 +36,19 @@ const cacheStatuses = new Set(['hit', 'miss', 'bypass']);
 const nul = /\u0000/g;
 
 /**
+ * 2^40 tokens, far beyond any request: a count an upstream inflates past it is
+ * held here, so that a bigint rollup summing millions of such rows cannot
+ * overflow and make its hour unrecordable.
+ */
+export const maxTokenCount = 2 ** 40;
+
+/**
  * The row as SQLite and PostgreSQL will take it. Its numbers come partly from upstream usage,
  * which a provider (or a custom adapter) may send as strings, NaN or not at all;
  * one such value would fail the transaction that holds the whole tick's rows.
  * A count the gateway cannot read is recorded as 0, a cost or saving it cannot
  * read as unknown (null), a model it cannot name as "unknown". Counts are held
- * to 2^53 (a bigint column refuses more), and NUL is taken out of text.
+ * to `maxTokenCount`, and NUL is taken out of text.
  */
 export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
   return {
@@ -69,11 +76,16 @@ export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
 
 function text(value: unknown): string | null {
   if (typeof value !== 'string' || value === '') return null;
-  return value.includes('\u0000') ? value.replace(nul, '') || null : value;
+  return withoutNul(value) || null;
+}
+
+/** The text without NUL characters, which PostgreSQL's text refuses. */
+export function withoutNul(value: string): string {
+  return value.includes('\u0000') ? value.replace(nul, '') : value;
 }
 
 function tokenCount(value: unknown): number {
-  return isNonNegativeNumber(value) ? Math.min(Math.round(value), Number.MAX_SAFE_INTEGER) : 0;
+  return isNonNegativeNumber(value) ? Math.min(Math.round(value), maxTokenCount) : 0;
 }
 
 function isNonNegativeNumber(value: unknown): value is number {

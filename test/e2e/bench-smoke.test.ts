@@ -15,5 +15,8 @@ describe('npm run bench -- --quick', () => {
     expect(code, output).toBe(0);
     for (const heading of ['## Latency at fixed rates', '## Time to first byte at 100 streams/s', '## Maximum throughput', '## 20 concurrent streams']) expect(output).toContain(heading);
     for (const target of ['direct', 'floor proxy', 'tokenpak', 'tokenpak (cache hits)', 'portkey']) expect(output).toContain(`| ${target} | 200 |`);
+    // PostgreSQL is installed wherever the tests run (.ci/run): the ledger comparison is there, with the database's own CPU.
+    expect(output).toContain('## Ledger backends');
+    expect(output).toMatch(/\| PostgreSQL \(local server\) \| \d+ \| \d+ \| \d+ \|/);
   }, 120_000);
 });

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,8 +9,8 @@ import type { FakeServer } from '../fakes/fake-server.js';
 import { failWith } from '../fakes/faults.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import { clientKey, postJson, startTestGateway, type TestGateway } from '../support/harness.js';
+import { runCli } from '../support/run-cli.js';
 
-const cli = path.resolve(import.meta.dirname, '../../dist/cli/main.js');
 const question = { model: 'gpt-4.1-nano', messages: [{ role: 'user', content: 'Say a single word.' }] };
 
 describe('the client key goes only to providers that ask for it', () => {
@@ -110,10 +108,3 @@ describe('${VAR} references in proxy.yaml', () => {
   });
 });
 
-async function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH } });
-  let stderr = '';
-  child.stderr.on('data', (data) => (stderr += data));
-  const [code] = await once(child, 'exit');
-  return { code: code as number | null, stderr };
-}

@@ -10,17 +10,10 @@ import { json, startFakeServer, type FakeServer } from '../fakes/fake-server.js'
 import { startOllamaFake } from '../fakes/ollama-fake.js';
 import { startOpenAIFake } from '../fakes/openai-fake.js';
 import { collectStream, postJson, startTestGateway, type TestGateway } from '../support/harness.js';
+import { runCli } from '../support/run-cli.js';
 
 const cli = path.resolve(import.meta.dirname, '../../dist/cli/main.js');
 const messages = [{ role: 'user' as const, content: 'Invent a new holiday and describe its traditions.' }];
-
-function runCli(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH } });
-  let output = '';
-  child.stdout.on('data', (data) => (output += data));
-  child.stderr.on('data', (data) => (output += data));
-  return once(child, 'exit').then(([code]) => ({ code: code as number | null, output }));
-}
 
 describe('the usage ledger', () => {
   let openai: FakeServer;

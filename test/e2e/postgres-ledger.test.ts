@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,8 +10,8 @@ import { startOpenAIFake } from '../fakes/openai-fake.js';
 import type { FakeServer } from '../fakes/fake-server.js';
 import { eventually, startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { samplesOf } from '../support/prometheus-samples.js';
+import { runCli } from '../support/run-cli.js';
 
-const cli = path.resolve(import.meta.dirname, '../../dist/cli/main.js');
 const adminKey = 'admin-key-for-postgres-ledger-tests';
 const replicaNames = ['a', 'b', 'c'] as const;
 
@@ -73,14 +72,6 @@ async function adminUsage(replica: GatewayProcess): Promise<Response> {
 async function spooledRows(replica: GatewayProcess): Promise<number> {
   const samples = samplesOf(await (await fetch(`${replica.url}/metrics`)).text());
   return samples.get('tokenpak_ledger_spooled_rows') ?? Number.NaN;
-}
-
-function runCli(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH } });
-  let output = '';
-  child.stdout.on('data', (data) => (output += data));
-  child.stderr.on('data', (data) => (output += data));
-  return once(child, 'exit').then(([code]) => ({ code: code as number | null, output }));
 }
 
 describe('three replicas sharing one PostgreSQL ledger', () => {

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,8 +12,8 @@ import type { LedgerRow, UsageGroup, UsageGrouping, UsageLedger } from '../../sr
 import { PostgresLedger } from '../../src/usage/postgres/postgres-ledger.js';
 import { migratePostgresLedger } from '../../src/usage/postgres/migrations.js';
 import { SqliteLedger } from '../../src/usage/sqlite/sqlite-ledger.js';
+import { runCli } from '../support/run-cli.js';
 
-const cli = path.resolve(import.meta.dirname, '../../dist/cli/main.js');
 /** Not on an hour boundary, so reports since it read raw rows for the first part hour and rollups after. */
 const start = Date.UTC(2025, 0, 6, 10, 17, 23);
 const hourMs = 3_600_000;
@@ -77,7 +75,7 @@ CREATE INDEX requests_by_time ON requests (time);`);
   db.close();
 }
 
-const rowColumns = `row_id, time, request_id, key_id, "user", provider, model, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
+const rowColumns = `time, request_id, key_id, "user", provider, model, prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens,
   cost_usd, saved_usd, saved_tokens, latency_ms, status, cache, api, key_name`;
 const rollupColumns = `hour, provider, model, key_id, key_name, requests, errors, cache_hits, prompt_tokens, completion_tokens, cached_tokens,
   cache_write_tokens, cost_usd, priced_requests, saved_usd, saved_requests, saved_tokens`;
@@ -94,15 +92,6 @@ function sqliteTable(file: string, sql: string): Array<Record<string, unknown>> 
   } finally {
     db.close();
   }
-}
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (data) => (stdout += data));
-  child.stderr.on('data', (data) => (stderr += data));
-  return once(child, 'exit').then(([code]) => ({ code: code as number | null, stdout, stderr }));
 }
 
 /** Sums, per group, with floats to 9 places: SQLite and PostgreSQL add in different orders. */
@@ -154,8 +143,9 @@ describe('tokenpak usage migrate --from sqlite --to postgres', () => {
     const { code, stdout } = await migrate(await configFor('rows', ledgerFile, databaseUrl));
     expect(code).toBe(0);
     expect(stdout).toContain(`Copied 2500 rows and `);
-    const inSqlite = sqliteTable(ledgerFile, `SELECT ${rowColumns.replace('"user"', 'user')} FROM requests ORDER BY row_id`);
-    expect(await query(databaseUrl, `SELECT ${rowColumns}, row_id::text AS row_id FROM requests ORDER BY row_id::text COLLATE "C"`)).toEqual(inSqlite);
+    const inSqlite = sqliteTable(ledgerFile, `SELECT ${rowColumns.replace('"user"', 'user')} FROM requests ORDER BY request_id`);
+    expect(await query(databaseUrl, `SELECT ${rowColumns} FROM requests ORDER BY request_id COLLATE "C"`)).toEqual(inSqlite);
+    expect(await query(databaseUrl, 'SELECT count(DISTINCT row_id) AS ids FROM requests')).toEqual([{ ids: 2500 }]);
   });
 
   it('carries the SQLite rollups over as they are', async () => {

@@ -20,15 +20,19 @@ export class LedgerSpoolFullError extends Error {
  * in a table of the local SQLite file (WAL, synchronous NORMAL: a committed
  * append survives the process being killed). Bounded by `maxRows`. Rows are
  * JSON, with the id that makes replaying them idempotent.
+ *
+ * The workers of one machine share the file: each appends and replays. So a
+ * seq is never given twice (AUTOINCREMENT: a worker removing the rows it
+ * replayed cannot remove a row appended since under a reused seq), and the
+ * size is read from the file, never kept in a process.
  */
 export class LedgerSpool {
-  private rows: number;
   private readonly insert: Statement;
   private readonly selectOldest: Statement;
   private readonly deleteOne: Statement;
-  private readonly countRows: Statement;
-  private readonly appendRows: (rows: readonly IdentifiedRow[]) => void;
-  private readonly removeRows: (seqs: readonly number[]) => number;
+  private readonly seqSpan: Statement;
+  private readonly appendRows: (rows: readonly IdentifiedRow[]) => number;
+  private readonly removeRows: (seqs: readonly number[]) => void;
 
   private constructor(
     private readonly db: SqliteDatabase,
@@ -36,19 +40,21 @@ export class LedgerSpool {
   ) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.exec('CREATE TABLE IF NOT EXISTS ledger_spool (seq INTEGER PRIMARY KEY, row TEXT NOT NULL)');
-    this.countRows = db.prepare('SELECT count(*) AS rows FROM ledger_spool');
-    this.rows = this.counted();
+    db.exec('CREATE TABLE IF NOT EXISTS ledger_spool (seq INTEGER PRIMARY KEY AUTOINCREMENT, row TEXT NOT NULL)');
+    // Two lookups at the ends of the primary key: cheap at any size. Rows are removed oldest first, so gaps are rare and the span is close.
+    this.seqSpan = db.prepare('SELECT coalesce(max(seq) - min(seq) + 1, 0) AS rows FROM ledger_spool');
     this.insert = db.prepare('INSERT INTO ledger_spool (row) VALUES (?)');
     this.selectOldest = db.prepare('SELECT seq, row FROM ledger_spool ORDER BY seq LIMIT ?');
     this.deleteOne = db.prepare('DELETE FROM ledger_spool WHERE seq = ?');
-    this.appendRows = db.transaction((rows: readonly IdentifiedRow[]) => {
-      for (const row of rows) this.insert.run(JSON.stringify(row));
+    const append = db.transaction((rows: readonly IdentifiedRow[]) => {
+      const room = Math.max(0, Math.min(rows.length, this.maxRows - this.size));
+      for (let i = 0; i < room; i++) this.insert.run(JSON.stringify(rows[i]));
+      return room;
     });
+    // IMMEDIATE: the write lock is taken before the size is read, so two workers appending at once cannot both see the same room.
+    this.appendRows = (rows) => append.immediate(rows);
     this.removeRows = db.transaction((seqs: readonly number[]) => {
-      let removed = 0;
-      for (const seq of seqs) removed += this.deleteOne.run(seq).changes;
-      return removed;
+      for (const seq of seqs) this.deleteOne.run(seq);
     });
   }
 
@@ -56,24 +62,16 @@ export class LedgerSpool {
     return new LedgerSpool(new Database(path), maxRows);
   }
 
-  /** Rows waiting for PostgreSQL, as this process last counted them (workers share the file: see `recount`). */
+  /** Rows waiting for PostgreSQL, every worker's (an upper bound: the span of their seqs); 0 once closed. */
   get size(): number {
-    return this.rows;
+    if (!this.db.open) return 0;
+    return (this.seqSpan.get() as { rows: number }).rows;
   }
 
-  /** Counts the rows again: the workers of one machine append to and replay the same spool. */
-  recount(): number {
-    this.rows = this.counted();
-    return this.rows;
-  }
-
-  /** Appends as many of `rows` as there is room for, in one transaction; how many it appended (the first ones). */
+  /** Appends as many of `rows` as the spool has room for, in one transaction; how many it appended (the first ones). */
   append(rows: readonly IdentifiedRow[]): number {
-    const accepted = rows.length <= this.maxRows - this.rows ? rows : rows.slice(0, Math.max(0, this.maxRows - this.rows));
-    if (accepted.length === 0) return 0;
-    this.appendRows(accepted);
-    this.rows += accepted.length;
-    return accepted.length;
+    if (rows.length === 0) return 0;
+    return this.appendRows(rows);
   }
 
   /** The `limit` oldest rows. */
@@ -83,15 +81,10 @@ export class LedgerSpool {
 
   /** Removes rows PostgreSQL now holds (or refused for good), in one transaction. */
   remove(seqs: readonly number[]): void {
-    if (seqs.length === 0) return;
-    this.rows = Math.max(0, this.rows - this.removeRows(seqs));
+    if (seqs.length > 0) this.removeRows(seqs);
   }
 
   close(): void {
     this.db.close();
-  }
-
-  private counted(): number {
-    return (this.countRows.get() as { rows: number }).rows;
   }
 }

@@ -3,11 +3,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startPostgres, type TestPostgres } from '../../../bench/lib/postgres-server.mjs';
-import { capturingLogger, ledgerRow } from '../../../test/support/postgres-ledger-support.js';
+import { capturingLogger, eventually, ledgerRow } from '../../../test/support/postgres-ledger-support.js';
 import { LedgerUnavailableError } from '../ledger.js';
-import { LedgerSpoolFullError } from './ledger-spool.js';
+import { LedgerSpool, LedgerSpoolFullError } from './ledger-spool.js';
 import { PostgresLedger } from './postgres-ledger.js';
 
 const password = 'pw-never-logged-7f3a';
@@ -30,6 +30,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'tokenpak-pg-outage-'));
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await server.start();
   for (const ledger of opened.splice(0)) await ledger.close();
   await rm(dir, { recursive: true, force: true });
@@ -46,6 +47,21 @@ async function openLedger(options: { url?: string; spoolMaxRows?: number } = {})
   });
   opened.push(ledger);
   return { ledger, lines };
+}
+
+async function sql(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The lines a pino logger wrote with this message. */
+function logged(lines: string[], message: string): Array<{ level: number; msg: string; reason?: string; rows?: number }> {
+  return lines.map((line) => JSON.parse(line)).filter((line) => line.msg === message);
 }
 
 async function counts(): Promise<{ rows: number; distinct_requests: number; rolled_up: number }> {
@@ -130,6 +146,59 @@ describe('PostgresLedger while PostgreSQL is away', () => {
     await expect.poll(() => ledger.health().spooledRows, { timeout: 30_000 }).toBe(0);
 
     expect(await counts()).toEqual({ rows: 7, distinct_requests: 7, rolled_up: 7 });
+  });
+
+  it('arms no replay once closed, even when a write fails while it closes, and says how many rows wait in the spool', async () => {
+    const { ledger, lines } = await openLedger();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    await server.stop();
+
+    const recorded = Array.from({ length: 10 }, (_, i) => ledger.record(ledgerRow({ requestId: `req-${i}` })));
+    await ledger.close();
+
+    await Promise.all(recorded);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(logged(lines, 'ledger rows wait in the local spool for PostgreSQL: the next start replays them')).toMatchObject([{ level: 30, rows: 10 }]);
+  });
+
+  it('stops replaying when closed instead of waiting for the whole spool', async () => {
+    const spoolPath = path.join(dir, 'spool.db');
+    const spool = LedgerSpool.open(spoolPath, 10_000);
+    spool.append(Array.from({ length: 3000 }, (_, i) => ({ ...ledgerRow({ requestId: `req-${i}` }), rowId: crypto.randomUUID() })));
+    spool.close();
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    await server.stop();
+    const { ledger, lines } = await openLedger();
+    await server.start();
+
+    vi.advanceTimersByTime(1000);
+    await ledger.close();
+
+    const [waiting] = logged(lines, 'ledger rows wait in the local spool for PostgreSQL: the next start replays them');
+    const left = LedgerSpool.open(spoolPath, 10_000);
+    const spooled = left.size;
+    left.close();
+    expect(spooled).toBeGreaterThan(0);
+    expect([waiting?.rows, (await counts()).rows + spooled, vi.getTimerCount()]).toEqual([spooled, 3000, 0]);
+  });
+
+  it('keeps rows PostgreSQL refuses for a reason an operator must fix, and warns once a minute while it lasts', async () => {
+    const { ledger, lines } = await openLedger();
+    await ledger.record(ledgerRow({ requestId: 'before' }));
+    await sql('ALTER TABLE requests RENAME TO requests_elsewhere');
+
+    await Promise.all(Array.from({ length: 5 }, (_, i) => ledger.record(ledgerRow({ requestId: `req-${i}` }))));
+    const replayFailures = () => [...logged(lines, 'the usage ledger could not replay its spool yet'), ...logged(lines, 'PostgreSQL refuses the spooled ledger rows: they stay in the local spool until it takes them')];
+    await eventually(() => replayFailures().length >= 3);
+
+    expect(replayFailures().length).toBeGreaterThanOrEqual(3);
+    expect(replayFailures().filter((line) => line.level === 40)).toEqual([
+      expect.objectContaining({ reason: '42P01 relation "requests" does not exist', msg: 'PostgreSQL refuses the spooled ledger rows: they stay in the local spool until it takes them' }),
+    ]);
+    expect(ledger.health().spooledRows).toBe(5);
+    await sql('ALTER TABLE requests_elsewhere RENAME TO requests');
+    await expect.poll(() => ledger.health().spooledRows, { timeout: 30_000 }).toBe(0);
+    expect(await counts()).toEqual({ rows: 6, distinct_requests: 6, rolled_up: 6 });
   });
 
   it('names the server, never the password, when PostgreSQL refuses to open the ledger', async () => {

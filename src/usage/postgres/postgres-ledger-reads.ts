@@ -1,6 +1,6 @@
 import { latencyBinScale } from '../latency-histogram.js';
 import type { HourlyLatencyBin, HourlyTotals, KeySpend, LedgerReads, RequestFilter, RequestListRow, SeriesGrouping } from '../ledger-reads.js';
-import { hourMs } from './write-rows.js';
+import { hourMs } from '../ledger.js';
 
 /** Runs one read statement; rejects with `LedgerUnavailableError` while PostgreSQL cannot be reached. */
 export type ReadRows = <T>(sql: string, values: unknown[]) => Promise<T[]>;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../../../bench/lib/postgres-server.mjs';
-import { capturingLogger, ledgerRow } from '../../../test/support/postgres-ledger-support.js';
+import { capturingLogger, eventually, ledgerRow } from '../../../test/support/postgres-ledger-support.js';
 import { latencyBin } from '../latency-histogram.js';
 import { LedgerRowSkippedError, type LedgerRow, type UsageGroup, type UsageGrouping } from '../ledger.js';
 import { LedgerSpool } from './ledger-spool.js';
@@ -225,6 +225,17 @@ describe('PostgresLedger', () => {
     expect(await sql('SELECT (SELECT count FROM statements) AS statements, (SELECT count(*)::int FROM requests) AS rows')).toEqual([{ statements: 5, rows: 5000 }]);
   });
 
+  it('gives each row a time-ordered id (UUID version 7), so the row_id index grows at its end', async () => {
+    const ledger = await openLedger();
+    for (let i = 0; i < 3; i++) await ledger.record(ledgerRow({ requestId: `req-${i}` }));
+
+    const ids = (await sql<{ row_id: string }>('SELECT row_id::text FROM requests ORDER BY id')).map((row) => row.row_id);
+
+    expect(ids.map((id) => id[14])).toEqual(['7', '7', '7']);
+    const milliseconds = ids.map((id) => id.slice(0, 13));
+    expect(milliseconds).toEqual([...milliseconds].sort());
+  });
+
   it('skips only the row PostgreSQL refuses, without quoting its values', async () => {
     const ledger = await openLedger();
     await sql(`CREATE FUNCTION refuse_poison() RETURNS trigger AS $$
@@ -262,11 +273,62 @@ describe('PostgresLedger', () => {
       spool.append(rows);
       spool.close();
       const replaying = await openLedger({ spoolPath });
-      expect(replaying.health().spooledRows).toBe(30);
-      await expect.poll(() => replaying.health().spooledRows, { timeout: 20_000 }).toBe(0);
+      expect(replaying.health().spooledRows).toBe(0);
     }
 
     expect(await sql('SELECT count(*)::int AS rows, (SELECT sum(requests)::int FROM usage_hourly) AS rolled_up FROM requests')).toEqual([{ rows: 30, rolled_up: 30 }]);
+  });
+
+  it('replays the rows an earlier run spooled before open resolves, so the spend budgets resume from includes them', async () => {
+    const spoolPath = path.join(dir, 'earlier-run.db');
+    const spool = LedgerSpool.open(spoolPath, 10_000);
+    spool.append(Array.from({ length: 2500 }, (_, i) => ({ ...ledgerRow({ requestId: `spooled-${i}`, costUsd: 0.25 }), rowId: crypto.randomUUID() })));
+    spool.close();
+
+    const ledger = await openLedger({ spoolPath });
+
+    expect([ledger.health().spooledRows, (await ledger.spendSince(0)).total]).toEqual([0, 625]);
+  });
+
+  it('sends the rest of a batch to the spool when PostgreSQL goes away while its rows are retried one by one', async () => {
+    const ledger = await openLedger();
+    // The poison row sends the batch row by row; the next row ends its own session, as a shutdown would.
+    await sql(`CREATE FUNCTION refuse_or_end_session() RETURNS trigger AS $$ BEGIN
+        IF NEW.request_id = 'poison' THEN RAISE EXCEPTION 'poisoned row'; END IF;
+        IF NEW.request_id = 'end-session' THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF;
+        RETURN NEW; END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER refuse_or_end_session BEFORE INSERT ON requests FOR EACH ROW EXECUTE FUNCTION refuse_or_end_session();`);
+    const requestIds = ['first', 'poison', 'end-session', ...Array.from({ length: 7 }, (_, i) => `later-${i}`)];
+
+    const outcomes = await Promise.allSettled(requestIds.map((requestId) => ledger.record(ledgerRow({ requestId }))));
+
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', ...Array(8).fill('fulfilled')]);
+    // The spool's first row ends every replay's session: what it holds stays put for the assertion.
+    expect([ledger.health().spooledRows, await sql('SELECT request_id FROM requests')]).toEqual([8, [{ request_id: 'first' }]]);
+  });
+
+  it('keeps writing and reading while a slow read holds the read connection', async () => {
+    const { logger, lines } = capturingLogger();
+    const ledger = await PostgresLedger.open({ url, poolSize: 2, spoolPath: path.join(dir, 'spool.db'), spoolMaxRows: 100, logger });
+    opened.push(ledger);
+    const blocker = new pg.Client({ connectionString: url });
+    await blocker.connect();
+    await blocker.query('BEGIN; LOCK TABLE requests IN ACCESS EXCLUSIVE MODE');
+
+    const waitingOnTheLock = async () => (await sql<{ waiting: number }>("SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))[0]?.waiting;
+    const reads = Array.from({ length: 3 }, () => ledger.spendSince(0));
+    await eventually(async () => (await waitingOnTheLock()) === 1);
+    // Longer than a connection may be waited for (2 s): a read queued behind a busy connection would fail by now.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // The write starts only now, so that its own wait stays far inside its 5 s statement timeout however slow this machine is.
+    const write = ledger.record(ledgerRow({ requestId: 'during-slow-read' }));
+    await eventually(async () => (await waitingOnTheLock()) === 2);
+    await blocker.query('COMMIT');
+    await blocker.end();
+
+    const outcomes = await Promise.allSettled([...reads, write]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(Array(4).fill('fulfilled'));
+    expect([ledger.health().spooledRows, lines.filter((line) => line.includes('local spool'))]).toEqual([0, []]);
   });
 
   it('prunes old raw rows and keeps their rollups', async () => {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { LedgerRowSkippedError, LedgerUnavailableError, type LedgerHealth, type LedgerRow, type LedgerSpend, type UsageGroup, type UsageGrouping, type UsageLedger } from '../ledger.js';
@@ -10,11 +9,12 @@ import { PostgresLedgerReads } from './postgres-ledger-reads.js';
 import { postgresLocation } from './postgres-location.js';
 import { spendFromPostgres, usageFromPostgres } from './postgres-usage-report.js';
 import { RetentionPruner } from './retention-pruner.js';
+import { timeOrderedRowId } from './row-id.js';
 import { writeRows, type IdentifiedRow } from './write-rows.js';
 
 export interface PostgresLedgerOptions {
   url: string;
-  /** pg.Pool's max: writes use all connections but one, which is kept for reads. */
+  /** Connections to PostgreSQL: all but one write, the last one reads (and the pruner opens one for its hourly run). */
   poolSize: number;
   /** Days raw rows are kept; without it nothing is pruned (a CLI report). */
   retentionDays?: number;
@@ -31,6 +31,13 @@ interface PendingRow {
 
 const maxRowsPerStatement = 1000;
 const replayEveryMs = 1000;
+const connectTimeoutMs = 2000;
+/** A write stalled longer goes to the spool; PostgreSQL cancels it too (statement_timeout), so it holds no locks. */
+const writeTimeoutMs = 5000;
+/** A dashboard's month on a large table may take seconds. */
+const readTimeoutMs = 30_000;
+/** While PostgreSQL refuses the spooled rows for a reason an operator must fix (a permission, a table), it is said this often. */
+const replayRefusalWarnEveryMs = 60_000;
 
 /**
  * The ledger in PostgreSQL, shared by every replica. Rows are written off the
@@ -40,12 +47,21 @@ const replayEveryMs = 1000;
  * cannot be reached, rows go to a local SQLite spool (committed there before
  * `record` resolves) and a replay loop moves them to PostgreSQL when it
  * returns; each row's id makes a replayed write harmless.
+ *
+ * Writes and reads have pools of their own, so neither waits for a
+ * connection the other holds: a write never finds every connection busy
+ * (it sends at most as many statements as its pool has connections), and
+ * reads take turns on theirs, so only a server that does not answer, never
+ * a queue, makes a write spool or a read fail.
  */
 export class PostgresLedger implements UsageLedger {
   readonly queries: PostgresLedgerReads;
   private readonly location: string;
   private readonly maxInFlight: number;
   private readonly pruner: RetentionPruner;
+  /** Settles when the reads (and the migration) before it have: the read pool's one connection is free. */
+  private readTurn: Promise<unknown> = Promise.resolve();
+  private replayRefusalWarnedAt: number | undefined;
   private spooling = false;
   private pending: PendingRow[] = [];
   private toSpool: PendingRow[] = [];
@@ -59,43 +75,51 @@ export class PostgresLedger implements UsageLedger {
   private closed = false;
 
   private constructor(
-    private readonly pool: pg.Pool,
+    private readonly writePool: pg.Pool,
+    private readonly readPool: pg.Pool,
     private readonly spool: LedgerSpool,
     private readonly logger: Logger,
     url: string,
-    poolSize: number,
   ) {
     this.location = postgresLocation(url);
-    this.maxInFlight = Math.max(1, poolSize - 1);
-    this.pruner = new RetentionPruner(pool, logger);
+    this.maxInFlight = writePool.options.max;
+    this.pruner = new RetentionPruner({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, statement_timeout: readTimeoutMs, query_timeout: readTimeoutMs }, logger);
     this.queries = new PostgresLedgerReads((sql, values) => this.read(sql, values));
-    // An idle connection PostgreSQL closes (a restart) must not crash the process; writes notice on their own.
-    pool.on('error', (error) => logger.debug({ postgres: this.location, reason: failureReason(error) }, 'the usage ledger lost an idle PostgreSQL connection'));
+    // An idle connection PostgreSQL closes (a restart) must not crash the process; writes and reads notice on their own.
+    for (const pool of [writePool, readPool]) {
+      pool.on('error', (error) => logger.debug({ postgres: this.location, reason: failureReason(error) }, 'the usage ledger lost an idle PostgreSQL connection'));
+    }
   }
 
   /**
    * Opens the ledger and migrates its schema. PostgreSQL being unreachable is
    * not an error: rows go to the spool and the schema is migrated when it
    * answers. Any other refusal (authentication, a missing database) is.
+   * Rows an earlier run spooled are replayed before it resolves when
+   * PostgreSQL answers: budgets resume from `spendSince` right after.
    */
   static async open(options: PostgresLedgerOptions): Promise<PostgresLedger> {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, connectionTimeoutMillis: 2000, query_timeout: 5000 });
+    const connection = { connectionString: options.url, connectionTimeoutMillis: connectTimeoutMs };
+    const writePool = new pg.Pool({ ...connection, max: Math.max(1, options.poolSize - 1), statement_timeout: writeTimeoutMs, query_timeout: writeTimeoutMs });
+    const readPool = new pg.Pool({ ...connection, max: 1, statement_timeout: readTimeoutMs, query_timeout: readTimeoutMs });
     const spool = LedgerSpool.open(options.spoolPath, options.spoolMaxRows);
-    const ledger = new PostgresLedger(pool, spool, options.logger, options.url, options.poolSize);
+    const ledger = new PostgresLedger(writePool, readPool, spool, options.logger, options.url);
+    let reachable = true;
     try {
       await ledger.migrate();
     } catch (error) {
       if (!isUnreachable(error)) {
-        await pool.end();
+        await Promise.all([writePool.end(), readPool.end()]);
         spool.close();
         throw new Error(`the usage ledger could not open PostgreSQL at ${ledger.location}: ${failureReason(error)}`);
       }
       ledger.startSpooling(error);
+      reachable = false;
     }
-    // Rows a previous run spooled (it was stopped or killed while PostgreSQL was away) go first.
+    // Rows an earlier run spooled (it was stopped or killed while PostgreSQL was away), or another worker's, go first.
     if (spool.size > 0) {
       ledger.startSpooling(undefined);
-      void ledger.replay();
+      if (reachable) await ledger.replay();
     }
     if (options.retentionDays !== undefined) ledger.pruner.start(options.retentionDays);
     return ledger;
@@ -105,7 +129,7 @@ export class PostgresLedger implements UsageLedger {
     if (this.closed) return Promise.reject(new Error('the usage ledger is closed'));
     return new Promise((resolve, reject) => {
       const normalized = normalizeLedgerRow(row);
-      normalized.rowId ??= randomUUID();
+      normalized.rowId ??= timeOrderedRowId();
       const entry: PendingRow = { row: normalized as IdentifiedRow, done: (error) => (error ? reject(error) : resolve()) };
       if (this.spooling) {
         this.queueForSpool(entry);
@@ -136,7 +160,11 @@ export class PostgresLedger implements UsageLedger {
     return this.pruner.pruneBefore(time);
   }
 
-  /** Writes or spools every queued row, stops replaying and pruning, and closes the pool and the spool (spooled rows wait there for the next start). */
+  /**
+   * Writes or spools every queued row, stops pruning and replaying (after the
+   * statement in flight), and closes the pools and the spool. Spooled rows
+   * wait in the local file for the next start.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -149,7 +177,9 @@ export class PostgresLedger implements UsageLedger {
       await Promise.all(work);
     }
     this.appendToSpool();
-    await this.pool.end();
+    const spooled = this.spool.size;
+    if (spooled > 0) this.logger.info({ rows: spooled }, 'ledger rows wait in the local spool for PostgreSQL: the next start replays them');
+    await Promise.all([this.writePool.end(), this.readPool.end()]);
     this.spool.close();
   }
 
@@ -175,7 +205,7 @@ export class PostgresLedger implements UsageLedger {
   /** Never rejects: each row's outcome goes to its own `record`. */
   private async writeBatch(batch: PendingRow[]): Promise<void> {
     try {
-      await writeRows(this.pool, batch.map((entry) => entry.row));
+      await writeRows(this.writePool, batch.map((entry) => entry.row));
       for (const entry of batch) entry.done();
     } catch (error) {
       if (!isRowRefusal(error)) {
@@ -186,7 +216,14 @@ export class PostgresLedger implements UsageLedger {
         const [entry] = batch as [PendingRow];
         entry.done(new LedgerRowSkippedError(entry.row.requestId, failureReason(error)));
       } else {
-        for (const entry of batch) await this.writeBatch([entry]);
+        for (let i = 0; i < batch.length; i++) {
+          // PostgreSQL went away meanwhile: the rest would each wait to fail alone.
+          if (this.spooling) {
+            for (const entry of batch.slice(i)) this.queueForSpool(entry);
+            return;
+          }
+          await this.writeBatch([batch[i] as PendingRow]);
+        }
       }
     }
   }
@@ -194,8 +231,11 @@ export class PostgresLedger implements UsageLedger {
   private startSpooling(cause: unknown): void {
     if (this.spooling) return;
     this.spooling = true;
-    if (cause !== undefined) this.logger.warn({ postgres: this.location, reason: failureReason(cause) }, 'PostgreSQL unreachable: ledger rows go to the local spool');
-    this.replayTimer = setInterval(() => void this.replay(), replayEveryMs).unref();
+    if (cause !== undefined) {
+      const message = isUnreachable(cause) ? 'PostgreSQL unreachable: ledger rows go to the local spool' : 'PostgreSQL refused the ledger rows: they go to the local spool';
+      this.logger.warn({ postgres: this.location, reason: failureReason(cause) }, message);
+    }
+    if (!this.closed) this.replayTimer = setInterval(() => void this.replay(), replayEveryMs).unref();
   }
 
   private queueForSpool(entry: PendingRow): void {
@@ -231,37 +271,53 @@ export class PostgresLedger implements UsageLedger {
     return this.replaying;
   }
 
-  /** Moves spooled rows to PostgreSQL, oldest first; back to direct writes once the spool is empty. */
+  /** Moves spooled rows to PostgreSQL, oldest first, until closed; back to direct writes once the spool is empty. */
   private async replaySpool(): Promise<void> {
     let replayed = 0;
     try {
       await this.migrate();
-      for (;;) {
+      while (!this.closed) {
         const batch = this.spool.oldest(maxRowsPerStatement);
         if (batch.length === 0) break;
         await this.replayBatch(batch);
         replayed += batch.length;
       }
     } catch (error) {
-      this.logger.debug({ postgres: this.location, reason: failureReason(error) }, 'the usage ledger could not replay its spool yet');
+      this.reportReplayFailure(error);
       return;
     }
-    // Rows queued for the spool this tick would be left behind by direct writes; another worker may have replayed or appended meanwhile.
-    if (this.spool.recount() > 0 || this.toSpool.length > 0 || this.closed) return;
+    this.replayRefusalWarnedAt = undefined;
+    // Rows queued for the spool this tick would be left behind by direct writes; another worker may have appended meanwhile.
+    if (this.closed || this.toSpool.length > 0 || this.spool.size > 0) return;
     this.spooling = false;
     clearInterval(this.replayTimer);
     this.logger.info({ postgres: this.location, rows: replayed }, 'PostgreSQL reachable again: the local spool has been replayed');
   }
 
+  /** An outage is expected to pass (debug); a refusal needs an operator (a permission, a table), so it is a warning, once a minute while it lasts. */
+  private reportReplayFailure(error: unknown): void {
+    const now = Date.now();
+    const warnDue = this.replayRefusalWarnedAt === undefined || now - this.replayRefusalWarnedAt >= replayRefusalWarnEveryMs;
+    if (isUnreachable(error) || !warnDue) {
+      this.logger.debug({ postgres: this.location, reason: failureReason(error) }, 'the usage ledger could not replay its spool yet');
+      return;
+    }
+    this.replayRefusalWarnedAt = now;
+    this.logger.warn({ postgres: this.location, reason: failureReason(error) }, 'PostgreSQL refuses the spooled ledger rows: they stay in the local spool until it takes them');
+  }
+
   /** Removes from the spool what PostgreSQL committed or refused for good; rejects on anything else. */
   private async replayBatch(batch: SpooledRow[]): Promise<void> {
     try {
-      await writeRows(this.pool, batch.map((spooled) => spooled.row));
+      await writeRows(this.writePool, batch.map((spooled) => spooled.row));
       this.spool.remove(batch.map((spooled) => spooled.seq));
     } catch (error) {
       if (!isRowRefusal(error)) throw error;
       if (batch.length > 1) {
-        for (const spooled of batch) await this.replayBatch([spooled]);
+        for (const spooled of batch) {
+          if (this.closed) return;
+          await this.replayBatch([spooled]);
+        }
         return;
       }
       const [spooled] = batch as [SpooledRow];
@@ -273,7 +329,7 @@ export class PostgresLedger implements UsageLedger {
   /** Once per ledger: at open, else before the first replay or read after PostgreSQL answers. */
   private migrate(): Promise<void> {
     if (this.migrated) return Promise.resolve();
-    this.migration ??= migratePostgresLedger(this.pool).then(
+    this.migration ??= this.onReadConnection(() => migratePostgresLedger(this.readPool)).then(
       () => {
         this.migrated = true;
       },
@@ -288,10 +344,21 @@ export class PostgresLedger implements UsageLedger {
   private async read<T>(sql: string, values: unknown[]): Promise<T[]> {
     try {
       await this.migrate();
-      return (await this.pool.query(sql, values)).rows as T[];
+      return (await this.onReadConnection(() => this.readPool.query(sql, values))).rows as T[];
     } catch (error) {
       if (!isUnreachable(error)) throw error;
       throw new LedgerUnavailableError(`the usage ledger's PostgreSQL (${this.location}) cannot be reached: ${failureReason(error)}`);
     }
+  }
+
+  /**
+   * Runs `use` once the reads before it are done. pg-pool would queue them
+   * itself, but would fail any that waits longer than the connect timeout:
+   * a slow read must delay the next ones, not make PostgreSQL look down.
+   */
+  private onReadConnection<T>(use: () => Promise<T>): Promise<T> {
+    const turn = this.readTurn.then(use);
+    this.readTurn = turn.catch(() => undefined);
+    return turn;
   }
 }

@@ -1,6 +1,6 @@
-import type { LedgerSpend, UsageGroup, UsageGrouping } from '../ledger.js';
+import { hourMs, type LedgerSpend, type UsageGroup, type UsageGrouping } from '../ledger.js';
+import { ledgerSpendOf, type KeyUserSpend } from '../ledger-spend.js';
 import type { ReadRows } from './postgres-ledger-reads.js';
-import { hourMs } from './write-rows.js';
 
 const utcHour = `'YYYY-MM-DD"T"HH24:00:00"Z"'`;
 
@@ -72,17 +72,9 @@ export async function usageFromPostgres(read: ReadRows, since: number, groupBy: 
 
 /** Known spend since `since`, in total, per key and per user of each key. */
 export async function spendFromPostgres(read: ReadRows, since: number): Promise<LedgerSpend> {
-  const rows = await read<{ keyId: string; user: string | null; cost: number }>(
+  const rows = await read<KeyUserSpend>(
     'SELECT key_id AS "keyId", "user", sum(cost_usd)::float8 AS cost FROM requests WHERE time >= $1 AND cost_usd IS NOT NULL GROUP BY key_id, "user"',
     [Math.ceil(since)],
   );
-  const byKey = new Map<string, number>();
-  const byKeyUser: LedgerSpend['byKeyUser'] = [];
-  let total = 0;
-  for (const { keyId, user, cost } of rows) {
-    total += cost;
-    byKey.set(keyId, (byKey.get(keyId) ?? 0) + cost);
-    if (user !== null) byKeyUser.push({ keyId, user, spent: cost });
-  }
-  return { total, byKey, byKeyUser };
+  return ledgerSpendOf(rows);
 }

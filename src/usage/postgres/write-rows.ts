@@ -1,11 +1,9 @@
 import type pg from 'pg';
-import type { LedgerRow } from '../ledger.js';
+import { hourMs, type LedgerRow } from '../ledger.js';
 import { withClient } from './with-client.js';
 
 /** A row with the id the ledger gave it, which makes writing it again harmless. */
 export type IdentifiedRow = LedgerRow & { rowId: string };
-
-export const hourMs = 3_600_000;
 
 const rollupTotals = ['requests', 'errors', 'cache_hits', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'cache_write_tokens', 'cost_usd', 'priced_requests', 'saved_usd', 'saved_requests', 'saved_tokens'];
 
@@ -38,17 +36,56 @@ ON CONFLICT (hour, provider, model, key_id, key_name) DO UPDATE SET
 
 /** The rows as one array per column: 19 parameters whatever the batch size. */
 function columnsOf(rows: readonly IdentifiedRow[]): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: 19 }, () => new Array<unknown>(rows.length));
-  for (let i = 0; i < rows.length; i++) {
+  const count = rows.length;
+  const rowIds = new Array<string>(count);
+  const times = new Array<number>(count);
+  const requestIds = new Array<string>(count);
+  const keyIds = new Array<string>(count);
+  const users = new Array<string | null>(count);
+  const providers = new Array<string | null>(count);
+  const models = new Array<string>(count);
+  const promptTokens = new Array<number>(count);
+  const completionTokens = new Array<number>(count);
+  const cachedTokens = new Array<number>(count);
+  const costsUsd = new Array<number | null>(count);
+  const latenciesMs = new Array<number>(count);
+  const statuses = new Array<number>(count);
+  const caches = new Array<string | null>(count);
+  const apis = new Array<string | null>(count);
+  const keyNames = new Array<string | null>(count);
+  const savedUsd = new Array<number | null>(count);
+  const savedTokens = new Array<number>(count);
+  const cacheWriteTokens = new Array<number>(count);
+  for (let i = 0; i < count; i++) {
     const row = rows[i] as IdentifiedRow;
-    const values = [row.rowId, row.time, row.requestId, row.keyId, row.user, row.provider, row.model, row.promptTokens, row.completionTokens,
-      row.cachedTokens, row.costUsd, row.latencyMs, row.status, row.cache, row.api, row.keyName, row.savedUsd, row.savedTokens, row.cacheWriteTokens];
-    for (let column = 0; column < 19; column++) (columns[column] as unknown[])[i] = values[column];
+    rowIds[i] = row.rowId;
+    times[i] = row.time;
+    requestIds[i] = row.requestId;
+    keyIds[i] = row.keyId;
+    users[i] = row.user;
+    providers[i] = row.provider;
+    models[i] = row.model;
+    promptTokens[i] = row.promptTokens;
+    completionTokens[i] = row.completionTokens;
+    cachedTokens[i] = row.cachedTokens;
+    costsUsd[i] = row.costUsd;
+    latenciesMs[i] = row.latencyMs;
+    statuses[i] = row.status;
+    caches[i] = row.cache;
+    apis[i] = row.api;
+    keyNames[i] = row.keyName;
+    savedUsd[i] = row.savedUsd;
+    savedTokens[i] = row.savedTokens;
+    cacheWriteTokens[i] = row.cacheWriteTokens;
   }
-  return columns;
+  return [rowIds, times, requestIds, keyIds, users, providers, models, promptTokens, completionTokens, cachedTokens, costsUsd, latenciesMs,
+    statuses, caches, apis, keyNames, savedUsd, savedTokens, cacheWriteTokens];
 }
 
-/** Writes the rows (and their rollups) in one statement. */
+/**
+ * Writes the rows (and their rollups) in one statement. Named, so each
+ * connection has PostgreSQL parse and plan it once, not once per batch.
+ */
 export async function writeRows(pool: pg.Pool, rows: readonly IdentifiedRow[]): Promise<void> {
-  await withClient(pool, (client) => client.query(insertRowsSql, columnsOf(rows)));
+  await withClient(pool, (client) => client.query({ name: 'tokenpak_insert_ledger_rows', text: insertRowsSql, values: columnsOf(rows) }));
 }

@@ -1,6 +1,6 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { LedgerRow } from '../normalize-ledger-row.js';
-import { hourMs } from './sqlite-schema.js';
+import { hourMs } from '../ledger.js';
 
 /** One usage_hourly row's worth of a batch: the sums its rows add to the stored rollup. */
 interface HourlyRollup {

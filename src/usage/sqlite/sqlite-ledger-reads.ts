@@ -1,7 +1,7 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { latencyBinScale } from '../latency-histogram.js';
 import type { HourlyLatencyBin, HourlyTotals, KeySpend, LedgerReads, RequestFilter, RequestListRow, SeriesGrouping } from '../ledger-reads.js';
-import { hourMs } from './sqlite-schema.js';
+import { hourMs } from '../ledger.js';
 
 const seriesGroups: Record<SeriesGrouping, string> = {
   none: 'NULL',

@@ -157,17 +157,6 @@ describe('SqliteLedger rows', () => {
     expect(usage).toMatchObject([{ group: 'gpt-4.1-nano', requests: 3 }]);
   });
 
-  it('gives each row an id of its own unless it brings one', async () => {
-    const file = await ledgerFile();
-    const ledger = SqliteLedger.open(file);
-    await Promise.all([ledger.record(row(0)), ledger.record(row(1)), ledger.record({ ...row(2), rowId: '0b5e0c8e-9a3f-4d57-8f1e-6a2b1f9d3c11' })]);
-    await ledger.close();
-    const ids = readFile(file, (db) => db.prepare('SELECT row_id FROM requests ORDER BY id').pluck().all()) as string[];
-    expect(ids[2]).toBe('0b5e0c8e-9a3f-4d57-8f1e-6a2b1f9d3c11');
-    expect(ids.slice(0, 2).every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id))).toBe(true);
-    expect(ids[0]).not.toBe(ids[1]);
-  });
-
   it('adds a tick\'s rows to one rollup per hour, provider, model and key, a missing provider or key name as empty', async () => {
     const file = await ledgerFile();
     const ledger = SqliteLedger.open(file);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
+import { hourMs } from '../ledger.js';
 
-export const hourMs = 3_600_000;
 
 /**
  * Version 1: the ledger as it was before versions were counted. Ledgers of
@@ -52,14 +52,12 @@ function addMissingColumns(db: SqliteDatabase): void {
 }
 
 /**
- * Version 2: each row's own id (legacy rows keep none), the hourly rollups
- * (filled from the rows already there, so reports agree at once), and the
- * ledger's own random id, which `tokenpak usage migrate` registers to refuse
- * a second import of the same file.
+ * Version 2: the hourly rollups (filled from the rows already there, so
+ * reports agree at once), and the ledger's own random id, which `tokenpak
+ * usage migrate` registers to refuse a second import of the same file.
  */
-function addRowIdsRollupsAndLedgerId(db: SqliteDatabase): void {
+function addRollupsAndLedgerId(db: SqliteDatabase): void {
   db.exec(`
-ALTER TABLE requests ADD COLUMN row_id TEXT;
 CREATE TABLE usage_hourly (
   hour INTEGER NOT NULL,
   provider TEXT NOT NULL,
@@ -90,7 +88,7 @@ CREATE TABLE ledger_meta (ledger_id TEXT NOT NULL);`);
 }
 
 /** Migration n + 1 takes a ledger from user_version n to n + 1. */
-const migrations: ReadonlyArray<(db: SqliteDatabase) => void> = [createRequests, addRowIdsRollupsAndLedgerId];
+const migrations: ReadonlyArray<(db: SqliteDatabase) => void> = [createRequests, addRollupsAndLedgerId];
 
 /**
  * Brings the ledger's schema to the newest version, one migration per

@@ -1,6 +1,5 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
-import type { UsageGroup, UsageGrouping } from '../ledger.js';
-import { hourMs } from './sqlite-schema.js';
+import { hourMs, type UsageGroup, type UsageGrouping } from '../ledger.js';
 
 /** How the request rows group each way the API offers; fixed strings, never built from input. */
 const rowGroups: Record<UsageGrouping, string> = {
