@@ -7,6 +7,7 @@ import { closedLoop, concurrentStreams, openLoop, openLoopStreams } from './lib/
 import { cpuMicros, freePort, hasCommand, rssMb, startServer, watchRss } from './lib/processes.mjs';
 import { bucketsBetween, scrapeHistogram } from './lib/prometheus-histogram.mjs';
 import { judgeTargets, renderTargets } from './lib/targets.mjs';
+import { postgresBinDir, startPostgres } from './lib/postgres-server.mjs';
 import { cacheMaxBytes, samePrompt, tokenpakConfig, tokenpakHeaders, uniquePrompt } from './lib/tokenpak-config.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,6 +25,7 @@ async function main() {
   const started = new Date();
   const work = await mkdtemp(path.join(tmpdir(), 'tokenpak-bench-'));
   const servers = [];
+  let postgres;
   try {
     const upstreamPort = await freePort();
     const slowIntervalMs = quick ? '2' : '50';
@@ -57,6 +59,18 @@ async function main() {
       }
     } else log('redis-server is not installed: the Redis-state rows are left out');
 
+    // The ledger in PostgreSQL (a throwaway local cluster), state in memory: the same gateway as `tokenpak` but for the ledger (closed loops only).
+    const postgresTargets = [];
+    if (postgresBinDir()) {
+      postgres = await startPostgres();
+      const port = await freePort();
+      const file = path.join(work, 'proxy-postgres.yaml');
+      await writeFile(file, tokenpakConfig({ port, work, upstream, name: 'postgres-spool', postgresUrl: await postgres.createDatabase('bench') }));
+      const server = await startServer('tokenpak (postgres ledger)', process.execPath, [path.join(root, 'dist/cli/main.js'), 'serve', '--config', file], port, { stopSignal: 'SIGTERM' });
+      servers.push(server);
+      postgresTargets.push({ name: server.name, url: server.url, pid: server.pid, databasePid: postgres.pid, body: uniquePrompt, headers: tokenpakHeaders, closedLoopsOnly: true });
+    } else log('PostgreSQL is not installed: the PostgreSQL-ledger rows are left out');
+
     const portkeyPort = await freePort();
     const portkey = await startServer(
       'portkey',
@@ -73,6 +87,7 @@ async function main() {
       { name: 'tokenpak', url: tokenpak.url, pid: tokenpak.pid, body: uniquePrompt, headers: tokenpakHeaders, metricsUrl: `${tokenpak.url}/metrics` },
       { name: 'tokenpak (cache hits)', url: tokenpak.url, pid: tokenpak.pid, body: samePrompt, headers: tokenpakHeaders },
       ...redisTargets,
+      ...postgresTargets,
       {
         name: 'portkey',
         url: portkey.url,
@@ -103,7 +118,10 @@ async function main() {
         rows.openStreams.push({ target: target.name, ...(await openLoopStreams(target, plan.streamRate, plan.phaseMs)) });
       }
       log(`${target.name}: closed loop, ${plan.connections} connections`);
-      rows.closed.push({ target: target.name, ...(await withCpu(target.pid, () => closedLoop(target, plan.connections, plan.phaseMs))), rss: peak() });
+      const databaseCpuBefore = target.databasePid === undefined ? undefined : cpuMicros(target.databasePid);
+      const closed = await withCpu(target.pid, () => closedLoop(target, plan.connections, plan.phaseMs));
+      const databaseCpuPerRequest = databaseCpuBefore === undefined ? undefined : (cpuMicros(target.databasePid) - databaseCpuBefore) / (closed.requests - closed.errors);
+      rows.closed.push({ target: target.name, ...closed, rss: peak(), databaseCpuPerRequest });
       log(`${target.name}: closed loop, 100-chunk streams`);
       const streaming = { ...target, body: (index) => ({ ...target.body(index), stream: true }) };
       rows.closedStream.push({ target: target.name, ...(await withCpu(target.pid, () => closedLoop(streaming, plan.connections, plan.phaseMs))) });
@@ -128,6 +146,7 @@ async function main() {
     }
   } finally {
     await Promise.all(servers.map((server) => server.stop()));
+    await postgres?.destroy();
   }
 }
 
@@ -164,7 +183,7 @@ function render(rows, idleRss, started, { overhead, redis, warmedWith }) {
       'Open loop: requests leave at a fixed rate and latency counts from when each was due. Closed loop: each connection sends the next request as soon as the last is answered. ' +
       'Added latency = the target\u2019s percentile minus the direct percentile at the same rate. CPU µs/req = the server process\u2019s own CPU time (user + system, from /proc) during the closed loop, per answered request: steadier than throughput on a shared machine. ' +
       `TokenPak runs with cost tracking, the usage ledger (SQLite), a daily budget (every request reserves its worst-case cost), the cache on but missing (unique prompts) and capped at ${cacheMaxBytes / 1024 / 1024} MiB (\`cache.max_bytes\`, about ${Math.round(cacheMaxBytes / 1024).toLocaleString('en')} of these ~1 KB answers; TokenPak\u2019s warm-up alone stored ${warmedWith.tokenpak.toLocaleString('en')}) so that RSS growth across stream runs is not the cache filling, a virtual key required on every request, per-key and per-user rate limits (never reached), and, on by default, Prometheus metrics, one JSON audit line per request (stdout) and the savings defaults (JSON in messages minified when it parses; a \`prompt_cache_key\` added to each request to the OpenAI upstream); "cache hits" repeats one prompt. ` +
-      'State is in memory unless a row says Redis (a local redis-server; closed loops only): "2 workers" is `server.workers: 2`, its CPU and RSS summed over the primary and its workers. ' +
+      'State is in memory unless a row says Redis (a local redis-server; closed loops only): "2 workers" is `server.workers: 2`, its CPU and RSS summed over the primary and its workers. "postgres ledger" keeps the ledger in a local PostgreSQL server (a throwaway cluster started for the run; closed loops only), whose own CPU per request (the postmaster and its backends) is given beside the gateway\u2019s. ' +
       `\`tokenpak_overhead_seconds\` is TokenPak\u2019s own histogram, scraped from GET /metrics just before and after its ${plan.targetRate.toLocaleString('en')}/s open-loop phase: the difference is that phase\u2019s requests, and a quantile is given as the upper bound of the bucket it falls in.`,
     `- Phases: ${plan.phaseMs / 1000} s each, after a ${plan.warmupMs / 1000} s closed-loop warm-up per target; ${plan.connections} connections for closed loops; ${plan.streamRepeats} runs of ${plan.streams} concurrent slow streams (98 chunks, ${quick ? 2 : 50} ms apart).`,
     '',
@@ -186,6 +205,14 @@ function render(rows, idleRss, started, { overhead, redis, warmedWith }) {
     lines.push(
       `| ${row.target} | ${row.throughput.toFixed(0)} | ${((100 * row.throughput) / floorClosed.throughput).toFixed(0)}% | ${row.cpuPerRequest.toFixed(0)} | ${stream.throughput.toFixed(0)} | ${((100 * stream.throughput) / floorStream.throughput).toFixed(0)}% | ${stream.cpuPerRequest.toFixed(0)} | ${ms(row.p50)} | ${row.errors + stream.errors} | ${row.rss.toFixed(0)} (${idleRss[row.target].toFixed(0)}) |`,
     );
+  }
+  const ledgerRows = rows.closed.filter((row) => row.target === 'tokenpak' || row.target === 'tokenpak (postgres ledger)');
+  if (ledgerRows.length > 1) {
+    lines.push('', '## Ledger backends (closed loop, non-stream, state in memory)', '', '| ledger | req/s | gateway CPU µs/req | database CPU µs/req | p50 ms |', '|---|---|---|---|---|');
+    for (const row of ledgerRows) {
+      const ledger = row.target === 'tokenpak' ? 'SQLite (in the gateway)' : 'PostgreSQL (local server)';
+      lines.push(`| ${ledger} | ${row.throughput.toFixed(0)} | ${row.cpuPerRequest.toFixed(0)} | ${row.databaseCpuPerRequest === undefined ? '-' : row.databaseCpuPerRequest.toFixed(0)} | ${ms(row.p50)} |`);
+    }
   }
   lines.push('', `## ${plan.streams} concurrent streams, opened at once (capacity; first bytes queue behind each other)`, '', '| target | run | TTFB p50 ms | TTFB p99 ms | added TTFB p50 | errors | peak RSS MB | RSS after MB |', '|---|---|---|---|---|---|---|---|');
   for (const row of rows.streams) {

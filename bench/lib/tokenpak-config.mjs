@@ -11,12 +11,13 @@ const messages = (text) => [{ role: 'user', content: text }];
 export const uniquePrompt = (index) => ({ model: 'gpt-4.1-nano', messages: messages(`Invent holiday number ${index} ${Math.random()}`), max_tokens: 100 });
 export const samePrompt = () => ({ model: 'gpt-4.1-nano', messages: messages('Invent a new holiday and describe its traditions.'), max_tokens: 100 });
 
-/** TokenPak's proxy.yaml for the bench: every built-in feature on, with the given state and workers. */
-export function tokenpakConfig({ port, work, upstream, name, state = '{ backend: memory }', workers = 1 }) {
+/** TokenPak's proxy.yaml for the bench: every built-in feature on, with the given state, workers and ledger (SQLite unless `postgresUrl`). */
+export function tokenpakConfig({ port, work, upstream, name, state = '{ backend: memory }', workers = 1, postgresUrl }) {
+  const dbPath = JSON.stringify(path.join(work, `${name}.db`));
   return [
     `server: { host: 127.0.0.1, port: ${port}, workers: ${workers} }`,
     'logging: { level: info }',
-    `usage: { db_path: ${JSON.stringify(path.join(work, `${name}.db`))} }`,
+    postgresUrl ? `usage: { backend: postgres, postgres_url: ${JSON.stringify(postgresUrl)}, db_path: ${dbPath} }` : `usage: { db_path: ${dbPath} }`,
     `cache: { enabled: true, max_bytes: ${cacheMaxBytes} }`,
     'cost_control: { daily_limit_usd: 1000000 }',
     'rate_limits: { keys: { default: { rpm: 1000000000, tpm: 1000000000000 } }, users: { default: { rpm: 1000000000 } } }',
