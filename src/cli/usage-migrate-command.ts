@@ -65,7 +65,7 @@ export async function usageMigrateCommand(options: UsageMigrateOptions): Promise
     }
     return 0;
   } catch (error) {
-    console.error(`The ledger was not copied into PostgreSQL at ${target}: ${(error as Error).message}. Running the command again is safe: a ledger already copied is reported, not copied twice.`);
+    console.error(`The ledger at ${sourcePath} was not copied into PostgreSQL at ${target}: ${(error as Error).message}. Running the command again is safe: a ledger already copied is reported, not copied twice.`);
     return 1;
   } finally {
     source.close();
@@ -76,9 +76,15 @@ export async function usageMigrateCommand(options: UsageMigrateOptions): Promise
 /** The SQLite ledger to copy, or why there is none; never creates a file. */
 function openSource(sourcePath: string): SqliteDatabase | string {
   if (!existsSync(sourcePath)) return `No SQLite usage ledger at ${sourcePath}: name it with --db-path or usage.db_path.`;
-  const db = new Database(sourcePath, { fileMustExist: true });
-  const hasRequests = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests'").get() !== undefined;
-  if (hasRequests) return db;
-  db.close();
-  return `${sourcePath} holds no usage ledger (it has no requests table): name the ledger with --db-path.`;
+  let db: SqliteDatabase | undefined;
+  try {
+    db = new Database(sourcePath, { fileMustExist: true });
+    const hasRequests = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests'").get() !== undefined;
+    if (hasRequests) return db;
+    db.close();
+    return `${sourcePath} holds no usage ledger (it has no requests table): name the ledger with --db-path.`;
+  } catch (error) {
+    db?.close();
+    return `${sourcePath} cannot be read as a SQLite usage ledger: ${(error as Error).message}`;
+  }
 }

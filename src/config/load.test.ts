@@ -94,6 +94,16 @@ describe('config loading', () => {
     ]);
   });
 
+  it('refuses a PostgreSQL ledger URL it cannot read, naming the key and never quoting the URL', () => {
+    const problems = problemsOf('providers: {}\nusage:\n  backend: postgres\n  postgres_url: postgres://tokenpak:pw-s3cret@db:notaport/ledger\n');
+    expect(problems).toEqual([expect.stringMatching(/^usage\.postgres_url: is not a URL that can be read .*\(proxy\.yaml:4\)$/)]);
+    expect(problems.join('\n')).not.toContain('pw-s3cret');
+  });
+
+  it('needs postgres_url with the PostgreSQL ledger', () => {
+    expect(problemsOf('providers: {}\nusage:\n  backend: postgres\n')).toEqual([expect.stringContaining('usage.postgres_url: usage.backend: postgres needs usage.postgres_url')]);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const [problem] = problemsOf('providers:\n  a:\n    type: ollama\n   bad: [\n');
     expect(problem).toMatch(/^\(root\): invalid YAML: .*\(proxy\.yaml:4\)$/);

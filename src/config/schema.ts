@@ -102,7 +102,12 @@ const usageSchema = z
     backend: z.enum(['sqlite', 'postgres']).default('sqlite'),
     /** The SQLite file of the usage ledger, relative to the config file (with `postgres`, the local spool); ":memory:" keeps it in memory (tests). */
     db_path: z.string().min(1).default('./tokenpak-usage.db'),
-    postgres_url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    postgres_url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      // Its own text never goes into the message: it holds the password.
+      .refine((url) => URL.canParse(url), 'is not a URL that can be read (a port must be a number; a password with @, : or / must be percent-encoded)')
+      .optional(),
     /** Connections to PostgreSQL: writes use all but one, which is kept for reads. */
     pool_size: z.number().int().min(2).max(100).default(10),
     /** Days raw rows are kept; the hourly rollups are kept for good. At least 31: budgets resume from this month's rows. */

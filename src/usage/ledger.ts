@@ -73,5 +73,16 @@ export class LedgerNotFoundError extends Error {
   }
 }
 
+/**
+ * A row the PostgreSQL ledger's spool had no room for: PostgreSQL has been
+ * away long enough to fill `usage.spool_max_rows`. The ledger says so in one
+ * line a minute, so that whoever awaited the row need only count it.
+ */
+export class LedgerSpoolFullError extends Error {
+  constructor(requestId: string, maxRows: number) {
+    super(`the usage ledger's local spool is full (${maxRows} rows wait for PostgreSQL): the row of request ${requestId} was not recorded`);
+  }
+}
+
 /** A read the ledger cannot answer now (PostgreSQL unreachable); the admin API answers 503. */
 export class LedgerUnavailableError extends Error {}

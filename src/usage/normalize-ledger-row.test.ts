@@ -79,4 +79,9 @@ describe('normalizeLedgerRow', () => {
   it('keeps the row id the ledger gave it', () => {
     expect(normalizeLedgerRow({ ...valid, rowId: 'r-1' }).rowId).toBe('r-1');
   });
+
+  it('holds text to 1,024 characters and amounts to ±10^12 USD, so that no row or rollup is refused for its size', () => {
+    const row = normalizeLedgerRow({ ...valid, user: 'u'.repeat(5000), costUsd: 1.7e308, savedUsd: -1e308 });
+    expect([row.user?.length, row.costUsd, row.savedUsd]).toEqual([1024, 1e12, -1e12]);
+  });
 });

@@ -1,3 +1,5 @@
+import { maxRecordedNameLength } from '../core/request-limits.js';
+
 /** One request as the ledger keeps it. */
 export interface LedgerRow {
   /** The row's own id, unique across replicas: what makes a replayed write idempotent. The ledger assigns it. */
@@ -43,12 +45,21 @@ const nul = /\u0000/g;
 export const maxTokenCount = 2 ** 40;
 
 /**
+ * A row's USD amounts are held within ±10^12: a hostile upstream's 10^308
+ * would overflow the sum in its hour's rollup (PostgreSQL refuses an infinite
+ * double) and make the rest of that hour unrecordable.
+ */
+const maxUsd = 1e12;
+
+/**
  * The row as SQLite and PostgreSQL will take it. Its numbers come partly from upstream usage,
  * which a provider (or a custom adapter) may send as strings, NaN or not at all;
  * one such value would fail the transaction that holds the whole tick's rows.
  * A count the gateway cannot read is recorded as 0, a cost or saving it cannot
  * read as unknown (null), a model it cannot name as "unknown". Counts are held
- * to `maxTokenCount`, and NUL is taken out of text.
+ * to `maxTokenCount`, amounts to ±10^12 USD, text to `maxRecordedNameLength`
+ * characters (validation refuses longer names; this holds what adapters or
+ * hooks set), and NUL is taken out of text.
  */
 export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
   return {
@@ -63,8 +74,8 @@ export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
     completionTokens: tokenCount(row.completionTokens),
     cachedTokens: tokenCount(row.cachedTokens),
     cacheWriteTokens: tokenCount(row.cacheWriteTokens),
-    costUsd: isNonNegativeNumber(row.costUsd) ? row.costUsd : null,
-    savedUsd: typeof row.savedUsd === 'number' && Number.isFinite(row.savedUsd) ? row.savedUsd : null,
+    costUsd: isNonNegativeNumber(row.costUsd) ? Math.min(row.costUsd, maxUsd) : null,
+    savedUsd: typeof row.savedUsd === 'number' && Number.isFinite(row.savedUsd) ? Math.max(-maxUsd, Math.min(row.savedUsd, maxUsd)) : null,
     savedTokens: tokenCount(row.savedTokens),
     latencyMs: isNonNegativeNumber(row.latencyMs) ? row.latencyMs : 0,
     status: Number.isInteger(row.status) ? row.status : 500,
@@ -76,7 +87,8 @@ export function normalizeLedgerRow(row: LedgerRow): LedgerRow {
 
 function text(value: unknown): string | null {
   if (typeof value !== 'string' || value === '') return null;
-  return withoutNul(value) || null;
+  const bounded = value.length > maxRecordedNameLength ? value.slice(0, maxRecordedNameLength) : value;
+  return withoutNul(bounded) || null;
 }
 
 /** The text without NUL characters, which PostgreSQL's text refuses. */

@@ -109,4 +109,23 @@ describe('request ids: honoured or generated, on every response, in error bodies
       expect(seen).toHaveLength(0);
     }
   });
+
+  it('a model or user longer than 1,024 characters is refused, naming the field: they are kept whole in the ledger', async () => {
+    const hi = [{ role: 'user', content: 'hi' }];
+    const long = 'u'.repeat(1025);
+    for (const [field, body, headers] of [
+      ['model', { model: `gpt-${long}`, messages: hi }, {}],
+      ['user', { model: 'gpt-4.1-nano', user: long, messages: hi }, {}],
+      ['x-tokenpak-user', { model: 'gpt-4.1-nano', messages: hi }, { 'x-tokenpak-user': long }],
+    ] as const) {
+      seen.length = 0;
+      const response = await postJson(`${gw.baseURL}/chat/completions`, body, { authorization: `Bearer ${clientKey}`, ...headers });
+      expect(response.status, field).toBe(400);
+      const { error } = (await response.json()) as { error: { param: string; message: string } };
+      expect([error.param, error.message]).toEqual([field, expect.stringContaining('at most 1024')]);
+      expect(seen).toHaveLength(0);
+    }
+    const atTheLimit = await postJson(`${gw.baseURL}/chat/completions`, { model: 'gpt-4.1-nano', user: 'u'.repeat(1024), messages: hi }, { authorization: `Bearer ${clientKey}` });
+    expect(atTheLimit.status).toBe(200);
+  });
 });

@@ -263,7 +263,7 @@ describe('tokenpak usage migrate --from sqlite --to postgres', () => {
     await pool.query("ALTER TABLE requests ADD CONSTRAINT no_refused_model CHECK (model <> 'refused-model')");
     await pool.end();
     const { code, stderr } = await migrate(await configFor('poisoned', ledgerFile, databaseUrl));
-    expect({ code, said: stderr.includes('The ledger was not copied into PostgreSQL'), left: await query(databaseUrl, `SELECT (SELECT count(*) FROM requests) AS rows,
+    expect({ code, said: stderr.includes('was not copied into PostgreSQL'), left: await query(databaseUrl, `SELECT (SELECT count(*) FROM requests) AS rows,
       (SELECT count(*) FROM usage_hourly) AS rollups, (SELECT count(*) FROM tokenpak_ledger_imports) AS imports`) }).toEqual({
       code: 1,
       said: true,
@@ -298,7 +298,7 @@ describe('tokenpak usage migrate --from sqlite --to postgres', () => {
     const ledgerFile = path.join(dir, 'unreachable.db');
     await writeLedger(ledgerFile, sampleRows(10, start, 'unreachable'));
     const { code, stdout, stderr } = await migrate(await configFor('unreachable', ledgerFile, 'postgres://tokenpak:hunter2-password@127.0.0.1:9/ledger'));
-    expect({ code, stdout, named: stderr.includes('The ledger was not copied into PostgreSQL at 127.0.0.1:9/ledger'), leaked: stderr.includes('hunter2') }).toEqual({
+    expect({ code, stdout, named: stderr.includes('was not copied into PostgreSQL at 127.0.0.1:9/ledger'), leaked: stderr.includes('hunter2') }).toEqual({
       code: 1,
       stdout: '',
       named: true,
@@ -321,6 +321,13 @@ describe('tokenpak usage migrate --from sqlite --to postgres', () => {
       stderr: `No SQLite usage ledger at ${ledgerFile}: name it with --db-path or usage.db_path.`,
       created: false,
     });
+  });
+
+  it('exits 1 naming a file that is not a SQLite database', async () => {
+    const notALedger = path.join(dir, 'not-a-ledger.db');
+    await writeFile(notALedger, 'providers: {}\n'.repeat(200));
+    const { code, stderr } = await migrate(await configFor('not-a-ledger', notALedger, 'postgres://tokenpak@127.0.0.1:9/ledger'));
+    expect({ code, stderr: stderr.trim() }).toEqual({ code: 1, stderr: `${notALedger} cannot be read as a SQLite usage ledger: file is not a database` });
   });
 
   it.each([

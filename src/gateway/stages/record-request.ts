@@ -5,6 +5,7 @@ import { ledgerRow } from '../ledger-row.js';
 import type { RequestContext } from '../context.js';
 import { recordContentOf, requestRecordOf } from '../request-record-of.js';
 import type { GatewayRuntime } from '../runtime.js';
+import { LedgerSpoolFullError } from '../../usage/ledger.js';
 
 /**
  * The request's end, however it ended: its ledger row (unless `ledger: false`) is written and committed
@@ -24,7 +25,8 @@ export async function recordRequest(
       await runtime.ledger.record(ledgerRow(ctx, status));
     } catch (error) {
       runtime.metrics?.ledgerWriteFailed();
-      runtime.logger.error({ err: error, requestId: ctx.id }, 'the usage ledger could not record a request');
+      // A full spool turns away every row until PostgreSQL returns; the ledger says so once a minute.
+      if (!(error instanceof LedgerSpoolFullError)) runtime.logger.error({ err: error, requestId: ctx.id }, 'the usage ledger could not record a request');
     }
   }
   const { observers } = runtime.telemetry;

@@ -4,7 +4,7 @@ import type { RequestContext } from '../context.js';
 import { GatewayError } from '../../core/errors.js';
 import { exceedsDepth } from './json-depth.js';
 import { holdsClientKey } from '../../observability/secret-redactor.js';
-import { maxNestingDepth, maxOutputTokensCeiling } from '../../core/request-limits.js';
+import { maxNestingDepth, maxOutputTokensCeiling, maxRecordedNameLength } from '../../core/request-limits.js';
 
 /** OpenAI's own upper bound on `n`. */
 const maxChoices = 128;
@@ -22,6 +22,7 @@ export function validateRequest(ctx: RequestContext): void {
     throw invalid(`The request body is nested more than ${maxNestingDepth} levels deep.`, null);
   }
   refuseOwnKeyInRecordedFields(ctx);
+  refuseOverlongRecordedFields(ctx);
   if (ctx.operation === 'chat') validateChatRequest(ctx.request as ChatRequest);
   else validateEmbeddingRequest(ctx.request as EmbeddingRequest);
 }
@@ -36,6 +37,16 @@ function refuseOwnKeyInRecordedFields(ctx: RequestContext): void {
   for (const [field, value] of fields) {
     if (typeof value === 'string' && holdsClientKey(value, ctx.clientApiKey)) {
       throw invalid(`"${field}" contains the API key this request was sent with; it would be kept in the gateway's logs and usage records. Remove it.`, field);
+    }
+  }
+}
+
+/** The same fields are kept whole in the ledger, where per-user budgets resume from them: a name no client needs is refused, not cut. */
+function refuseOverlongRecordedFields(ctx: RequestContext): void {
+  const fields = [['model', ctx.request.model], ['user', ctx.request.user], ['x-tokenpak-user', ctx.user]] as const;
+  for (const [field, value] of fields) {
+    if (typeof value === 'string' && value.length > maxRecordedNameLength) {
+      throw invalid(`"${field}" is ${value.length} characters long; at most ${maxRecordedNameLength} are allowed (it is kept in the gateway's usage records).`, field);
     }
   }
 }

@@ -8,13 +8,6 @@ export interface SpooledRow {
   row: IdentifiedRow;
 }
 
-/** A row the spool had no room for: PostgreSQL has been away long enough to fill `usage.spool_max_rows`. */
-export class LedgerSpoolFullError extends Error {
-  constructor(requestId: string, maxRows: number) {
-    super(`the usage ledger's local spool is full (${maxRows} rows wait for PostgreSQL): the row of request ${requestId} was not recorded`);
-  }
-}
-
 /**
  * Ledger rows acknowledged to clients while PostgreSQL could not be reached,
  * in a table of the local SQLite file (WAL, synchronous NORMAL: a committed

@@ -6,8 +6,8 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startPostgres, type TestPostgres } from '../../../bench/lib/postgres-server.mjs';
 import { capturingLogger, eventually, ledgerRow } from '../../../test/support/postgres-ledger-support.js';
-import { LedgerUnavailableError } from '../ledger.js';
-import { LedgerSpool, LedgerSpoolFullError } from './ledger-spool.js';
+import { LedgerSpoolFullError, LedgerUnavailableError } from '../ledger.js';
+import { LedgerSpool } from './ledger-spool.js';
 import { PostgresLedger } from './postgres-ledger.js';
 
 const password = 'pw-never-logged-7f3a';
@@ -126,14 +126,18 @@ describe('PostgresLedger while PostgreSQL is away', () => {
     expect(lines.join('\n')).not.toContain(password);
   });
 
-  it('refuses rows beyond spool_max_rows and keeps the rest', async () => {
-    const { ledger } = await openLedger({ url: await closedPortUrl(), spoolMaxRows: 5 });
+  it('refuses rows beyond spool_max_rows and keeps the rest, saying so in one line however many it refuses', async () => {
+    const { ledger, lines } = await openLedger({ url: await closedPortUrl(), spoolMaxRows: 5 });
 
     const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => ledger.record(ledgerRow({ requestId: `req-${i}` }))));
+    const later = await Promise.allSettled(Array.from({ length: 4 }, (_, i) => ledger.record(ledgerRow({ requestId: `later-${i}` }))));
 
     expect(outcomes.map((outcome) => outcome.status)).toEqual([...Array(5).fill('fulfilled'), ...Array(3).fill('rejected')]);
     expect((outcomes[7] as PromiseRejectedResult).reason).toBeInstanceOf(LedgerSpoolFullError);
+    expect(later.every((outcome) => outcome.status === 'rejected')).toBe(true);
     expect(ledger.health().spooledRows).toBe(5);
+    const fullLines = lines.filter((line) => line.includes('spool is full'));
+    expect(fullLines.map((line) => JSON.parse(line).refused)).toEqual([3]);
   });
 
   it('keeps spooled rows across a restart of the gateway', async () => {
@@ -208,6 +212,13 @@ describe('PostgresLedger while PostgreSQL is away', () => {
 
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toMatch(/^the usage ledger could not open PostgreSQL at 127\.0\.0\.1:\d+\/no_such_database: 3D000 /);
+    expect((failure as Error).message).not.toContain(password);
+  });
+
+  it('refuses to open, rather than spool for good, when the URL asks for TLS the server does not speak', async () => {
+    const failure = await openLedger({ url: `${url}?sslmode=require` }).catch((error: unknown) => error as Error);
+
+    expect((failure as Error).message).toMatch(/^the usage ledger could not open PostgreSQL at 127\.0\.0\.1:\d+\/\w+: .*SSL/);
     expect((failure as Error).message).not.toContain(password);
   });
 });

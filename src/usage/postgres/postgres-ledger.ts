@@ -1,8 +1,8 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { LedgerRowSkippedError, LedgerUnavailableError, type LedgerHealth, type LedgerRow, type LedgerSpend, type UsageGroup, type UsageGrouping, type UsageLedger } from '../ledger.js';
+import { LedgerRowSkippedError, LedgerSpoolFullError, LedgerUnavailableError, type LedgerHealth, type LedgerRow, type LedgerSpend, type UsageGroup, type UsageGrouping, type UsageLedger } from '../ledger.js';
 import { normalizeLedgerRow } from '../normalize-ledger-row.js';
-import { LedgerSpool, LedgerSpoolFullError, type SpooledRow } from './ledger-spool.js';
+import { LedgerSpool, type SpooledRow } from './ledger-spool.js';
 import { migratePostgresLedger } from './migrations.js';
 import { failureReason, isRowRefusal, isUnreachable } from './postgres-errors.js';
 import { PostgresLedgerReads } from './postgres-ledger-reads.js';
@@ -36,8 +36,8 @@ const connectTimeoutMs = 2000;
 const writeTimeoutMs = 5000;
 /** A dashboard's month on a large table may take seconds. */
 const readTimeoutMs = 30_000;
-/** While PostgreSQL refuses the spooled rows for a reason an operator must fix (a permission, a table), it is said this often. */
-const replayRefusalWarnEveryMs = 60_000;
+/** While PostgreSQL refuses the spooled rows for a reason an operator must fix (a permission, a table), or the spool is full, it is said this often. */
+const warnEveryMs = 60_000;
 
 /**
  * The ledger in PostgreSQL, shared by every replica. Rows are written off the
@@ -62,6 +62,8 @@ export class PostgresLedger implements UsageLedger {
   /** Settles when the reads (and the migration) before it have: the read pool's one connection is free. */
   private readTurn: Promise<unknown> = Promise.resolve();
   private replayRefusalWarnedAt: number | undefined;
+  private spoolFullWarnedAt: number | undefined;
+  private refusedSinceWarning = 0;
   private spooling = false;
   private pending: PendingRow[] = [];
   private toSpool: PendingRow[] = [];
@@ -264,10 +266,24 @@ export class PostgresLedger implements UsageLedger {
       const entry = entries[i] as PendingRow;
       entry.done(i < appended ? undefined : new LedgerSpoolFullError(entry.row.requestId, this.spool.maxRows));
     }
+    if (appended < entries.length) this.reportSpoolFull(entries.length - appended);
   }
 
+  /** One warning a minute while the spool is full, with how many rows it turned away since the last one. */
+  private reportSpoolFull(refused: number): void {
+    this.refusedSinceWarning += refused;
+    const now = Date.now();
+    if (this.spoolFullWarnedAt !== undefined && now - this.spoolFullWarnedAt < warnEveryMs) return;
+    this.logger.warn({ postgres: this.location, maxRows: this.spool.maxRows, refused: this.refusedSinceWarning }, 'the usage ledger\'s local spool is full (usage.spool_max_rows): rows are not recorded until PostgreSQL takes the spooled ones');
+    this.spoolFullWarnedAt = now;
+    this.refusedSinceWarning = 0;
+  }
+
+  /** Never rejects: it runs from a timer, and whatever fails (the spool file included) is reported and tried again. */
   private replay(): Promise<void> {
-    this.replaying ??= this.replaySpool().finally(() => (this.replaying = undefined));
+    this.replaying ??= this.replaySpool()
+      .catch((error: unknown) => this.reportReplayFailure(error))
+      .finally(() => (this.replaying = undefined));
     return this.replaying;
   }
 
@@ -286,6 +302,7 @@ export class PostgresLedger implements UsageLedger {
       this.reportReplayFailure(error);
       return;
     }
+    this.spoolFullWarnedAt = undefined;
     this.replayRefusalWarnedAt = undefined;
     // Rows queued for the spool this tick would be left behind by direct writes; another worker may have appended meanwhile.
     if (this.closed || this.toSpool.length > 0 || this.spool.size > 0) return;
@@ -297,7 +314,7 @@ export class PostgresLedger implements UsageLedger {
   /** An outage is expected to pass (debug); a refusal needs an operator (a permission, a table), so it is a warning, once a minute while it lasts. */
   private reportReplayFailure(error: unknown): void {
     const now = Date.now();
-    const warnDue = this.replayRefusalWarnedAt === undefined || now - this.replayRefusalWarnedAt >= replayRefusalWarnEveryMs;
+    const warnDue = this.replayRefusalWarnedAt === undefined || now - this.replayRefusalWarnedAt >= warnEveryMs;
     if (isUnreachable(error) || !warnDue) {
       this.logger.debug({ postgres: this.location, reason: failureReason(error) }, 'the usage ledger could not replay its spool yet');
       return;
@@ -346,8 +363,9 @@ export class PostgresLedger implements UsageLedger {
       await this.migrate();
       return (await this.onReadConnection(() => this.readPool.query(sql, values))).rows as T[];
     } catch (error) {
-      if (!isUnreachable(error)) throw error;
-      throw new LedgerUnavailableError(`the usage ledger's PostgreSQL (${this.location}) cannot be reached: ${failureReason(error)}`);
+      // PostgreSQL's answer about the statement is a fault of this code's; anything else means the ledger cannot be read now.
+      if (error instanceof pg.DatabaseError && !isUnreachable(error)) throw error;
+      throw new LedgerUnavailableError(`the usage ledger's PostgreSQL (${this.location}) cannot be read: ${failureReason(error)}`);
     }
   }
 

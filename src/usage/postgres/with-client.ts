@@ -19,7 +19,7 @@ export async function withClient<T>(pool: pg.Pool, use: (client: pg.PoolClient) 
   try {
     return await use(client);
   } catch (error) {
-    if (isUnreachable(error)) lost ??= error instanceof Error ? error : new Error(String(error));
+    if (!(error instanceof pg.DatabaseError) || isUnreachable(error)) lost ??= error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
     client.removeListener('error', onError);
