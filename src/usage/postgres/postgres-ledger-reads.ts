@@ -1,6 +1,7 @@
 import { latencyBinScale } from '../latency-histogram.js';
 import type { HourlyLatencyBin, HourlyTotals, KeySpend, LedgerReads, RequestFilter, RequestListRow, SeriesGrouping } from '../ledger-reads.js';
 import { hourMs } from '../ledger.js';
+import { requestFilterConditions } from '../request-filter-conditions.js';
 
 /** Runs one read statement; rejects with `LedgerUnavailableError` while PostgreSQL cannot be reached. */
 export type ReadRows = <T>(sql: string, values: unknown[]) => Promise<T[]>;
@@ -12,18 +13,6 @@ const seriesGroups: Record<SeriesGrouping, string> = {
   key: "COALESCE(NULLIF(key_name, ''), key_id)",
 };
 
-/** Each filter's condition (`$` stands for its next parameter) and its values, in the order the WHERE clause lists them. Fixed strings: input is only ever bound. */
-const conditions: ReadonlyArray<{ sql: string; values: (filter: RequestFilter) => unknown[] | undefined }> = [
-  { sql: 'time < $', values: (filter) => (filter.until === undefined ? undefined : [Math.ceil(filter.until)]) },
-  { sql: 'provider = $', values: (filter) => (filter.provider === undefined ? undefined : [filter.provider]) },
-  { sql: 'model = $', values: (filter) => (filter.model === undefined ? undefined : [filter.model]) },
-  { sql: '(key_name = $ OR key_id = $)', values: (filter) => (filter.key === undefined ? undefined : [filter.key, filter.key]) },
-  { sql: 'key_id = $', values: (filter) => (filter.keyId === undefined ? undefined : [filter.keyId]) },
-  { sql: 'status BETWEEN $ AND $', values: (filter) => (filter.status === undefined ? undefined : [filter.status.min, filter.status.max]) },
-  { sql: 'cache = $', values: (filter) => (filter.cache === undefined ? undefined : [filter.cache]) },
-  { sql: 'api = $', values: (filter) => (filter.api === undefined ? undefined : [filter.api]) },
-];
-
 // PostgreSQL returns bigint and numeric as strings: every count and sum is cast to float8 (ids stay far below 2^53).
 const rowColumns = `id::float8 AS id, time::float8 AS time, request_id, api, COALESCE(NULLIF(key_name, ''), key_id) AS key, "user", provider, model,
   status, cache, prompt_tokens::float8 AS prompt_tokens, completion_tokens::float8 AS completion_tokens, cached_tokens::float8 AS cached_tokens,
@@ -32,7 +21,7 @@ const rowColumns = `id::float8 AS id, time::float8 AS time, request_id, api, COA
 const hourOfRow = `(time / ${hourMs})::float8`;
 
 /** Where a condition's next parameter goes. */
-const placeholder = /\$/g;
+const placeholder = /\?/g;
 
 /**
  * The dashboard's reads, in PostgreSQL: the same figures and shapes as
@@ -98,8 +87,8 @@ function whereOf(filter: RequestFilter, before?: number, firstParameter = 1): { 
     clauses.push(sql.replace(placeholder, () => `$${firstParameter + values.length + index++}`));
     values.push(...bound);
   };
-  if (before !== undefined) next('id < $', [before]);
-  for (const condition of conditions) {
+  if (before !== undefined) next('id < ?', [before]);
+  for (const condition of requestFilterConditions) {
     const bound = condition.values(filter);
     if (bound !== undefined) next(condition.sql, bound);
   }

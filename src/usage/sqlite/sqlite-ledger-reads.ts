@@ -2,6 +2,7 @@ import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { latencyBinScale } from '../latency-histogram.js';
 import type { HourlyLatencyBin, HourlyTotals, KeySpend, LedgerReads, RequestFilter, RequestListRow, SeriesGrouping } from '../ledger-reads.js';
 import { hourMs } from '../ledger.js';
+import { requestFilterConditions } from '../request-filter-conditions.js';
 
 const seriesGroups: Record<SeriesGrouping, string> = {
   none: 'NULL',
@@ -10,21 +11,6 @@ const seriesGroups: Record<SeriesGrouping, string> = {
   key: 'COALESCE(key_name, key_id)',
 };
 
-/**
- * Each filter's condition and how many parameters it binds, in the order the
- * WHERE clause lists them. Fixed strings: input is only ever bound.
- */
-const conditions: ReadonlyArray<{ sql: string; values: (filter: RequestFilter) => unknown[] | undefined }> = [
-  { sql: 'time < ?', values: (filter) => (filter.until === undefined ? undefined : [filter.until]) },
-  { sql: 'provider = ?', values: (filter) => (filter.provider === undefined ? undefined : [filter.provider]) },
-  { sql: 'model = ?', values: (filter) => (filter.model === undefined ? undefined : [filter.model]) },
-  { sql: '(key_name = ? OR key_id = ?)', values: (filter) => (filter.key === undefined ? undefined : [filter.key, filter.key]) },
-  { sql: 'key_id = ?', values: (filter) => (filter.keyId === undefined ? undefined : [filter.keyId]) },
-  { sql: 'status BETWEEN ? AND ?', values: (filter) => (filter.status === undefined ? undefined : [filter.status.min, filter.status.max]) },
-  { sql: 'cache = ?', values: (filter) => (filter.cache === undefined ? undefined : [filter.cache]) },
-  { sql: 'api = ?', values: (filter) => (filter.api === undefined ? undefined : [filter.api]) },
-];
-
 const rowColumns = `id, time, request_id, api, COALESCE(key_name, key_id) AS key, user, provider, model, status, cache,
   prompt_tokens, completion_tokens, cached_tokens, cache_write_tokens, cost_usd, saved_usd, saved_tokens, latency_ms`;
 
@@ -32,7 +18,7 @@ const rowColumns = `id, time, request_id, api, COALESCE(key_name, key_id) AS key
  * The dashboard's reads of the SQLite ledger. better-sqlite3 runs them on the
  * event loop (they are async only to share PostgreSQL's interface), so each is bounded: a time range on the time index, and a LIMIT or a
  * GROUP BY whose output is hours × groups. Statements are prepared once per
- * shape; the shapes are the combinations of the fixed conditions above, so
+ * shape; the shapes are the combinations of the fixed conditions (request-filter-conditions.ts), so
  * the cache of them stays small.
  */
 export class SqliteLedgerReads implements LedgerReads {
@@ -119,7 +105,7 @@ function whereOf(filter: RequestFilter, before?: number, firstId?: number): { sq
     clauses.push('id >= ?');
     values.push(firstId);
   }
-  for (const condition of conditions) {
+  for (const condition of requestFilterConditions) {
     const bound = condition.values(filter);
     if (bound === undefined) continue;
     clauses.push(condition.sql);
