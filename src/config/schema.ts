@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loggingSchema, metricsSchema, tracingSchema, webhookSchema } from './observability-schema.js';
+import { paramRulesSchema } from '../models/param-rules-schema.js';
 import { modelRatesSchema } from '../usage/price-schema.js';
 import { authSchema, configuredKeySchema, rateLimitsSchema, stateSchema } from './tenancy-schema.js';
 import { savingsSchema } from './savings-schema.js';
@@ -156,6 +157,16 @@ const responsesSchema = z.strictObject({
   store: responseStoreSchema.default(() => responseStoreSchema.parse({})),
 });
 
+/** A model's own settings: which parameters it takes (replacing the shipped rules for it; `params: {}` sends everything as it comes). */
+const modelSettingsSchema = z.strictObject({
+  params: paramRulesSchema,
+});
+
+/** What a parameter value a model cannot take does to the request: dropped (named in `x-tokenpak-dropped-params`), or a 400. */
+const paramsSchema = z.strictObject({
+  unsupported: z.enum(['drop', 'reject']).default('drop'),
+});
+
 const adminSchema = z.strictObject({
   api_key: optionalText,
 });
@@ -169,6 +180,8 @@ export const configSchema = z.strictObject({
   admin: adminSchema.default(() => adminSchema.parse({})),
   pricing: pricingSchema.default(() => pricingSchema.parse({})),
   usage: usageSchema.default(() => usageSchema.parse({})),
+  models: z.record(z.string().min(1), modelSettingsSchema).default({}),
+  params: paramsSchema.default(() => paramsSchema.parse({})),
   cost_control: costControlSchema.default(() => costControlSchema.parse({})),
   cache: cacheSchema.default(() => cacheSchema.parse({})),
   savings: savingsSchema.default({}),

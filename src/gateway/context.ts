@@ -89,6 +89,8 @@ export interface RequestContext {
   cacheKey: string | undefined;
   /** What the request holds against the budgets until it is settled. */
   reservation: Reservation | undefined;
+  /** Parameters the last attempt's model could not take, dropped from its request (`x-tokenpak-dropped-params`). */
+  droppedParams: readonly string[];
   /** Whether the response cache answered (`hit`), was asked and missed, or was bypassed; undefined when it is off. */
   cacheStatus: 'hit' | 'miss' | 'bypass' | undefined;
   /** The request's trace span, when tracing is on. */
@@ -156,6 +158,7 @@ export function createContext(init: ContextInit): RequestContext {
     savedUsd: undefined,
     savedTokens: 0,
     cacheStatus: undefined,
+    droppedParams: [],
     reservation: undefined,
     cacheKey: undefined,
     span: init.span,

@@ -16,6 +16,8 @@ import { VirtualKeys } from '../limits/virtual-keys.js';
 import { RateLimits } from '../limits/rate-limits.js';
 import { LedgerUnavailableError, type UsageLedger } from '../usage/ledger.js';
 import { openLedger } from '../usage/open-ledger.js';
+import { ModelParamRules } from '../models/model-param-rules.js';
+import { shippedParamRules } from '../models/shipped-param-rules.js';
 import { Pricing } from '../usage/pricing.js';
 import type { ChatChunk, ChatRequest, ChatResponse, EmbeddingRequest, EmbeddingResponse, ModelInfo } from '../core/types.js';
 import { createContext, type Operation, type RequestContext } from './context.js';
@@ -345,6 +347,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const adapters = await createAdapters(loaded, logger);
   const router = new Router(config.routing, new Set(adapters.keys()));
   const savings = new SavingsPolicy(config);
+  const paramRules = new ModelParamRules(shippedParamRules, Object.fromEntries(Object.entries(config.models).map(([model, settings]) => [model, settings.params])));
   const dbPath = config.usage.db_path;
   const ledgerPath = sideEffectFree || dbPath === ':memory:' ? ':memory:' : path.resolve(loaded.baseDir, dbPath);
   const state = await openState(config, { logger, ledgerPath, sideEffectFree });
@@ -375,7 +378,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const webhooks = sideEffectFree ? [] : config.webhooks.map((webhook) => new WebhookSender(webhook, { logger, onDropped: (count) => metrics?.webhookRecordsDropped(count) }));
   const telemetry = await telemetryFor(config, logger, metrics, webhooks, sideEffectFree);
   return new Gateway(
-    { config, adapters, router, savings, health, healthChecker, hooks, pricing, ledger, budgets, rateLimits, keys, state, cache, captureBudget: new StreamCaptureBudget(config.cache.max_bytes), logger, secrets, responseStore, metrics, telemetry },
+    { config, adapters, router, savings, health, healthChecker, hooks, pricing, paramRules, ledger, budgets, rateLimits, keys, state, cache, captureBudget: new StreamCaptureBudget(config.cache.max_bytes), logger, secrets, responseStore, metrics, telemetry },
     { file: loaded.file },
     closeLogger,
     async () => {

@@ -22,6 +22,7 @@ import { noteAnswer } from './stages/note-answer.js';
 import { embeddingInputBound, reserveBudget, settleBudget } from './stages/reserve-budget.js';
 import { lookUpCache, storeInCache, storeStreamInCache } from './stages/response-cache.js';
 import { routeRequest } from './stages/route-request.js';
+import { refuseUnsupportedParams } from './stages/fit-params.js';
 import { priceOf, settleCost } from './stages/settle-cost.js';
 import { settleSavings } from '../savings/settle-savings.js';
 import type { StageAnswer } from './stages/stage.js';
@@ -76,6 +77,7 @@ async function runStages(ctx: RequestContext, runtime: GatewayRuntime): Promise<
     routeRequest(ctx, runtime);
     authorizeModel(ctx, runtime);
   }
+  refuseUnsupportedParams(ctx, runtime);
   const limiting = limitRate(ctx, runtime);
   if (limiting) await limiting;
   const cached = await lookUpCache(ctx, runtime);

@@ -19,6 +19,7 @@ import type { GatewayMetrics } from '../observability/metrics/gateway-metrics.js
 import type { RequestObserver } from '../observability/request-record.js';
 import type { RequestTracer } from '../observability/request-trace.js';
 import type { SavingsPolicy } from '../savings/savings-policy.js';
+import type { ModelParamRules } from '../models/model-param-rules.js';
 
 /** Who hears of each request: built once from `metrics`, `logging`, `webhooks` and `tracing`. */
 export interface Telemetry {
@@ -43,6 +44,8 @@ export interface GatewayRuntime {
   readonly healthChecker: HealthChecker;
   readonly hooks: Hooks;
   readonly pricing: Pricing;
+  /** Which parameters each model takes: what every attempt's request is fitted to. */
+  readonly paramRules: ModelParamRules;
   readonly ledger: UsageLedger;
   readonly budgets: Budgets;
   /** `rate_limits:` and the store of their buckets. */

@@ -77,6 +77,7 @@ function answerHeaders(ctx: RequestContext, requestId: string): Record<string, s
   const headers: Record<string, string> = { 'x-request-id': requestId, ...ctx.rateLimit?.headers, 'x-tokenpak-cache': ctx.cacheStatus ?? 'bypass', 'server-timing': `tokenpak;dur=${ownTimeMs(ctx).toFixed(3)}` };
   if (ctx.provider) headers['x-tokenpak-provider'] = ctx.provider;
   if (typeof ctx.cost === 'number') headers['x-tokenpak-cost-usd'] = formatCost(ctx.cost);
+  if (ctx.droppedParams.length > 0) headers['x-tokenpak-dropped-params'] = ctx.droppedParams.join(', ');
   const saved = reportedSavings(ctx);
   if (typeof saved.usd === 'number') headers['x-tokenpak-saved-usd'] = formatCost(saved.usd);
   // Tokens are counted whether or not the model has a price.

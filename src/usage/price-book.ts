@@ -1,3 +1,4 @@
+import { undatedModelName } from '../models/model-names.js';
 import type { ModelRates } from './price-schema.js';
 
 export type { LongContextRates, ModelRates } from './price-schema.js';
@@ -8,15 +9,6 @@ export interface PricingTable {
 }
 
 const maxRememberedLookups = 1_000;
-
-const month = '(?:0[1-9]|1[0-2])';
-const day = '(?:0[1-9]|[12]\\d|3[01])';
-/**
- * How providers name a dated snapshot or an alias of a model: `-2025-04-14`
- * (OpenAI), `-20250929` (Anthropic), `-0613`/`-0709` (OpenAI's and xAI's older
- * month-day snapshots), `-latest`, and `@20250805` (Vertex AI).
- */
-const snapshotSuffix = new RegExp(`(?:-20\\d\\d-${month}-${day}|-20\\d\\d${month}${day}|-${month}${day}|-latest|@20\\d\\d${month}${day}|@latest)$`);
 
 /**
  * The rates of every known model: the shipped table, then a refreshed one, then
@@ -36,7 +28,7 @@ export class PriceBook {
 
   ratesFor(model: string): ModelRates | undefined {
     if (this.lookups.has(model)) return this.lookups.get(model);
-    const rates = this.rates.get(model) ?? this.rates.get(model.replace(snapshotSuffix, ''));
+    const rates = this.rates.get(model) ?? this.rates.get(undatedModelName(model));
     if (this.lookups.size >= maxRememberedLookups) this.lookups.clear();
     this.lookups.set(model, rates);
     return rates;

@@ -3,21 +3,25 @@ import path from 'node:path';
 import { json, startFakeServer, type FakeServer, type ReceivedRequest } from './fake-server.js';
 import { anthropicToolRoundTrip, toolRoundTripModel } from './anthropic-tool-round-trip.js';
 import { recordedChunks, recordedJson, recordingsDir } from './recordings.js';
+import { isClaudeModel, refusedSampling } from './anthropic-sampling-params.js';
 
 /** The versions official clients send: 2023-06-01 (Claude Code, older SDKs), 2026-10-21 (@anthropic-ai/sdk 1.x). */
 const apiVersions = new Set(['2023-06-01', '2026-10-21']);
 
 /**
  * Anthropic's Messages API, replaying the capture named by the request's model
- * (`model: "anthropic-text"` replays `anthropic/anthropic-text`; the model
+ * (`model: "anthropic-text"` replays `anthropic/anthropic-text`, and so does a
+ * real Claude model's name such as `claude-sonnet-4-5-20250929`; the model
  * `toolRoundTripModel` asks for a tool, then answers its result). Like the real
  * API it refuses requests without the key and version headers, without
- * `max_tokens`, with roles that do not alternate, with a `tool_use` and
- * `tool_result` that are not paired, with more than 4 `cache_control`
- * breakpoints or one that is not `ephemeral` with a `5m`/`1h` ttl, or with a
- * malformed `thinking`. Like it, it accepts what Claude Code sends: `role:
- * "system"` messages inside `messages`, server tools and `defer_loading`,
- * `context_management`, `output_config`, and `?beta=true` on the path.
+ * `max_tokens`, with `temperature` or `top_p` outside 0..1 or both of them to a
+ * model that takes only one (anthropic-sampling-params.ts), with roles that do
+ * not alternate, with a `tool_use` and `tool_result` that are not paired, with
+ * more than 4 `cache_control` breakpoints or one that is not `ephemeral` with a
+ * `5m`/`1h` ttl, or with a malformed `thinking`. Like it, it accepts what Claude
+ * Code sends: `role: "system"` messages inside `messages`, server tools and
+ * `defer_loading`, `context_management`, `output_config`, and `?beta=true` on
+ * the path.
  */
 export function startAnthropicFake(options: { countTokens?: number } = {}): Promise<FakeServer> {
   return startFakeServer(async (req, res) => {
@@ -34,7 +38,7 @@ export function startAnthropicFake(options: { countTokens?: number } = {}): Prom
     if (invalid) return anthropicError(res, 400, 'invalid_request_error', invalid);
 
     if (req.body.model === toolRoundTripModel) return anthropicToolRoundTrip(req, res);
-    const recording = `anthropic/${req.body.model}`;
+    const recording = isClaudeModel(req.body.model) ? 'anthropic/anthropic-text' : `anthropic/${req.body.model}`;
     const kind = req.body.stream === true ? 'chunks.txt' : 'json';
     if (!existsSync(path.join(recordingsDir, `${recording}.${kind}`))) {
       return anthropicError(res, 404, 'not_found_error', `model: ${req.body.model}`);
@@ -57,6 +61,8 @@ function invalidRequest(req: ReceivedRequest): string | undefined {
   const body = req.body;
   if (typeof body?.model !== 'string') return 'model: Field required';
   if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1) return 'max_tokens: Field required';
+  const refused = refusedSampling(body);
+  if (refused) return refused;
   if (body.system !== undefined && typeof body.system !== 'string' && !Array.isArray(body.system)) return 'system: Input should be a valid list';
   for (const tool of body.tools ?? []) {
     const serverTool = tool.type !== undefined && tool.type !== 'custom';

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { json, startFakeServer, type FakeHandler, type FakeServer, type ReceivedRequest } from './fake-server.js';
 import { chatToolRoundTrip, chatToolRoundTripModel } from './chat-tool-round-trip.js';
 import { createResponsesHandler } from './openai-responses-fake.js';
+import { refusedReasoningParameter } from './openai-reasoning-params.js';
 import { recordedChunks, recordedJson } from './recordings.js';
 
 /** The exact SSE bytes the fake sends for a capture: what a passthrough gateway must deliver unchanged. */
@@ -12,8 +13,10 @@ export function sseBytesOf(chunks: string[]): string {
 /**
  * An OpenAI-format provider that replays one capture (e.g. `openai/openai-text`):
  * the `.json` for non-stream requests, the `.chunks.txt` as SSE for stream requests
- * (the model `chatToolRoundTripModel` plays a tool round trip instead). It also
- * speaks the Responses API (`POST /v1/responses`, see openai-responses-fake.ts).
+ * (the model `chatToolRoundTripModel` plays a tool round trip instead). Like
+ * the real API it refuses a reasoning model's legacy parameters (`max_tokens`,
+ * sampling; see openai-reasoning-params.ts). It also speaks the Responses API
+ * (`POST /v1/responses`, see openai-responses-fake.ts).
  */
 export function replayOpenAI(recording: string, models: string[] = ['gpt-4.1-nano']): FakeHandler {
   const response = recordedJson(recording);
@@ -36,6 +39,8 @@ export function replayOpenAI(recording: string, models: string[] = ['gpt-4.1-nan
     if (req.method !== 'POST' || !req.path.endsWith('/chat/completions')) return json(res, 404, { error: { message: 'not found' } });
     const invalid = invalidChatRequest(req);
     if (invalid) return json(res, 400, { error: { message: invalid, type: 'invalid_request_error', param: null, code: null } });
+    const refusedParameter = refusedReasoningParameter(req.body);
+    if (refusedParameter) return json(res, 400, { error: refusedParameter });
     if (req.body.model === chatToolRoundTripModel) return chatToolRoundTrip(req, res);
     if (req.body.stream !== true) return json(res, 200, response);
     // Like the real API: the usage chunk only for requests that ask for it.

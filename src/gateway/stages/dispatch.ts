@@ -14,6 +14,7 @@ import type { BaseAdapter } from '../../providers/base-adapter.js';
 import { compactChatRequest } from '../../savings/compact-chat-request.js';
 import { countCompactionSavings } from '../../savings/compaction-savings.js';
 import { noSavingsApplied } from '../../savings/applied-savings.js';
+import { fitParams } from './fit-params.js';
 
 /** Sends the request to the first candidate that answers, failing over on retryable failures. */
 export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
@@ -29,7 +30,7 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
         return requireAnswer(
           adapter.name,
           ctx.operation === 'chat'
-            ? await adapter.sendRequest(compactedFor(ctx, adapter, request as ChatRequest), view)
+            ? await adapter.sendRequest(compactedFor(ctx, adapter, fittedFor(ctx, runtime, adapter, request as ChatRequest)), view)
             : await adapter.createEmbeddings(request as EmbeddingRequest, view),
         );
       },
@@ -41,6 +42,20 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
   } finally {
     logFailedAttempts(ctx, runtime);
   }
+}
+
+/**
+ * The attempt's request fitted to its model's parameters (a fallback's model
+ * as much as the first), unless the adapter passes the client's own body
+ * through in its own API: that body is not fitted yet, so nothing is said
+ * to have been dropped from it.
+ */
+function fittedFor(ctx: RequestContext, runtime: GatewayRuntime, adapter: BaseAdapter, request: ChatRequest): ChatRequest {
+  if (ctx.native && adapter.speaksNatively(ctx.native.api)) {
+    ctx.droppedParams = [];
+    return request;
+  }
+  return fitParams(ctx, runtime, request);
 }
 
 /**
