@@ -1,4 +1,5 @@
 import { ChatOpenAI } from '@langchain/openai';
+import { OpenAI as LlamaIndexOpenAI } from '@llamaindex/openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { json, startFakeServer, type FakeServer } from '../fakes/fake-server.js';
@@ -15,7 +16,7 @@ describe('model parameter rules: each model is sent only what it takes', () => {
   let rejecting: TestGateway;
 
   beforeAll(async () => {
-    openai = await startOpenAIFake('openai/openai-text', ['o3', 'gpt-5-mini', 'gpt-4.1-nano']);
+    openai = await startOpenAIFake('openai/openai-text', ['o3', 'o4-mini', 'gpt-5-mini', 'gpt-4.1-nano']);
     anthropic = await startAnthropicFake();
     down = await startFakeServer((_req, res) => json(res, 503, { error: { message: 'overloaded', type: 'server_error' } }));
     const providers = {
@@ -64,6 +65,22 @@ describe('model parameter rules: each model is sent only what it takes', () => {
       expect(body).toMatchObject({ temperature: 0.1 });
       expect(body).not.toHaveProperty('top_p');
     }
+  });
+
+  it('answers LlamaIndex TS with its defaults (temperature 0.1, top_p 1) from Claude 4.5 and from an OpenAI reasoning model', async () => {
+    const [claudeBefore, openaiBefore] = [anthropic.requests.length, openai.requests.length];
+    const claude = new LlamaIndexOpenAI({ model: 'claude-sonnet-4-5', apiKey: 'sk-client', baseURL: gw.baseURL, maxRetries: 0 });
+    const fromClaude = await claude.chat({ messages: [{ role: 'user', content: 'Invent a new holiday and describe its traditions.' }] });
+    expect(String(fromClaude.message.content)).toBeTruthy();
+    expect(anthropic.requests.slice(claudeBefore).map((request) => request.body)).toEqual([expect.objectContaining({ temperature: 0.1 })]);
+    expect(anthropic.requests.at(-1)?.body).not.toHaveProperty('top_p');
+    const reasoner = new LlamaIndexOpenAI({ model: 'o4-mini', apiKey: 'sk-client', baseURL: gw.baseURL, maxRetries: 0, maxTokens: 200 });
+    const fromReasoner = await reasoner.chat({ messages: [{ role: 'user', content: 'Invent a new holiday and describe its traditions.' }] });
+    expect(String(fromReasoner.message.content)).toBeTruthy();
+    const sent = openai.requests.slice(openaiBefore).map((request) => request.body);
+    expect(sent).toEqual([expect.objectContaining({ model: 'o4-mini', max_completion_tokens: 200 })]);
+    expect(sent[0]).not.toHaveProperty('max_tokens');
+    expect(sent[0]).not.toHaveProperty('top_p');
   });
 
   it('gives an OpenAI reasoning model a LangChain request it takes', async () => {
