@@ -4,6 +4,7 @@ import type { ChatRequest, Usage } from '../core/types.js';
 import { notePromptTokens } from './prompt-tokens.js';
 import { promptCacheKeyOf } from '../savings/prompt-cache-key.js';
 import type { RequestContext } from './context.js';
+import type { NativeRequest } from '../core/native.js';
 
 /**
  * What an adapter is handed of the request: a read-only view, live across
@@ -13,6 +14,8 @@ import type { RequestContext } from './context.js';
 export class AdapterView implements AdapterContext {
   /** Made once the first adapter asks, for the request as it was then. */
   private cacheKey: { for: RequestContext['request']; key: string | undefined } | undefined;
+
+  private attemptNative: NativeRequest | undefined;
 
   constructor(private readonly ctx: RequestContext) {}
 
@@ -50,7 +53,12 @@ export class AdapterView implements AdapterContext {
   }
 
   get native(): AdapterContext['native'] {
-    return this.ctx.native;
+    return this.attemptNative ?? this.ctx.native;
+  }
+
+  /** The client's own-API body as this attempt's model takes it (its parameters fitted), or undefined for the client's as sent. */
+  useNativeForAttempt(native: NativeRequest | undefined): void {
+    this.attemptNative = native;
   }
 
   reportPromptTokens(tokens: number, cache?: Usage['prompt_tokens_details']): void {

@@ -46,12 +46,13 @@ export class ModelParamRules {
   }
 
   /**
-   * Renames keep their meaning; a refused parameter at its default is dropped
+   * Renames keep their meaning (Chat Completions names: a body in another
+   * API, `rename: false`, keeps its own); a refused parameter at its default is dropped
    * silently; a refused or out-of-range value that means something is dropped
    * and named in `unsupported`; of an exclusive group, members at their
    * default go first, then every member after the first the client sent.
    */
-  forModel(request: ChatRequest, model: string): ParamsForModel {
+  forModel(request: ChatRequest, model: string, options: { rename: boolean } = { rename: true }): ParamsForModel {
     const rules = this.rulesFor(model);
     if (rules === undefined) return { request, unsupported: [] };
     let sent: Record<string, unknown> = request;
@@ -63,7 +64,7 @@ export class ModelParamRules {
     };
     const isSet = (name: string) => sent[name] !== undefined && sent[name] !== null;
     const atDefault = (name: string) => rules.defaults?.[name] !== undefined && sent[name] === rules.defaults[name];
-    for (const [from, to] of Object.entries(rules.rename ?? {})) {
+    for (const [from, to] of Object.entries(options.rename ? (rules.rename ?? {}) : {})) {
       if (!(from in sent)) continue;
       const value = sent[from];
       remove(from, false);

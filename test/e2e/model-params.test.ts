@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { ChatOpenAI } from '@langchain/openai';
 import { OpenAI as LlamaIndexOpenAI } from '@llamaindex/openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,18 @@ describe('model parameter rules: each model is sent only what it takes', () => {
     const sent = openai.requests.at(-1)?.body as Record<string, unknown>;
     expect(sent).not.toHaveProperty('temperature');
     expect(sent).not.toHaveProperty('max_tokens');
+  });
+
+  it('fits a /v1/messages body sent to Claude in its own API: the Anthropic SDK’s temperature and top_p become one sampler', async () => {
+    const before = anthropic.requests.length;
+    const claude = new Anthropic({ baseURL: gw.server.url, apiKey: 'sk-client', maxRetries: 0 });
+    // The SDK's 1.x types no longer list the sampling parameters; clients written for older ones still send them.
+    const sampled = { model: 'claude-sonnet-4-5', max_tokens: 200, temperature: 0.3, top_p: 0.8, messages } as Anthropic.MessageCreateParamsNonStreaming;
+    const { data, response } = await claude.messages.create(sampled).withResponse();
+    expect(data.content.length).toBeGreaterThan(0);
+    expect(response.headers.get('x-tokenpak-dropped-params')).toBe('top_p');
+    expect(anthropic.requests.slice(before).map((request) => request.body)).toEqual([expect.objectContaining({ temperature: 0.3, max_tokens: 200 })]);
+    expect(anthropic.requests.at(-1)?.body).not.toHaveProperty('top_p');
   });
 
   it('fits a request that fails over from an OpenAI model to Claude to Claude’s rules', async () => {

@@ -14,7 +14,7 @@ import type { BaseAdapter } from '../../providers/base-adapter.js';
 import { compactChatRequest } from '../../savings/compact-chat-request.js';
 import { countCompactionSavings } from '../../savings/compaction-savings.js';
 import { noSavingsApplied } from '../../savings/applied-savings.js';
-import { fitParams } from './fit-params.js';
+import { fitNativeParams, fitParams } from './fit-params.js';
 
 /** Sends the request to the first candidate that answers, failing over on retryable failures. */
 export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Promise<StageAnswer> {
@@ -30,7 +30,7 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
         return requireAnswer(
           adapter.name,
           ctx.operation === 'chat'
-            ? await adapter.sendRequest(compactedFor(ctx, adapter, fittedFor(ctx, runtime, adapter, request as ChatRequest)), view)
+            ? await adapter.sendRequest(compactedFor(ctx, adapter, fittedFor(ctx, runtime, adapter, request as ChatRequest, view)), view)
             : await adapter.createEmbeddings(request as EmbeddingRequest, view),
         );
       },
@@ -46,15 +46,15 @@ export async function dispatch(ctx: RequestContext, runtime: GatewayRuntime): Pr
 
 /**
  * The attempt's request fitted to its model's parameters (a fallback's model
- * as much as the first), unless the adapter passes the client's own body
- * through in its own API: that body is not fitted yet, so nothing is said
- * to have been dropped from it.
+ * as much as the first); when the adapter sends the client's own body in its
+ * own API, that body is what is fitted, for this attempt only.
  */
-function fittedFor(ctx: RequestContext, runtime: GatewayRuntime, adapter: BaseAdapter, request: ChatRequest): ChatRequest {
+function fittedFor(ctx: RequestContext, runtime: GatewayRuntime, adapter: BaseAdapter, request: ChatRequest, view: AdapterView): ChatRequest {
   if (ctx.native && adapter.speaksNatively(ctx.native.api)) {
-    ctx.droppedParams = [];
+    view.useNativeForAttempt(fitNativeParams(ctx, runtime, ctx.native, request.model));
     return request;
   }
+  view.useNativeForAttempt(undefined);
   return fitParams(ctx, runtime, request);
 }
 

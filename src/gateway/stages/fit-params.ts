@@ -1,4 +1,5 @@
 import { GatewayError } from '../../core/errors.js';
+import type { NativeRequest } from '../../core/native.js';
 import type { ChatRequest } from '../../core/types.js';
 import type { RequestContext } from '../context.js';
 import type { GatewayRuntime } from '../runtime.js';
@@ -30,9 +31,24 @@ export function refuseUnsupportedParams(ctx: RequestContext, runtime: GatewayRun
  */
 export function fitParams(ctx: RequestContext, runtime: GatewayRuntime, request: ChatRequest): ChatRequest {
   const { request: fitted, unsupported } = runtime.paramRules.forModel(request, request.model);
-  ctx.droppedParams = unsupported;
-  if (unsupported.length > 0 && runtime.paramRules.firstDropFor(request.model)) {
-    runtime.logger.warn({ model: request.model, params: unsupported }, 'parameters the model does not take were dropped from requests to it (x-tokenpak-dropped-params; params.unsupported: reject refuses them instead)');
-  }
+  noteDropped(ctx, runtime, request.model, unsupported);
   return fitted;
+}
+
+/**
+ * The client's body in the provider's own API (Messages, Responses) as the
+ * attempt's model takes it: the same parameter names as Chat Completions for
+ * what the rules cover (sampling, penalties), none of its renames.
+ */
+export function fitNativeParams(ctx: RequestContext, runtime: GatewayRuntime, native: NativeRequest, model: string): NativeRequest | undefined {
+  const { request: fitted, unsupported } = runtime.paramRules.forModel(native.body as unknown as ChatRequest, model, { rename: false });
+  noteDropped(ctx, runtime, model, unsupported);
+  return fitted === native.body ? undefined : { ...native, body: fitted };
+}
+
+function noteDropped(ctx: RequestContext, runtime: GatewayRuntime, model: string, unsupported: string[]): void {
+  ctx.droppedParams = unsupported;
+  if (unsupported.length > 0 && runtime.paramRules.firstDropFor(model)) {
+    runtime.logger.warn({ model, params: unsupported }, 'parameters the model does not take were dropped from requests to it (x-tokenpak-dropped-params; params.unsupported: reject refuses them instead)');
+  }
 }
