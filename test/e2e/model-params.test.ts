@@ -105,6 +105,20 @@ describe('model parameter rules: each model is sent only what it takes', () => {
     expect(anthropic.requests.at(-1)?.body).not.toHaveProperty('top_p');
   });
 
+  it('fits a /v1/responses body sent to OpenAI in its own API, and answers the OpenAI SDK from Claude 4.5 with its defaults', async () => {
+    const before = openai.requests.length;
+    const { data, response } = await gw.client.responses.create({ model: 'o3', input: 'Invent a new holiday.', temperature: 0.2, top_p: 1 }).withResponse();
+    expect(data.output_text).toBeTruthy();
+    expect(response.headers.get('x-tokenpak-dropped-params')).toBe('temperature');
+    const sent = openai.requests.slice(before).map((request) => request.body);
+    expect(sent).toEqual([expect.objectContaining({ model: 'o3', input: 'Invent a new holiday.' })]);
+    expect(sent[0]).not.toHaveProperty('temperature');
+    expect(sent[0]).not.toHaveProperty('top_p');
+    const fromClaude = await gw.client.chat.completions.create({ model: 'claude-haiku-4-5', messages, temperature: 0.4, top_p: 0.95 }).withResponse();
+    expect(fromClaude.data.choices[0]?.message.content).toBeTruthy();
+    expect(fromClaude.response.headers.get('x-tokenpak-dropped-params')).toBe('top_p');
+  });
+
   it('fits a request that fails over from an OpenAI model to Claude to Claude’s rules', async () => {
     const before = anthropic.requests.length;
     const response = await postJson(`${gw.baseURL}/chat/completions`, { model: 'gpt-4o', messages, max_tokens: 100, temperature: 0.5, top_p: 0.9, frequency_penalty: 0.2 }, { authorization: 'Bearer sk-client' });

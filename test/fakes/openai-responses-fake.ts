@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { json, type ReceivedRequest } from './fake-server.js';
+import { refusedReasoningParameter } from './openai-reasoning-params.js';
 import { recordedJson } from './recordings.js';
 
 /** The model name that makes the Responses fake play one function-tool round trip. */
@@ -37,7 +38,8 @@ const storedLimit = 1000;
  * openai/resources/responses/responses.d.ts (no capture exists). Like the real
  * API it requires `model` and `input`, refuses a `function_call_output` whose
  * `call_id` no earlier `function_call` made, function tools without a name, a
- * `max_output_tokens` below 16, and an unknown `previous_response_id`; it
+ * `max_output_tokens` below 16, sampling parameters a reasoning model does not
+ * take, and an unknown `previous_response_id`; it
  * keeps a response for `previous_response_id` unless the request says `store: false`.
  */
 export function createResponsesHandler(): (req: ReceivedRequest, res: ServerResponse) => Promise<void> {
@@ -80,6 +82,9 @@ function invalidResponsesRequest(req: ReceivedRequest, previous: StoredResponse 
   if (typeof body?.model !== 'string' || body.model === '') return { message: "Missing required parameter: 'model'.", param: 'model', code: 'missing_required_parameter' };
   if (body.input === undefined) return { message: "Missing required parameter: 'input'.", param: 'input', code: 'missing_required_parameter' };
   if (typeof body.input !== 'string' && !Array.isArray(body.input)) return { message: "Invalid type for 'input': expected one of a string or an array of input items.", param: 'input', code: 'invalid_type' };
+  // Reasoning models refuse the sampling parameters here as in Chat Completions (the Responses API has no max_tokens to rename).
+  const refusal = refusedReasoningParameter(body);
+  if (refusal) return { message: refusal.message, param: refusal.param, code: refusal.code };
   if (body.previous_response_id !== undefined && !previous) {
     return { message: `Previous response with id '${body.previous_response_id}' not found.`, param: 'previous_response_id', code: 'previous_response_not_found' };
   }
