@@ -52,4 +52,9 @@ describe('ModelParamRules', () => {
     const fresh = new ModelParamRules(shippedParamRules, {});
     expect([fresh.firstDropFor('o3'), fresh.firstDropFor('o3-2025-04-16'), fresh.firstDropFor('o3'), fresh.firstDropFor('o4-mini')]).toEqual([true, false, false, true]);
   });
+
+  it('takes a null member of an exclusive pair out, and knows Anthropic -0 aliases', () => {
+    expect(fit({ temperature: 0.5, top_p: null }, 'claude-sonnet-4-5')).toEqual({ request: { model: 'claude-sonnet-4-5', messages, temperature: 0.5 }, unsupported: [] });
+    expect(fit({ temperature: 1.5 }, 'claude-opus-4-0').unsupported).toEqual(['temperature']);
+  });
 });

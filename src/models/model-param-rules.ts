@@ -78,6 +78,8 @@ export class ModelParamRules {
       if (typeof value === 'number' && ((min !== undefined && value < min) || (max !== undefined && value > max))) remove(name, true);
     }
     for (const group of rules.exclusive ?? []) {
+      // A member sent as null asks for nothing, and a body in the provider's own API would carry it upstream as it is.
+      for (const name of group) if (name in sent && !isSet(name)) remove(name, false);
       let kept = group.filter(isSet);
       for (const name of kept.filter(atDefault)) {
         if (kept.length === 1) break;
