@@ -42,7 +42,7 @@ const nul = /\u0000/g;
  * held here, so that a bigint rollup summing millions of such rows cannot
  * overflow and make its hour unrecordable.
  */
-export const maxTokenCount = 2 ** 40;
+const maxTokenCount = 2 ** 40;
 
 /**
  * A row's USD amounts are held within ±10^12: a hostile upstream's 10^308
